@@ -1,0 +1,103 @@
+//! The command line: clap definitions, dispatch, and the one place errors become exit codes.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands;
+use crate::context::Context;
+use crate::output::{self, Format, Style};
+use crate::store::BackendChoice;
+use crate::{App, Env, Error};
+
+const EXAMPLES: &str = "\
+Examples:
+  keyward -s truto login                    # prompts for profile, API URL and token
+  echo \"$TOKEN\" | keyward -s truto login --with-token -p staging
+  keyward -s truto token                    # prints the token, for $(keyward token)
+  keyward -s truto logout -p staging
+  keyward doctor                            # which backends work here, and why not";
+
+/// Flags every command takes.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// Service (API) to act on [env: KEYWARD_SERVICE; default: the only configured one, else `default`]
+    #[arg(short = 's', long, global = true, value_name = "NAME")]
+    pub service: Option<String>,
+    /// Profile to act on [env: KEYWARD_PROFILE; default: the active one, else `default`]
+    #[arg(short = 'p', long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Output format
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+    /// Use this token instead of the stored one (visible in the process list: prefer env vars)
+    #[arg(long, global = true, value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Use this API URL instead of the configured one
+    #[arg(long, global = true, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Where new values are stored [env: KEYWARD_BACKEND] [default: auto]
+    #[arg(long, global = true, value_enum)]
+    pub backend: Option<BackendChoice>,
+    /// Print only data and errors
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
+    /// No colour (also NO_COLOR)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+/// keyward: API tokens in the OS keychain, for every CLI.
+#[derive(Debug, Parser)]
+#[command(name = "keyward", version, about, after_help = EXAMPLES)]
+#[command(
+    long_about = "keyward keeps API tokens in the OS keychain (macOS Keychain, Windows Credential \
+Manager, Secret Service) and hands them to programs: `keyward token`, `keyward exec`, or git's \
+credential protocol. On a machine without a keyring it says so and uses a file only you can read."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Login(commands::login::LoginArgs),
+    Logout(commands::logout::LogoutArgs),
+    Token(commands::token::TokenArgs),
+    Doctor(commands::doctor::DoctorArgs),
+}
+
+/// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
+pub fn run(app: &App, args: impl IntoIterator<Item = OsString>, env: Env) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    Style::detect(&env, cli.global.no_color, cli.global.quiet).install();
+    let format = cli.global.output;
+    let ctx = Context::new(app.clone(), env, cli.global);
+    match dispatch(&ctx, cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            output::error(&ctx.app, &e, format);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn dispatch(ctx: &Context, cmd: Command) -> Result<ExitCode, Error> {
+    match cmd {
+        Command::Login(a) => commands::login::run(ctx, a),
+        Command::Logout(a) => commands::logout::run(ctx, a),
+        Command::Token(a) => commands::token::run(ctx, a),
+        Command::Doctor(a) => commands::doctor::run(ctx, a),
+    }
+}

@@ -1,0 +1,399 @@
+//! `doctor`: round-trips a throwaway value through each backend and explains the
+//! environment — the troubleshooting chapter of every API CLI, as a command.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Args;
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::fsutil;
+use crate::output::{self, Format, Style};
+use crate::store::{Backend, BackendChoice, BackendKind, CredKey, KeyringBackend, Store};
+use crate::{App, Env, Error, Result};
+
+/// Check which backends work here and why not, paths and permissions, env overrides.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  keyward doctor
+  keyward doctor -o json | jq '.checks[] | select(.status != \"ok\")'
+
+Exit status: 0 when new values can be stored with the backend in force, 6 otherwise.")]
+pub struct DoctorArgs {}
+
+/// Outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Fine.
+    Ok,
+    /// Works, but worth knowing.
+    Warn,
+    /// Needs fixing.
+    Fail,
+}
+
+/// One line of the report.
+#[derive(Debug, Serialize)]
+pub struct Check {
+    /// What was checked.
+    pub name: String,
+    /// How it went.
+    pub status: Status,
+    /// What was found.
+    pub message: String,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Environment {
+    dbus_session_bus_address: bool,
+    display: bool,
+    wayland_display: bool,
+    ssh_session: bool,
+    wsl: bool,
+    ci: bool,
+    container: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    ok: bool,
+    home: String,
+    backend_choice: &'static str,
+    new_values_go_to: Option<BackendKind>,
+    environment: Environment,
+    overrides: Vec<String>,
+    checks: Vec<Check>,
+}
+
+fn check(name: &str, status: Status, message: impl Into<String>, fix: Option<String>) -> Check {
+    Check {
+        name: name.into(),
+        status,
+        message: message.into(),
+        fix,
+    }
+}
+
+/// Runs `doctor`.
+pub fn run(ctx: &Context, _args: DoctorArgs) -> Result<ExitCode> {
+    let store = ctx.store()?;
+    let app = &ctx.app;
+    let env = &ctx.env;
+    let mut checks = Vec::new();
+
+    checks.push(home_check(store.home()));
+    checks.push(index_check(store));
+    checks.push(credentials_check(store));
+    let keyring = keyring_check(store, env, app);
+    let keyring_works = keyring.status == Status::Ok;
+    let keyring_absent = keyring.status == Status::Warn;
+    checks.push(keyring);
+    let file = file_check(store.home());
+    let file_works = file.status == Status::Ok;
+    checks.push(file);
+
+    let new_values_go_to = match store.choice() {
+        BackendChoice::File => file_works.then_some(BackendKind::File),
+        BackendChoice::Keyring => keyring_works.then_some(BackendKind::Keyring),
+        BackendChoice::Auto if keyring_works => Some(BackendKind::Keyring),
+        BackendChoice::Auto if keyring_absent && file_works => Some(BackendKind::File),
+        BackendChoice::Auto => None,
+    };
+    if store.choice() == BackendChoice::Keyring && !keyring_works {
+        // `--backend keyring` with no keyring is a failure, not a note.
+        if let Some(c) = checks.iter_mut().find(|c| c.name == "keyring") {
+            c.status = Status::Fail;
+        }
+    }
+    let environment = environment(env);
+    let overrides = overrides(ctx);
+    let ok = new_values_go_to.is_some() && checks.iter().all(|c| c.status != Status::Fail);
+    let report = Report {
+        ok,
+        home: store.home().display().to_string(),
+        backend_choice: match store.choice() {
+            BackendChoice::Auto => "auto",
+            BackendChoice::Keyring => "keyring",
+            BackendChoice::File => "file",
+        },
+        new_values_go_to,
+        environment,
+        overrides,
+        checks,
+    };
+    match ctx.format() {
+        Format::Json => output::json(&report).map_err(|e| Error::Other(e.to_string()))?,
+        Format::Text => print_text(&report, app),
+    }
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(6)
+    })
+}
+
+fn print_text(r: &Report, app: &App) {
+    let st = Style::current();
+    let mut lines = vec![format!("{} doctor", app.command)];
+    for c in &r.checks {
+        let mark = match c.status {
+            Status::Ok => st.ok_mark(),
+            Status::Warn => st.warn_mark(),
+            Status::Fail => st.err_mark(),
+        };
+        lines.push(format!("{mark} {:<12}{}", c.name, c.message));
+        if let Some(f) = &c.fix {
+            lines.push(format!("  {:<12}fix: {f}", ""));
+        }
+    }
+    let env = &r.environment;
+    let facts: Vec<String> = [
+        ("DBUS_SESSION_BUS_ADDRESS set", env.dbus_session_bus_address),
+        ("DISPLAY set", env.display),
+        ("WAYLAND_DISPLAY set", env.wayland_display),
+        ("SSH session", env.ssh_session),
+        ("WSL", env.wsl),
+        ("CI", env.ci),
+        ("container", env.container),
+    ]
+    .iter()
+    .filter(|(_, on)| *on)
+    .map(|(n, _)| (*n).to_string())
+    .collect();
+    lines.push(format!(
+        "  environment: {}",
+        if facts.is_empty() {
+            "no session bus, no display, not SSH/WSL/CI".into()
+        } else {
+            facts.join(", ")
+        }
+    ));
+    if r.overrides.is_empty() {
+        lines.push("  overrides:   none".into());
+    } else {
+        lines.push(format!("  overrides:   {}", r.overrides.join(", ")));
+    }
+    lines.push(format!(
+        "  backend:     {} → new values go to {}",
+        r.backend_choice,
+        r.new_values_go_to
+            .map_or("nowhere (fix the problems above)", |b| b.describe())
+    ));
+    for l in lines {
+        let _ = output::data(&l);
+    }
+}
+
+fn home_check(home: &Path) -> Check {
+    match std::fs::metadata(home) {
+        Ok(m) if m.is_dir() => {
+            let mode = fsutil::mode_of(home);
+            let loose = mode.is_some_and(|m| m & 0o077 != 0);
+            check(
+                "home",
+                if loose { Status::Warn } else { Status::Ok },
+                format!(
+                    "{}{}",
+                    home.display(),
+                    mode.map(|m| format!(" ({m:04o})")).unwrap_or_default()
+                ),
+                loose.then(|| format!("chmod 700 {}", home.display())),
+            )
+        }
+        Ok(_) => check(
+            "home",
+            Status::Fail,
+            format!("{} is not a directory", home.display()),
+            Some(format!("move {} away", home.display())),
+        ),
+        Err(_) => check(
+            "home",
+            Status::Ok,
+            format!("{} (created on first login)", home.display()),
+            None,
+        ),
+    }
+}
+
+fn index_check(store: &Store) -> Check {
+    let path = store.index_path();
+    match store.load_index() {
+        Ok(idx) if !path.exists() => {
+            let _ = idx;
+            check(
+                "index",
+                Status::Ok,
+                format!("{} (not created yet)", path.display()),
+                None,
+            )
+        }
+        Ok(idx) => {
+            let profiles: usize = idx.services.values().map(|s| s.profiles.len()).sum();
+            let secrets: usize = idx.services.values().map(|s| s.secrets.len()).sum();
+            check(
+                "index",
+                Status::Ok,
+                format!(
+                    "{} ({} services, {profiles} profiles, {secrets} secrets, {} git credentials)",
+                    path.display(),
+                    idx.services.len(),
+                    idx.git.len()
+                ),
+                None,
+            )
+        }
+        Err(e) => check("index", Status::Fail, e.to_string(), e.hint(store.app())),
+    }
+}
+
+fn credentials_check(store: &Store) -> Check {
+    let path = store.credentials_path();
+    if !path.exists() && std::fs::symlink_metadata(&path).is_err() {
+        return check(
+            "credentials",
+            Status::Ok,
+            format!("{} (not used)", path.display()),
+            None,
+        );
+    }
+    let probe = CredKey {
+        service: "@doctor".into(),
+        account: "probe".into(),
+        label: String::new(),
+    };
+    match store.file().get(&probe) {
+        Ok(_) => check(
+            "credentials",
+            Status::Ok,
+            format!(
+                "{}{}",
+                path.display(),
+                fsutil::mode_of(&path)
+                    .map(|m| format!(" ({m:04o})"))
+                    .unwrap_or_default()
+            ),
+            None,
+        ),
+        Err(e) => check("credentials", Status::Fail, e.to_string(), e.hint(store.app())),
+    }
+}
+
+fn keyring_check(store: &Store, env: &Env, app: &App) -> Check {
+    let fix_file = format!(
+        "or store in a file: --backend file / export {}=file",
+        app.env_var("BACKEND")
+    );
+    let kr = match KeyringBackend::open(store.timeout()) {
+        Ok(k) => k,
+        Err(Error::NoKeyring { reason }) => {
+            let fix = if cfg!(target_os = "linux") && !env.is_set("DBUS_SESSION_BUS_ADDRESS") {
+                format!(
+                    "start a session bus and keyring: `dbus-run-session -- $SHELL`, then `echo -n PASSWORD | gnome-keyring-daemon --unlock --components=secrets --daemonize`; {fix_file}"
+                )
+            } else if cfg!(target_os = "linux") {
+                format!(
+                    "install and start a Secret Service: `apt install gnome-keyring`, then `echo -n PASSWORD | gnome-keyring-daemon --unlock --components=secrets --daemonize`; {fix_file}"
+                )
+            } else {
+                fix_file.clone()
+            };
+            return check(
+                "keyring",
+                Status::Warn,
+                format!("not available: {reason}"),
+                Some(fix),
+            );
+        }
+        Err(e) => return check("keyring", Status::Fail, e.to_string(), e.hint(app)),
+    };
+    let key = CredKey {
+        service: format!("{}:@doctor", app.keyring_prefix),
+        account: format!("probe-{}", std::process::id()),
+        label: format!("{} doctor probe (safe to delete)", app.command),
+    };
+    match kr.round_trip(&key) {
+        Ok(()) => check(
+            "keyring",
+            Status::Ok,
+            "works (wrote, read back and deleted a test entry)",
+            None,
+        ),
+        Err(Error::NoKeyring { reason }) => check(
+            "keyring",
+            Status::Warn,
+            format!("not usable: {reason}"),
+            Some(format!(
+                "create and unlock a login keyring: `echo -n PASSWORD | gnome-keyring-daemon --unlock --replace --components=secrets`; {fix_file}"
+            )),
+        ),
+        Err(e) => check("keyring", Status::Fail, e.to_string(), e.hint(app)),
+    }
+}
+
+fn file_check(home: &Path) -> Check {
+    if !home.exists() {
+        return check("file", Status::Ok, "not tried (home not created yet)", None);
+    }
+    let probe = home.join(format!(".doctor-probe-{}", std::process::id()));
+    match fsutil::write_private_atomic(&probe, b"probe").and_then(|()| fsutil::read_owned(&probe, true)) {
+        Ok(Some(b)) if b == b"probe" => {
+            let _ = std::fs::remove_file(&probe);
+            check(
+                "file",
+                Status::Ok,
+                "works (wrote and read back a 0600 test file)",
+                None,
+            )
+        }
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            check("file", Status::Fail, "a test file could not be read back", None)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&probe);
+            check("file", Status::Fail, e.to_string(), e.hint(&App::keyward()))
+        }
+    }
+}
+
+fn environment(env: &Env) -> Environment {
+    let osrelease = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .unwrap_or_default()
+        .to_lowercase();
+    Environment {
+        dbus_session_bus_address: env.is_set("DBUS_SESSION_BUS_ADDRESS"),
+        display: env.is_set("DISPLAY"),
+        wayland_display: env.is_set("WAYLAND_DISPLAY"),
+        ssh_session: env.is_set("SSH_CONNECTION") || env.is_set("SSH_TTY"),
+        wsl: osrelease.contains("microsoft") || env.is_set("WSL_DISTRO_NAME"),
+        ci: env.is_ci(),
+        container: Path::new("/.dockerenv").exists() || Path::new("/run/.containerenv").exists(),
+    }
+}
+
+fn overrides(ctx: &Context) -> Vec<String> {
+    let app = &ctx.app;
+    let mut v: Vec<String> = ["HOME", "BACKEND", "KEYRING_TIMEOUT", "SERVICE", "PROFILE"]
+        .iter()
+        .map(|s| app.env_var(s))
+        .filter_map(|n| ctx.env.get(&n).map(|val| format!("{n}={val}")))
+        .collect();
+    if let Ok(service) = ctx.service() {
+        for var in service
+            .token_env_vars(app)
+            .into_iter()
+            .chain(service.url_env_vars(app))
+        {
+            if ctx.env.is_set(&var) && !v.iter().any(|s| s.starts_with(&format!("{var}="))) {
+                // Names only: a token env var's value is a secret.
+                v.push(format!("{var} (set)"));
+            }
+        }
+    }
+    v
+}

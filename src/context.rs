@@ -1,0 +1,149 @@
+//! What every command needs: the app, the environment snapshot, the global flags, and the
+//! store and index opened lazily (so `--help`, `--version` and env-only `token` never touch
+//! the disk or D-Bus).
+
+use std::cell::OnceCell;
+use std::io::IsTerminal;
+
+use crate::cli::GlobalArgs;
+use crate::output::{self, Format};
+use crate::service::{Service, ServiceConfig};
+use crate::store::{Index, Store};
+use crate::{App, Env, Error, Result, Secret, names};
+
+/// Per-invocation state shared by the commands.
+pub struct Context {
+    /// The app speaking.
+    pub app: App,
+    /// The environment.
+    pub env: Env,
+    /// Global flags.
+    pub global: GlobalArgs,
+    store: OnceCell<Store>,
+    index: OnceCell<Index>,
+    warned_token_flag: std::cell::Cell<bool>,
+}
+
+impl Context {
+    /// A context over parsed global flags.
+    pub fn new(app: App, env: Env, global: GlobalArgs) -> Self {
+        Context {
+            app,
+            env,
+            global,
+            store: OnceCell::new(),
+            index: OnceCell::new(),
+            warned_token_flag: std::cell::Cell::new(false),
+        }
+    }
+
+    /// `-o`.
+    pub fn format(&self) -> Format {
+        self.global.output
+    }
+
+    /// True when prompts can be shown: stdin and stderr are terminals.
+    pub fn can_prompt(&self) -> bool {
+        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    }
+
+    /// The store, opened on first use.
+    pub fn store(&self) -> Result<&Store> {
+        if let Some(s) = self.store.get() {
+            return Ok(s);
+        }
+        let s = Store::from_env(&self.app, &self.env, self.global.backend)?;
+        Ok(self.store.get_or_init(|| s))
+    }
+
+    /// The index as read at first use in this process.
+    pub fn index(&self) -> Result<&Index> {
+        if let Some(i) = self.index.get() {
+            return Ok(i);
+        }
+        let i = self.store()?.load_index()?;
+        Ok(self.index.get_or_init(|| i))
+    }
+
+    /// The service: `-s`, `<APP>_SERVICE`, the only configured service, else `default`.
+    pub fn service_name(&self) -> Result<String> {
+        let explicit = self
+            .global
+            .service
+            .clone()
+            .or_else(|| self.env.get(&self.app.env_var("SERVICE")).map(str::to_string));
+        let name = match explicit {
+            Some(n) => n,
+            None => {
+                let idx = self.index()?;
+                let configured: Vec<_> = idx
+                    .services
+                    .iter()
+                    .filter(|(_, s)| s.config.is_some())
+                    .map(|(n, _)| n)
+                    .collect();
+                match configured.as_slice() {
+                    [only] => (*only).clone(),
+                    _ => "default".to_string(),
+                }
+            }
+        };
+        names::validate("service", &name)?;
+        Ok(name)
+    }
+
+    /// The service with its settings (stored, else generic defaults).
+    pub fn service(&self) -> Result<Service> {
+        let name = self.service_name()?;
+        let config = self
+            .index()?
+            .service(&name)
+            .and_then(|s| s.config.clone())
+            .unwrap_or_else(ServiceConfig::default);
+        Ok(Service::new(&name, config))
+    }
+
+    /// The profile: `-p`, `<APP>_PROFILE`, the service's active profile, else `default`.
+    pub fn profile_name(&self, service: &str) -> Result<String> {
+        let explicit = self
+            .global
+            .profile
+            .clone()
+            .or_else(|| self.env.get(&self.app.env_var("PROFILE")).map(str::to_string));
+        let name = match explicit {
+            Some(n) => n,
+            None => self
+                .index()?
+                .service(service)
+                .and_then(|s| s.active_profile.clone())
+                .unwrap_or_else(|| "default".to_string()),
+        };
+        names::validate("profile", &name)?;
+        Ok(name)
+    }
+
+    /// True when `-p` or `<APP>_PROFILE` named the profile.
+    pub fn profile_explicit(&self) -> bool {
+        self.global.profile.is_some() || self.env.is_set(&self.app.env_var("PROFILE"))
+    }
+
+    /// `--token`, with the one-time process-list warning.
+    pub fn token_flag(&self) -> Option<Secret> {
+        let t = self.global.token.as_ref()?;
+        if !self.warned_token_flag.replace(true) {
+            output::warn(&format!(
+                "--token is visible to other users in the process list; prefer `{}` or an env var",
+                self.app.cmd("login --with-token")
+            ));
+        }
+        Some(Secret::new(t.clone()))
+    }
+
+    /// A usage error for when a prompt would be needed but cannot be shown.
+    pub fn no_prompt_error(&self, what: &str, fix: &str) -> Error {
+        Error::usage(
+            format!("{what}, and there is no terminal to prompt on"),
+            fix.to_string(),
+        )
+    }
+}

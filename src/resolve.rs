@@ -1,0 +1,240 @@
+//! Resolution order (SPEC): token `--token` > the service's env vars > `<APP>_TOKEN` > the
+//! profile's stored token; API URL `--api-url` > env > profile `api-url` > service default.
+//! One function each, used by every command, reporting the winner and what it shadowed.
+
+use serde::Serialize;
+
+use crate::service::Service;
+use crate::store::{BackendKind, CredKey, Index, Store};
+use crate::{App, Env, Error, Result, Secret};
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Source {
+    /// A command-line flag.
+    Flag {
+        /// `--token` or `--api-url`.
+        flag: String,
+    },
+    /// An environment variable.
+    Env {
+        /// Its name.
+        var: String,
+    },
+    /// The profile's stored token or setting.
+    Profile {
+        /// The profile.
+        profile: String,
+        /// Where the token is stored (tokens only).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        backend: Option<BackendKind>,
+    },
+    /// The service's default.
+    ServiceDefault,
+}
+
+impl Source {
+    /// A short human description: `--token`, `TRUTO_API_TOKEN`, `stored token (profile default, OS keyring)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Flag { flag } => flag.clone(),
+            Source::Env { var } => var.clone(),
+            Source::Profile {
+                profile,
+                backend: Some(b),
+            } => {
+                format!("stored token (profile {profile}, {})", b.describe())
+            }
+            Source::Profile {
+                profile,
+                backend: None,
+            } => format!("profile {profile}"),
+            Source::ServiceDefault => "service default".into(),
+        }
+    }
+}
+
+/// A token and where it came from.
+#[derive(Debug)]
+pub struct ResolvedToken {
+    /// The token.
+    pub token: Secret,
+    /// The winning source.
+    pub source: Source,
+    /// Sources that also had a token but lost.
+    pub shadowed: Vec<Source>,
+}
+
+impl ResolvedToken {
+    /// Lines such as "TRUTO_API_TOKEN is set and shadows the stored token (profile default, OS keyring)".
+    pub fn shadow_notes(&self) -> Vec<String> {
+        self.shadowed
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} is set and shadows the {}",
+                    self.source.describe(),
+                    s.describe()
+                )
+            })
+            .collect()
+    }
+}
+
+/// Sources that hold a token for `service`/`profile`, best first, without reading any
+/// stored value: the flag, set env vars, then the index's record of a stored token.
+pub fn token_sources(
+    app: &App,
+    env: &Env,
+    flag: bool,
+    service: &Service,
+    profile: &str,
+    index: &Index,
+) -> Vec<Source> {
+    let mut v = Vec::new();
+    if flag {
+        v.push(Source::Flag {
+            flag: "--token".into(),
+        });
+    }
+    for var in service.token_env_vars(app) {
+        if env.is_set(&var) {
+            v.push(Source::Env { var });
+        }
+    }
+    let backend = index
+        .service(&service.name)
+        .and_then(|s| s.profiles.get(profile))
+        .and_then(|p| p.backend);
+    if let Some(b) = backend {
+        v.push(Source::Profile {
+            profile: profile.to_string(),
+            backend: Some(b),
+        });
+    }
+    v
+}
+
+/// Resolves the token. A storage error is returned as such, never as "not logged in".
+pub fn resolve_token(
+    store: &Store,
+    env: &Env,
+    flag: Option<Secret>,
+    service: &Service,
+    profile: &str,
+    index: &Index,
+) -> Result<ResolvedToken> {
+    let app = store.app();
+    let mut sources = token_sources(app, env, flag.is_some(), service, profile, index).into_iter();
+    let Some(source) = sources.next() else {
+        return Err(not_logged_in(app, service, profile));
+    };
+    let shadowed: Vec<Source> = sources.collect();
+    let token = match &source {
+        Source::Flag { .. } => flag.expect("flag source implies a flag"),
+        Source::Env { var } => Secret::new(env.get(var).expect("env source implies the var is set")),
+        Source::Profile {
+            backend: Some(kind), ..
+        } => {
+            let key = CredKey::token(app, &service.name, profile);
+            match store.read(*kind, &key)? {
+                Some(t) => t,
+                None => {
+                    return Err(Error::NotFound {
+                        what: format!(
+                            "the token of {}/{profile} (the index says it is in the {}, but it is not there)",
+                            service.name,
+                            kind.describe()
+                        ),
+                        hint: Some(format!(
+                            "log in again: `{}`",
+                            app.cmd(&format!("-s {} login -p {profile}", service.name))
+                        )),
+                    });
+                }
+            }
+        }
+        _ => unreachable!("token sources are flags, env vars or stored profiles"),
+    };
+    Ok(ResolvedToken {
+        token,
+        source,
+        shadowed,
+    })
+}
+
+/// The "not logged in" error, naming both fixes.
+pub fn not_logged_in(app: &App, service: &Service, profile: &str) -> Error {
+    Error::NotLoggedIn {
+        service: service.name.clone(),
+        profile: profile.to_string(),
+        env_var: service
+            .token_env_vars(app)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| app.env_var("TOKEN")),
+    }
+}
+
+/// An API URL and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResolvedUrl {
+    /// The URL, if any source had one.
+    pub url: Option<String>,
+    /// The winning source.
+    pub source: Option<Source>,
+    /// Sources that also had a URL but lost.
+    pub shadowed: Vec<Source>,
+}
+
+/// Resolves the API URL for `service`/`profile`.
+pub fn resolve_api_url(
+    app: &App,
+    env: &Env,
+    flag: Option<&str>,
+    service: &Service,
+    profile: &str,
+    index: &Index,
+) -> ResolvedUrl {
+    let mut found: Vec<(String, Source)> = Vec::new();
+    if let Some(f) = flag.filter(|f| !f.is_empty()) {
+        found.push((
+            f.to_string(),
+            Source::Flag {
+                flag: "--api-url".into(),
+            },
+        ));
+    }
+    for var in service.url_env_vars(app) {
+        if let Some(v) = env.get(&var) {
+            found.push((v.to_string(), Source::Env { var }));
+        }
+    }
+    let meta = index.service(&service.name).and_then(|s| s.profiles.get(profile));
+    if let Some(u) = meta.and_then(|m| m.api_url.clone()) {
+        found.push((
+            u,
+            Source::Profile {
+                profile: profile.to_string(),
+                backend: None,
+            },
+        ));
+    }
+    if let Some(u) = service.config.api_url.clone() {
+        found.push((u, Source::ServiceDefault));
+    }
+    let mut it = found.into_iter();
+    match it.next() {
+        None => ResolvedUrl {
+            url: None,
+            source: None,
+            shadowed: Vec::new(),
+        },
+        Some((url, source)) => ResolvedUrl {
+            url: Some(url),
+            source: Some(source),
+            shadowed: it.map(|(_, s)| s).collect(),
+        },
+    }
+}

@@ -1,0 +1,127 @@
+//! Service settings: where an API lives, how to verify a token against it, and which env
+//! vars carry its token, URL and secrets. Unknown services get generic defaults.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::App;
+
+/// Settings of one service, as stored in the index by `services add`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceConfig {
+    /// Default API URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_url: Option<String>,
+    /// Path (under the API URL) that answers who a token belongs to; no verification if unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_path: Option<String>,
+    /// HTTP method for verification (default GET).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_method: Option<String>,
+    /// Header that carries the token (default `Authorization`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_header: Option<String>,
+    /// Scheme before the token (default `Bearer`; empty for none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_scheme: Option<String>,
+    /// JSON pointer to the identity in the verify response (`/email`, `/user/login`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_field: Option<String>,
+    /// Env vars that carry the token, first wins (default `<SERVICE>_API_TOKEN`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub token_env: Vec<String>,
+    /// Env vars that carry the API URL (default `<SERVICE>_API_URL`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub url_env: Vec<String>,
+    /// A regular expression a token must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_pattern: Option<String>,
+    /// Known secret names (listed as `(not set)` until set).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
+    /// Secret name → env var, where the default derived name does not fit.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secret_env: BTreeMap<String, String>,
+    /// Secret name → git host it answers for (`github-token` → `github.com`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub git_hosts: BTreeMap<String, String>,
+    /// Username given to git with a profile's token (default `x-access-token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_username: Option<String>,
+}
+
+/// A service name with its settings (stored or default) and derived names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// The service name.
+    pub name: String,
+    /// Its settings.
+    pub config: ServiceConfig,
+}
+
+impl Service {
+    /// A service with the given settings.
+    pub fn new(name: &str, config: ServiceConfig) -> Self {
+        Service {
+            name: name.to_string(),
+            config,
+        }
+    }
+
+    /// `TRUTO` for `truto`.
+    pub fn env_stem(&self) -> String {
+        env_name(&self.name)
+    }
+
+    /// The env vars that carry the token, in order, ending with `<APP>_TOKEN`.
+    pub fn token_env_vars(&self, app: &App) -> Vec<String> {
+        let mut v = if self.config.token_env.is_empty() {
+            vec![format!("{}_API_TOKEN", self.env_stem())]
+        } else {
+            self.config.token_env.clone()
+        };
+        v.push(app.env_var("TOKEN"));
+        v
+    }
+
+    /// The env vars that carry the API URL, in order, ending with `<APP>_API_URL`.
+    pub fn url_env_vars(&self, app: &App) -> Vec<String> {
+        let mut v = if self.config.url_env.is_empty() {
+            vec![format!("{}_API_URL", self.env_stem())]
+        } else {
+            self.config.url_env.clone()
+        };
+        v.push(app.env_var("API_URL"));
+        v
+    }
+
+    /// The env var a secret is exported as (`github-token` → `GITHUB_TOKEN`).
+    pub fn secret_env_var(&self, secret: &str) -> String {
+        self.config
+            .secret_env
+            .get(secret)
+            .cloned()
+            .unwrap_or_else(|| env_name(secret))
+    }
+}
+
+/// Uppercase, with `-` and `.` turned into `_`.
+pub fn env_name(name: &str) -> String {
+    name.to_ascii_uppercase().replace(['-', '.'], "_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_env_names() {
+        let app = App::keyward();
+        let s = Service::new("my-api", ServiceConfig::default());
+        assert_eq!(s.token_env_vars(&app), ["MY_API_API_TOKEN", "KEYWARD_TOKEN"]);
+        assert_eq!(s.url_env_vars(&app), ["MY_API_API_URL", "KEYWARD_API_URL"]);
+        assert_eq!(s.secret_env_var("pip-index-url"), "PIP_INDEX_URL");
+        assert_eq!(s.secret_env_var("a.b"), "A_B");
+    }
+}

@@ -1,0 +1,218 @@
+//! `index.json`: the versioned, non-secret metadata (services, profiles, where each value
+//! lives, masked hints, identities, timestamps). Never a secret value.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::service::ServiceConfig;
+use crate::store::BackendKind;
+use crate::{Error, Result};
+
+/// The index format this build reads and writes.
+pub const INDEX_VERSION: u32 = 1;
+
+/// The whole index file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Index {
+    /// Format version; a newer one is refused, never overwritten.
+    pub version: u32,
+    /// Per service, by name.
+    #[serde(default)]
+    pub services: BTreeMap<String, ServiceEntry>,
+    /// Credentials git stored through the credential helper, by `protocol://host[/path]`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub git: BTreeMap<String, GitMeta>,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Index {
+            version: INDEX_VERSION,
+            services: BTreeMap::new(),
+            git: BTreeMap::new(),
+        }
+    }
+}
+
+/// One service: its settings, profiles and secrets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceEntry {
+    /// Settings from `services add`; `None` for a service used with generic defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<ServiceConfig>,
+    /// The active profile, if one was chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_profile: Option<String>,
+    /// Profiles by name.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, ProfileMeta>,
+    /// Build secrets by name.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, SecretMeta>,
+}
+
+/// What is known about a profile, without its token.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProfileMeta {
+    /// Where the token lives; `None` when the profile has settings but no token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<BackendKind>,
+    /// Masked token (`sk_…yz89`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// Who the API said the token belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// Profile-specific API URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_url: Option<String>,
+    /// Free settings (`default-integrated-account`), keys in kebab-case.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, String>,
+    /// When the token was first stored (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When the token was last stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// When the API last accepted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_at: Option<String>,
+}
+
+/// What is known about a build secret, without its value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecretMeta {
+    /// Where the value lives.
+    pub backend: BackendKind,
+    /// Masked value.
+    pub hint: String,
+    /// When first stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// When last stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+/// A credential git stored through `keyward store`, without its password.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GitMeta {
+    /// Where the password lives.
+    pub backend: BackendKind,
+    /// The username git sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Masked password.
+    pub hint: String,
+    /// `password_expiry_utc` as git sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_expiry_utc: Option<u64>,
+    /// True when an `oauth_refresh_token` is stored beside the password.
+    #[serde(default)]
+    pub has_refresh_token: bool,
+    /// When stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+impl Index {
+    /// Parses an index file's bytes; `path` only names it in errors.
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<Index> {
+        let corrupt = |reason: String| Error::Corrupt {
+            path: path.to_path_buf(),
+            reason,
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(corrupt("is empty; expected a keyward index".into()));
+        }
+        #[derive(Deserialize)]
+        struct Probe {
+            version: Option<serde_json::Value>,
+        }
+        let probe: Probe =
+            serde_json::from_slice(bytes).map_err(|e| corrupt(format!("is not valid JSON ({e})")))?;
+        match probe.version.as_ref().and_then(serde_json::Value::as_u64) {
+            Some(v) if v == u64::from(INDEX_VERSION) => {}
+            Some(v) if v > u64::from(INDEX_VERSION) => {
+                return Err(corrupt(format!(
+                    "was written by a newer version (index version {v}, this build reads {INDEX_VERSION}); upgrade keyward"
+                )));
+            }
+            _ => {
+                return Err(corrupt(
+                    "has no valid \"version\"; expected a keyward index".into(),
+                ));
+            }
+        }
+        serde_json::from_slice(bytes).map_err(|e| corrupt(format!("is not a valid keyward index ({e})")))
+    }
+
+    /// The JSON written to disk.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).expect("index serialises: only strings and maps");
+        v.push(b'\n');
+        v
+    }
+
+    /// The entry of a service, if it has one.
+    pub fn service(&self, name: &str) -> Option<&ServiceEntry> {
+        self.services.get(name)
+    }
+
+    /// The entry of a service, created empty if missing.
+    pub fn service_mut(&mut self, name: &str) -> &mut ServiceEntry {
+        self.services.entry(name.to_string()).or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn p() -> PathBuf {
+        PathBuf::from("/h/index.json")
+    }
+
+    #[test]
+    fn round_trips() {
+        let mut idx = Index::default();
+        let s = idx.service_mut("truto");
+        s.active_profile = Some("staging".into());
+        s.profiles.insert(
+            "staging".into(),
+            ProfileMeta {
+                backend: Some(BackendKind::Keyring),
+                hint: Some("sk_…yz89".into()),
+                identity: Some("user@example.com".into()),
+                ..Default::default()
+            },
+        );
+        let bytes = idx.to_bytes();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains("\"version\": 1"), "{text}");
+        assert!(text.contains("\"backend\": \"keyring\""), "{text}");
+        assert_eq!(Index::parse(&bytes, &p()).unwrap(), idx);
+    }
+
+    #[test]
+    fn refuses_newer_and_broken() {
+        let cases: [(&[u8], &str); 5] = [
+            (b"{\"version\": 2, \"services\": {}}", "newer version"),
+            (b"", "is empty"),
+            (b"{\"version\": 1, \"services\": ", "not valid JSON"),
+            (b"{\"version\": 1, \"services\": []}", "not a valid keyward index"),
+            (b"[1,2]", "not valid JSON"),
+        ];
+        for (bytes, want) in cases {
+            let e = Index::parse(bytes, &p()).unwrap_err();
+            assert!(matches!(e, Error::Corrupt { .. }), "{e:?}");
+            assert!(e.to_string().contains(want), "{e} should say {want}");
+            assert!(e.to_string().starts_with("/h/index.json"), "{e}");
+            assert_eq!(e.exit_code(), 6);
+        }
+    }
+}

@@ -170,6 +170,9 @@ fn describe_open_error(e: &keyring_core::Error) -> String {
             let s = inner.to_string();
             if s.contains("ServiceUnknown") || s.contains("org.freedesktop.secrets") {
                 "no Secret Service on the D-Bus session bus".into()
+            } else if let Some(rest) = s.split("Failed to connect to address `").nth(1) {
+                let addr = rest.split('`').next().unwrap_or(rest);
+                format!("no D-Bus session bus at {addr}")
             } else {
                 format!(
                     "cannot connect to the D-Bus session bus or Secret Service ({})",

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// assert_eq!(app.env_var("HOME"), "ACME_HOME");
 /// assert_eq!(app.keyring_service("default"), "acme:default");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct App {
     /// The command name used in messages and hints (`keyward login`, `acme auth login`).
     pub command: String,
@@ -20,6 +20,9 @@ pub struct App {
     pub env_prefix: String,
     /// Prefix of the keyring service attribute (`keyward` → `keyward:<service>`).
     pub keyring_prefix: String,
+    /// A service described in code (an embedding CLI's own API): the default service, with
+    /// these settings unless `services add` stored others.
+    pub builtin_service: Option<crate::service::Service>,
 }
 
 impl App {
@@ -30,7 +33,14 @@ impl App {
             dir_name: name.to_string(),
             env_prefix: name.to_ascii_uppercase().replace(['-', '.'], "_"),
             keyring_prefix: name.to_string(),
+            builtin_service: None,
         }
+    }
+
+    /// The same app with a service described in code as its default service.
+    pub fn with_service(mut self, service: crate::service::Service) -> Self {
+        self.builtin_service = Some(service);
+        self
     }
 
     /// keyward itself.

@@ -57,14 +57,19 @@ Manager, Secret Service) and hands them to programs: `keyward token`, `keyward e
 credential protocol. On a machine without a keyring it says so and uses a file only you can read."
 )]
 pub struct Cli {
+    /// Global flags.
     #[command(flatten)]
-    global: GlobalArgs,
+    pub global: GlobalArgs,
+    /// The command.
     #[command(subcommand)]
-    command: Command,
+    pub command: AuthCommand,
 }
 
+/// keyward's commands. A CLI that embeds keyward flattens this (with [`GlobalArgs`]) into its
+/// own command tree, e.g. as `acme auth …`, and hands the parsed values to [`execute`].
 #[derive(Debug, Subcommand)]
-enum Command {
+#[allow(missing_docs)] // each variant's help comes from its Args struct
+pub enum AuthCommand {
     Login(commands::login::LoginArgs),
     Logout(commands::logout::LogoutArgs),
     Token(commands::token::TokenArgs),
@@ -81,10 +86,15 @@ pub fn run(app: &App, args: impl IntoIterator<Item = OsString>, env: Env) -> Exi
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    Style::detect(&env, cli.global.no_color, cli.global.quiet).install();
-    let format = cli.global.output;
-    let ctx = Context::new(app.clone(), env, cli.global);
-    match dispatch(&ctx, cli.command) {
+    execute(app, env, cli.global, cli.command)
+}
+
+/// Runs one parsed command for `app` and returns the exit code; errors are printed here, once.
+pub fn execute(app: &App, env: Env, global: GlobalArgs, command: AuthCommand) -> ExitCode {
+    Style::detect(&env, global.no_color, global.quiet).install();
+    let format = global.output;
+    let ctx = Context::new(app.clone(), env, global);
+    match dispatch(&ctx, command) {
         Ok(code) => code,
         Err(e) => {
             output::error(&ctx.app, &e, format);
@@ -93,7 +103,8 @@ pub fn run(app: &App, args: impl IntoIterator<Item = OsString>, env: Env) -> Exi
     }
 }
 
-fn dispatch(ctx: &Context, cmd: Command) -> Result<ExitCode, Error> {
+fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
+    use AuthCommand as Command;
     match cmd {
         Command::Login(a) => commands::login::run(ctx, a),
         Command::Logout(a) => commands::logout::run(ctx, a),

@@ -74,6 +74,12 @@ impl Context {
             .or_else(|| self.env.get(&self.app.env_var("SERVICE")).map(str::to_string));
         let name = match explicit {
             Some(n) => n,
+            None if self.app.builtin_service.is_some() => self
+                .app
+                .builtin_service
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
             None => {
                 let idx = self.index()?;
                 let configured: Vec<_> = idx
@@ -95,10 +101,17 @@ impl Context {
     /// The service with its settings (stored, else generic defaults).
     pub fn service(&self) -> Result<Service> {
         let name = self.service_name()?;
+        let builtin = self
+            .app
+            .builtin_service
+            .as_ref()
+            .filter(|s| s.name == name)
+            .map(|s| s.config.clone());
         let config = self
             .index()?
             .service(&name)
             .and_then(|s| s.config.clone())
+            .or(builtin)
             .unwrap_or_else(ServiceConfig::default);
         Ok(Service::new(&name, config))
     }

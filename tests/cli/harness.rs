@@ -49,12 +49,20 @@ pub struct Out {
 impl Out {
     #[track_caller]
     pub fn ok(&self) -> &Self {
-        assert_eq!(self.code, 0, "expected success\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
         self
     }
     #[track_caller]
     pub fn code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "expected exit {code}\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
         self
     }
     #[track_caller]
@@ -75,7 +83,8 @@ impl Out {
     /// The JSON on stdout.
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 }
 
@@ -95,9 +104,18 @@ impl TestEnv {
             vars.push(("DBUS_SESSION_BUS_ADDRESS".into(), bus));
         } else {
             // No bus at all: the well-known fallback socket must not exist either.
-            vars.push(("XDG_RUNTIME_DIR".into(), dir.path().join("no-runtime").display().to_string()));
+            vars.push((
+                "XDG_RUNTIME_DIR".into(),
+                dir.path().join("no-runtime").display().to_string(),
+            ));
         }
-        TestEnv { dir, home, svc, vars, sentinels: Default::default() }
+        TestEnv {
+            dir,
+            home,
+            svc,
+            vars,
+            sentinels: Default::default(),
+        }
     }
 
     /// With the suite's real Secret Service.
@@ -145,7 +163,12 @@ impl TestEnv {
         }
         c.args(["-s", &self.svc]);
         c.args(args);
-        Run { env: self, cmd: c, stdin: None, secret_stdout: false }
+        Run {
+            env: self,
+            cmd: c,
+            stdin: None,
+            secret_stdout: false,
+        }
     }
 
     /// A command without the `-s` flag.
@@ -175,25 +198,42 @@ impl TestEnv {
 
     /// Looks a value up in the real Secret Service with libsecret's `secret-tool`.
     pub fn secret_tool_lookup(&self, service: &str, account: &str) -> Option<String> {
-        let bus = self.vars.iter().find(|(k, _)| k == "DBUS_SESSION_BUS_ADDRESS").map(|(_, v)| v.clone())?;
+        let bus = self
+            .vars
+            .iter()
+            .find(|(k, _)| k == "DBUS_SESSION_BUS_ADDRESS")
+            .map(|(_, v)| v.clone())?;
         let out = Command::new("secret-tool")
-            .args(["lookup", "service", &format!("keyward:{service}"), "username", account])
+            .args([
+                "lookup",
+                "service",
+                &format!("keyward:{service}"),
+                "username",
+                account,
+            ])
             .env("DBUS_SESSION_BUS_ADDRESS", bus)
             .output()
             .expect("secret-tool is installed (libsecret-tools)");
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     #[track_caller]
     pub fn check_no_sentinel(&self, text: &str, place: &str) {
         for s in self.sentinels.borrow().iter() {
-            assert!(!text.contains(s.as_str()), "sentinel secret leaked into {place}:\n{text}");
+            assert!(
+                !text.contains(s.as_str()),
+                "sentinel secret leaked into {place}:\n{text}"
+            );
         }
     }
 
     /// Files under the home other than the credential store, checked for sentinels.
     pub fn assert_home_clean(&self) {
-        let Ok(entries) = std::fs::read_dir(&self.home) else { return };
+        let Ok(entries) = std::fs::read_dir(&self.home) else {
+            return;
+        };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             if name == "credentials.json" {
@@ -242,14 +282,21 @@ impl Run<'_> {
     }
     /// Starts it without waiting.
     pub fn spawn(mut self) -> Child {
-        self.cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        self.cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         self.cmd.spawn().expect("spawn keyward")
     }
     /// Runs it to completion; fails the test if a sentinel leaks.
     #[track_caller]
     pub fn run(mut self) -> Out {
         self.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        self.cmd.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        self.cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
         let mut child = self.cmd.spawn().expect("spawn keyward");
         if let Some(data) = self.stdin.take() {
             let mut si = child.stdin.take().expect("stdin");
@@ -311,10 +358,19 @@ impl PrivateBus {
             .spawn()
             .expect("dbus-daemon is installed");
         let mut line = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(bus.stdout.take().unwrap()), &mut line).unwrap();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(bus.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
         let address = line.trim().to_string();
         assert!(address.starts_with("unix:"), "dbus-daemon printed {address:?}");
-        PrivateBus { address, bus, keyring: None, dir }
+        PrivateBus {
+            address,
+            bus,
+            keyring: None,
+            dir,
+        }
     }
 
     /// A bus with an unlocked gnome-keyring owning org.freedesktop.secrets.
@@ -350,8 +406,16 @@ impl PrivateBus {
     pub fn wait_for_name(&self, name: &str) {
         for _ in 0..200 {
             let o = Command::new("dbus-send")
-                .args(["--print-reply", &format!("--bus={}", self.address), "--dest=org.freedesktop.DBus"])
-                .args(["/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", &format!("string:{name}")])
+                .args([
+                    "--print-reply",
+                    &format!("--bus={}", self.address),
+                    "--dest=org.freedesktop.DBus",
+                ])
+                .args([
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    &format!("string:{name}"),
+                ])
                 .output()
                 .unwrap();
             if String::from_utf8_lossy(&o.stdout).contains("boolean true") {
@@ -365,7 +429,11 @@ impl PrivateBus {
     /// Locks the login collection.
     pub fn lock_login(&self) {
         let o = Command::new("dbus-send")
-            .args(["--print-reply", &format!("--bus={}", self.address), "--dest=org.freedesktop.secrets"])
+            .args([
+                "--print-reply",
+                &format!("--bus={}", self.address),
+                "--dest=org.freedesktop.secrets",
+            ])
             .args([
                 "/org/freedesktop/secrets",
                 "org.freedesktop.Secret.Service.Lock",
@@ -373,7 +441,11 @@ impl PrivateBus {
             ])
             .output()
             .unwrap();
-        assert!(o.status.success(), "lock failed: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "lock failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
 
     /// The keyring daemon's pid.

@@ -13,19 +13,42 @@ fn mode(p: &std::path::Path) -> u32 {
 fn keyring_login_token_logout_round_trip() {
     let t = TestEnv::keyring();
     let tok = t.sentinel("sk_");
-    t.cmd(&["login", "--with-token"]).stdin(format!("{tok}\n")).run().ok().stderr_has("(profile default, OS keyring)");
+    t.cmd(&["login", "--with-token"])
+        .stdin(format!("{tok}\n"))
+        .run()
+        .ok()
+        .stderr_has("(profile default, OS keyring)");
     // The value really is in the Secret Service, not in a file.
-    assert_eq!(t.secret_tool_lookup(&t.svc, "default").as_deref(), Some(tok.as_str()));
-    assert!(!t.path("credentials.json").exists(), "keyring login must not write credentials.json");
+    assert_eq!(
+        t.secret_tool_lookup(&t.svc, "default").as_deref(),
+        Some(tok.as_str())
+    );
+    assert!(
+        !t.path("credentials.json").exists(),
+        "keyring login must not write credentials.json"
+    );
     let idx = t.index();
-    assert_eq!(idx["services"][&t.svc]["profiles"]["default"]["backend"], "keyring");
-    let hint = idx["services"][&t.svc]["profiles"]["default"]["hint"].as_str().unwrap().to_string();
+    assert_eq!(
+        idx["services"][&t.svc]["profiles"]["default"]["backend"],
+        "keyring"
+    );
+    let hint = idx["services"][&t.svc]["profiles"]["default"]["hint"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(hint.starts_with("sk_…") && hint.len() < 16, "{hint}");
     let out = t.cmd(&["token"]).prints_secret().run();
     out.ok();
     assert_eq!(out.stdout, format!("{tok}\n"));
-    t.cmd(&["logout"]).run().ok().stderr_has("still valid on the server");
-    assert_eq!(t.secret_tool_lookup(&t.svc, "default"), None, "logout removes the keyring item");
+    t.cmd(&["logout"])
+        .run()
+        .ok()
+        .stderr_has("still valid on the server");
+    assert_eq!(
+        t.secret_tool_lookup(&t.svc, "default"),
+        None,
+        "logout removes the keyring item"
+    );
     t.cmd(&["token"]).run().code(3).stderr_has("not logged in");
 }
 
@@ -33,16 +56,32 @@ fn keyring_login_token_logout_round_trip() {
 fn keyring_item_is_labelled_and_updated_in_place() {
     let t = TestEnv::keyring();
     let (a, b) = (t.sentinel("ghp_"), t.sentinel("ghp_"));
-    t.cmd(&["login", "--with-token", "-p", "staging"]).stdin(a).run().ok();
-    t.cmd(&["login", "--with-token", "-p", "staging"]).stdin(b.clone()).run().ok();
+    t.cmd(&["login", "--with-token", "-p", "staging"])
+        .stdin(a)
+        .run()
+        .ok();
+    t.cmd(&["login", "--with-token", "-p", "staging"])
+        .stdin(b.clone())
+        .run()
+        .ok();
     let out = std::process::Command::new("secret-tool")
         .args(["search", "--all", "service", &format!("keyward:{}", t.svc)])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert_eq!(text.matches("label = ").count(), 1, "one item, updated in place:\n{text}");
-    assert!(text.contains(&format!("label = keyward {}/staging API token", t.svc)), "{text}");
-    assert_eq!(t.secret_tool_lookup(&t.svc, "staging").as_deref(), Some(b.as_str()));
+    assert_eq!(
+        text.matches("label = ").count(),
+        1,
+        "one item, updated in place:\n{text}"
+    );
+    assert!(
+        text.contains(&format!("label = keyward {}/staging API token", t.svc)),
+        "{text}"
+    );
+    assert_eq!(
+        t.secret_tool_lookup(&t.svc, "staging").as_deref(),
+        Some(b.as_str())
+    );
 }
 
 #[test]
@@ -51,12 +90,21 @@ fn no_bus_falls_back_to_private_file_and_warns_once() {
     let tok = t.sentinel("tok_");
     let out = t.cmd(&["login", "--with-token"]).stdin(tok.clone()).run();
     out.ok().stderr_has("(profile default, file)");
-    assert_eq!(out.stderr.matches("No OS keyring available").count(), 1, "{}", out.stderr);
-    out.stderr_has(&t.path("credentials.json").display().to_string()).stderr_has("keyward doctor");
+    assert_eq!(
+        out.stderr.matches("No OS keyring available").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    out.stderr_has(&t.path("credentials.json").display().to_string())
+        .stderr_has("keyward doctor");
     assert_eq!(mode(&t.home), 0o700);
     assert_eq!(mode(&t.path("credentials.json")), 0o600);
     assert_eq!(mode(&t.path("index.json")), 0o600);
-    assert_eq!(t.index()["services"][&t.svc]["profiles"]["default"]["backend"], "file");
+    assert_eq!(
+        t.index()["services"][&t.svc]["profiles"]["default"]["backend"],
+        "file"
+    );
     // Reads never probe: no warning when reading a file-held value.
     let out = t.cmd(&["token"]).prints_secret().run();
     out.ok();
@@ -67,7 +115,10 @@ fn no_bus_falls_back_to_private_file_and_warns_once() {
 #[test]
 fn backend_file_is_quiet_and_keyring_choice_fails_without_bus() {
     let t = TestEnv::no_bus();
-    let out = t.cmd(&["--backend", "file", "login", "--with-token"]).stdin(t.sentinel("a_")).run();
+    let out = t
+        .cmd(&["--backend", "file", "login", "--with-token"])
+        .stdin(t.sentinel("a_"))
+        .run();
     out.ok();
     out.stderr_lacks("No OS keyring");
     t.cmd(&["--backend", "keyring", "login", "--with-token", "-p", "k"])
@@ -77,7 +128,10 @@ fn backend_file_is_quiet_and_keyring_choice_fails_without_bus() {
         .stderr_has("no OS keyring is available");
     let mut t2 = TestEnv::no_bus();
     t2.set("KEYWARD_BACKEND", "bogus");
-    t2.cmd(&["token"]).run().code(2).stderr_has("KEYWARD_BACKEND must be auto, keyring or file");
+    t2.cmd(&["token"])
+        .run()
+        .code(2)
+        .stderr_has("KEYWARD_BACKEND must be auto, keyring or file");
 }
 
 #[test]
@@ -86,7 +140,9 @@ fn umask_000_still_gives_private_files() {
     let mut run = t.cmd(&["login", "--with-token"]).stdin(t.sentinel("u_"));
     // Run through sh so the umask applies to keyward itself.
     let mut c = std::process::Command::new("sh");
-    c.arg("-c").arg("umask 000; exec \"$0\" \"$@\"").arg(crate::harness::bin());
+    c.arg("-c")
+        .arg("umask 000; exec \"$0\" \"$@\"")
+        .arg(crate::harness::bin());
     c.args(run.cmd.get_args().map(|a| a.to_owned()).collect::<Vec<_>>());
     c.env_clear();
     for (k, v) in run.cmd.get_envs() {
@@ -106,19 +162,33 @@ fn locked_keyring_is_an_error_not_a_plaintext_fallback() {
     let bus = PrivateBus::with_keyring();
     let t = TestEnv::on_bus(&bus.address);
     let first = t.sentinel("sk_");
-    t.cmd(&["login", "--with-token"]).stdin(first).run().ok().stderr_has("OS keyring");
+    t.cmd(&["login", "--with-token"])
+        .stdin(first)
+        .run()
+        .ok()
+        .stderr_has("OS keyring");
     bus.lock_login();
     let started = std::time::Instant::now();
-    t.cmd(&["token"]).run().code(6).stderr_has("locked").stderr_has("--backend file");
+    t.cmd(&["token"])
+        .run()
+        .code(6)
+        .stderr_has("locked")
+        .stderr_has("--backend file");
     t.cmd(&["login", "--with-token", "-p", "other"])
         .stdin(t.sentinel("sk_"))
         .run()
         .code(6)
         .stderr_has("locked");
     assert!(started.elapsed().as_secs() < 10, "errors come within the timeout");
-    assert!(!t.path("credentials.json").exists(), "a locked keyring never causes a plaintext write");
+    assert!(
+        !t.path("credentials.json").exists(),
+        "a locked keyring never causes a plaintext write"
+    );
     let idx = t.index();
-    assert!(idx["services"][&t.svc]["profiles"].get("other").is_none(), "nothing recorded for the failed login");
+    assert!(
+        idx["services"][&t.svc]["profiles"].get("other").is_none(),
+        "nothing recorded for the failed login"
+    );
 }
 
 #[test]
@@ -126,11 +196,23 @@ fn hung_keyring_times_out() {
     let bus = PrivateBus::with_keyring();
     let mut t = TestEnv::on_bus(&bus.address);
     t.set("KEYWARD_KEYRING_TIMEOUT", "1");
-    t.cmd(&["login", "--with-token"]).stdin(t.sentinel("sk_")).run().ok();
+    t.cmd(&["login", "--with-token"])
+        .stdin(t.sentinel("sk_"))
+        .run()
+        .ok();
     // SIGSTOP the daemon: calls hang until the timeout.
-    assert!(std::process::Command::new("kill").args(["-STOP", &bus.keyring_pid().to_string()]).status().unwrap().success());
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-STOP", &bus.keyring_pid().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
     let started = std::time::Instant::now();
-    t.cmd(&["token"]).run().code(6).stderr_has("did not answer within 1.0s");
+    t.cmd(&["token"])
+        .run()
+        .code(6)
+        .stderr_has("did not answer within 1.0s");
     let took = started.elapsed();
     assert!(took.as_secs_f64() < 4.0, "took {took:?}");
     assert!(!t.path("credentials.json").exists());
@@ -151,11 +233,17 @@ fn bus_without_secret_service_falls_back() {
 #[test]
 fn loose_credentials_file_is_refused_with_chmod_fix() {
     let t = TestEnv::no_bus();
-    t.cmd(&["--backend", "file", "login", "--with-token"]).stdin(t.sentinel("p_")).run().ok();
+    t.cmd(&["--backend", "file", "login", "--with-token"])
+        .stdin(t.sentinel("p_"))
+        .run()
+        .ok();
     let creds = t.path("credentials.json");
     std::fs::set_permissions(&creds, std::fs::Permissions::from_mode(0o644)).unwrap();
     let before = std::fs::read(&creds).unwrap();
-    t.cmd(&["token"]).run().code(6).stderr_has(&format!("chmod 600 {}", creds.display()));
+    t.cmd(&["token"])
+        .run()
+        .code(6)
+        .stderr_has(&format!("chmod 600 {}", creds.display()));
     assert_eq!(std::fs::read(&creds).unwrap(), before);
 }
 
@@ -164,13 +252,33 @@ fn corrupt_or_newer_index_is_reported_and_left_alone() {
     let t = TestEnv::no_bus();
     std::fs::create_dir_all(&t.home).unwrap();
     let idx = t.path("index.json");
-    for content in [&b"{\"version\": 1, \"services\": "[..], b"", b"{\"version\": 9}", b"{\"version\":1,\"services\":{\"x\":{\"profiles\":5}}}"] {
+    for content in [
+        &b"{\"version\": 1, \"services\": "[..],
+        b"",
+        b"{\"version\": 9}",
+        b"{\"version\":1,\"services\":{\"x\":{\"profiles\":5}}}",
+    ] {
         std::fs::write(&idx, content).unwrap();
-        t.cmd(&["token"]).run().code(6).stderr_has(&idx.display().to_string());
-        t.cmd(&["login", "--with-token", "--backend", "file"]).stdin(t.sentinel("c_")).run().code(6);
-        assert_eq!(std::fs::read(&idx).unwrap(), content, "index left byte-for-byte unchanged");
+        t.cmd(&["token"])
+            .run()
+            .code(6)
+            .stderr_has(&idx.display().to_string());
+        t.cmd(&["login", "--with-token", "--backend", "file"])
+            .stdin(t.sentinel("c_"))
+            .run()
+            .code(6);
+        assert_eq!(
+            std::fs::read(&idx).unwrap(),
+            content,
+            "index left byte-for-byte unchanged"
+        );
     }
-    assert!(!t.path("credentials.json").exists() || std::fs::read_to_string(t.path("credentials.json")).unwrap().contains("\"credentials\": {}"));
+    assert!(
+        !t.path("credentials.json").exists()
+            || std::fs::read_to_string(t.path("credentials.json"))
+                .unwrap()
+                .contains("\"credentials\": {}")
+    );
 }
 
 #[test]
@@ -179,11 +287,21 @@ fn read_only_home_is_permission_denied_with_path() {
     std::fs::create_dir_all(&t.home).unwrap();
     std::fs::set_permissions(&t.home, std::fs::Permissions::from_mode(0o500)).unwrap();
     // root ignores permission bits; only meaningful as a normal user.
-    let is_root = std::process::Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
-    let out = t.cmd(&["--backend", "file", "login", "--with-token"]).stdin(t.sentinel("r_")).run();
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .unwrap()
+        .stdout
+        == b"0\n";
+    let out = t
+        .cmd(&["--backend", "file", "login", "--with-token"])
+        .stdin(t.sentinel("r_"))
+        .run();
     std::fs::set_permissions(&t.home, std::fs::Permissions::from_mode(0o700)).unwrap();
     if !is_root {
-        out.code(6).stderr_has("permission denied").stderr_has(&t.home.display().to_string());
+        out.code(6)
+            .stderr_has("permission denied")
+            .stderr_has(&t.home.display().to_string());
     }
 }
 
@@ -191,7 +309,9 @@ fn read_only_home_is_permission_denied_with_path() {
 fn doctor_with_and_without_bus() {
     let t = TestEnv::keyring();
     let out = t.raw(&["doctor"]).run();
-    out.ok().stdout_has("v keyring     works").stdout_has("new values go to OS keyring");
+    out.ok()
+        .stdout_has("v keyring     works")
+        .stdout_has("new values go to OS keyring");
     let j = t.raw(&["doctor", "-o", "json"]).run();
     let v = j.json();
     assert_eq!(v["new_values_go_to"], "keyring");
@@ -199,7 +319,10 @@ fn doctor_with_and_without_bus() {
 
     let t = TestEnv::no_bus();
     let out = t.raw(&["doctor"]).run();
-    out.ok().stdout_has("keyring     not available").stdout_has("dbus-run-session").stdout_has("new values go to file");
+    out.ok()
+        .stdout_has("keyring     not available")
+        .stdout_has("dbus-run-session")
+        .stdout_has("new values go to file");
     let v = t.raw(&["doctor", "-o", "json"]).run().json();
     assert_eq!(v["new_values_go_to"], "file");
     let t2 = TestEnv::no_bus();
@@ -212,16 +335,30 @@ fn sentinel_never_leaks_through_the_storage_commands() {
         let tok = t.sentinel("sk_");
         // Every run() fails if the sentinel reaches stderr, or stdout of a non-secret command.
         t.cmd(&["login", "--with-token"]).stdin(tok.clone()).run().ok();
-        t.cmd(&["login", "--with-token", "-p", "bad name"]).stdin(tok.clone()).run().code(2);
-        t.cmd(&["login", "--with-token"]).stdin(format!("{tok}\n{tok}\n")).run().code(2);
-        t.cmd(&["-o", "json", "login", "--with-token", "-p", "j"]).stdin(tok.clone()).run().ok();
-        t.cmd(&["--token", &tok, "login", "-p", "flag"]).run().ok().stderr_has("process list");
+        t.cmd(&["login", "--with-token", "-p", "bad name"])
+            .stdin(tok.clone())
+            .run()
+            .code(2);
+        t.cmd(&["login", "--with-token"])
+            .stdin(format!("{tok}\n{tok}\n"))
+            .run()
+            .code(2);
+        t.cmd(&["-o", "json", "login", "--with-token", "-p", "j"])
+            .stdin(tok.clone())
+            .run()
+            .ok();
+        t.cmd(&["--token", &tok, "login", "-p", "flag"])
+            .run()
+            .ok()
+            .stderr_has("process list");
         t.cmd(&["token"]).prints_secret().run().ok();
         t.cmd(&["doctor"]).run();
         t.cmd(&["doctor", "-o", "json"]).run();
         t.cmd(&["logout", "-p", "j"]).run().ok();
         t.cmd(&["logout", "-p", "j"]).run().code(3);
-        let mut e = t.cmd(&["login", "--with-token", "-p", "e"]).env("KEYWARD_TOKEN", &tok);
+        let mut e = t
+            .cmd(&["login", "--with-token", "-p", "e"])
+            .env("KEYWARD_TOKEN", &tok);
         e = e.stdin(tok.clone());
         e.run().code(2).stderr_has("KEYWARD_TOKEN is set");
         t.index();
@@ -237,7 +374,10 @@ fn bad_input_is_exit_2_and_stores_nothing() {
         (vec!["login", "--with-token"], b"has space\n".to_vec()),
         (vec!["login", "--with-token"], b"two\nlines\n".to_vec()),
         (vec!["login", "--with-token"], vec![b'a'; 10 * 1024 * 1024]),
-        (vec!["login", "--with-token", "-p", "../etc"], b"tok_ok\n".to_vec()),
+        (
+            vec!["login", "--with-token", "-p", "../etc"],
+            b"tok_ok\n".to_vec(),
+        ),
         (vec!["login", "--with-token", "-p", "a/b"], b"tok_ok\n".to_vec()),
         (vec!["login", "--with-token", "-p", &long], b"tok_ok\n".to_vec()),
         (vec!["login", "--with-token", "-p", "nl\nx"], b"tok_ok\n".to_vec()),
@@ -246,10 +386,21 @@ fn bad_input_is_exit_2_and_stores_nothing() {
     for (args, stdin) in cases {
         let out = t.cmd(&args).stdin(stdin).run();
         out.code(2);
-        let lines: Vec<_> = out.stderr.lines().filter(|l| l.starts_with("x ") || l.starts_with("✗ ")).collect();
+        let lines: Vec<_> = out
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("x ") || l.starts_with("✗ "))
+            .collect();
         assert_eq!(lines.len(), 1, "one error line for {args:?}: {}", out.stderr);
     }
     let bad_svc = TestEnv::no_bus();
-    bad_svc.raw(&["-s", "A/B", "token"]).run().code(2).stderr_has("invalid service name");
-    assert!(!t.path("credentials.json").exists() && !t.path("index.json").exists(), "nothing stored");
+    bad_svc
+        .raw(&["-s", "A/B", "token"])
+        .run()
+        .code(2)
+        .stderr_has("invalid service name");
+    assert!(
+        !t.path("credentials.json").exists() && !t.path("index.json").exists(),
+        "nothing stored"
+    );
 }

@@ -280,6 +280,16 @@ impl Run<'_> {
         self.secret_stdout = true;
         self
     }
+    /// Starts it with `data` on stdin (closed afterwards), without waiting.
+    pub fn spawn_with_stdin(mut self, data: &str) -> Child {
+        self.cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = self.cmd.spawn().expect("spawn keyward");
+        let _ = child.stdin.take().expect("stdin").write_all(data.as_bytes());
+        child
+    }
     /// Starts it without waiting.
     pub fn spawn(mut self) -> Child {
         self.cmd

@@ -2,4 +2,5 @@
 //! real processes. Run through scripts/test.sh, which provides the session bus and keyring.
 
 mod harness;
+mod reliability;
 mod storage;

@@ -74,6 +74,9 @@ pub enum AuthCommand {
     Logout(commands::logout::LogoutArgs),
     Token(commands::token::TokenArgs),
     Doctor(commands::doctor::DoctorArgs),
+    Completions(commands::completions::CompletionsArgs),
+    #[command(hide = true)]
+    Generate(commands::completions::GenerateArgs),
 }
 
 /// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
@@ -110,5 +113,7 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Logout(a) => commands::logout::run(ctx, a),
         Command::Token(a) => commands::token::run(ctx, a),
         Command::Doctor(a) => commands::doctor::run(ctx, a),
+        Command::Completions(a) => commands::completions::run_completions(ctx, a),
+        Command::Generate(a) => commands::completions::run_generate(ctx, a),
     }
 }

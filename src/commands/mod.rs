@@ -1,5 +1,6 @@
 //! One module per subcommand: an `Args` struct and a `run(ctx, args)` returning the exit code.
 
+pub mod completions;
 pub mod doctor;
 pub mod login;
 pub mod logout;

@@ -39,9 +39,13 @@ pub fn validate(what: &'static str, name: &str) -> Result<()> {
 
 /// A name quoted and escaped for one-line display, shortened when long.
 pub(crate) fn display_name(name: &str) -> String {
-    let short: String = name.chars().take(40).collect();
-    let ell = if short.len() < name.len() { "…" } else { "" };
-    format!("{:?}{ell}", short)
+    // Shorten after escaping: one control character escapes to up to 10 characters.
+    let escaped = format!("{name:?}");
+    if escaped.chars().count() <= 48 {
+        return escaped;
+    }
+    let head: String = escaped.chars().take(44).collect();
+    format!("{head}…\"")
 }
 
 #[cfg(test)]
@@ -66,8 +70,11 @@ mod tests {
     #[test]
     fn rejects_bad_names() {
         let long = "a".repeat(10_000);
+        // Control characters escape to several characters each: the message must stay short.
+        let controls = "\x7f\x1a".repeat(100);
         for n in [
             "", "a/b", "..", ".hidden", "-f", "a\nb", "a\0b", "A", "tab\t", "é", "a b", "\x1b[31m", &long,
+            &controls,
         ] {
             let e = validate("profile", n).unwrap_err();
             let msg = e.to_string();

@@ -12,6 +12,8 @@ use std::path::PathBuf;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {
+    /// The product name, in keyring labels (`keyward truto/default API token`).
+    pub name: String,
     /// The command name used in messages and hints (`keyward login`, `acme auth login`).
     pub command: String,
     /// Directory name under the platform config dir (`~/.config/<dir_name>`).
@@ -29,6 +31,7 @@ impl App {
     /// An app whose command, directory, env prefix and keyring prefix all derive from `name`.
     pub fn new(name: &str) -> Self {
         App {
+            name: name.to_string(),
             command: name.to_string(),
             dir_name: name.to_string(),
             env_prefix: name.to_ascii_uppercase().replace(['-', '.'], "_"),

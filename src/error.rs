@@ -135,6 +135,14 @@ pub enum Error {
     Other(String),
 }
 
+/// `-s SERVICE sub`, or just `sub` for the app's own built-in service.
+fn with_service(app: &App, service: &str, sub: &str) -> String {
+    match &app.builtin_service {
+        Some(s) if s.name == service => sub.to_string(),
+        _ => format!("-s {service} {sub}"),
+    }
+}
+
 fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
@@ -245,12 +253,12 @@ impl Error {
             }
             Error::NotLoggedIn { service, env_var, .. } => Some(format!(
                 "run `{}` or `export {env_var}=…`",
-                app.cmd(&format!("-s {service} login"))
+                app.cmd(&with_service(app, service, "login"))
             )),
             Error::Rejected { service, .. } => Some(format!(
                 "create a new key, then run `{}` and `{}`",
-                app.cmd(&format!("-s {service} logout")),
-                app.cmd(&format!("-s {service} login"))
+                app.cmd(&with_service(app, service, "logout")),
+                app.cmd(&with_service(app, service, "login"))
             )),
             Error::Network { url_env, .. } => Some(format!(
                 "check the address and your network; change it with --api-url or {url_env}"
@@ -267,7 +275,7 @@ impl Error {
                 app.cmd("doctor")
             )),
             Error::Corrupt { path, .. } => Some(format!(
-                "keyward leaves it untouched: inspect or move {} away, then log in again",
+                "it was left untouched: inspect it or move {} away, then log in again",
                 path.display()
             )),
             Error::InsecurePermissions { path, .. } => Some(format!("chmod 600 {}", path.display())),

@@ -51,7 +51,7 @@ pub fn read_owned(path: &Path, private: bool) -> Result<Option<Vec<u8>>> {
     if meta.file_type().is_symlink() {
         return Err(Error::Corrupt {
             path: path.to_path_buf(),
-            reason: "is a symbolic link; keyward only reads regular files it wrote".into(),
+            reason: "is a symbolic link; only regular files are read".into(),
         });
     }
     if !meta.is_file() {
@@ -88,7 +88,7 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         // Never replace a symlink or directory someone put there; say so instead.
         return Err(Error::Corrupt {
             path: path.to_path_buf(),
-            reason: "is not a regular file; keyward will not replace it".into(),
+            reason: "is not a regular file and will not be replaced".into(),
         });
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");

@@ -314,7 +314,7 @@ fn keyring_check(store: &Store, env: &Env, app: &App) -> Check {
     let key = CredKey {
         service: format!("{}:@doctor", app.keyring_prefix),
         account: format!("probe-{}", std::process::id()),
-        label: format!("{} doctor probe (safe to delete)", app.command),
+        label: format!("{} doctor probe (safe to delete)", app.name),
     };
     match kr.round_trip(&key) {
         Ok(()) => check(

@@ -50,7 +50,7 @@ impl FileBackend {
             reason,
         };
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(corrupt("is empty; expected keyward credentials".into()));
+            return Err(corrupt("is empty; expected a credentials file".into()));
         }
         // serde_json's messages quote only positions and types for these shapes, never values.
         let wire: Wire = serde_json::from_slice(&bytes).map_err(|e| {
@@ -62,7 +62,7 @@ impl FileBackend {
         })?;
         if wire.version > FILE_VERSION {
             return Err(corrupt(format!(
-                "was written by a newer version (file version {}, this build reads {FILE_VERSION}); upgrade keyward",
+                "was written by a newer version (file version {}, this build reads {FILE_VERSION}); upgrade to a newer version",
                 wire.version
             )));
         }

@@ -126,7 +126,7 @@ impl Index {
             reason,
         };
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(corrupt("is empty; expected a keyward index".into()));
+            return Err(corrupt("is empty; expected an index file".into()));
         }
         #[derive(Deserialize)]
         struct Probe {
@@ -138,16 +138,14 @@ impl Index {
             Some(v) if v == u64::from(INDEX_VERSION) => {}
             Some(v) if v > u64::from(INDEX_VERSION) => {
                 return Err(corrupt(format!(
-                    "was written by a newer version (index version {v}, this build reads {INDEX_VERSION}); upgrade keyward"
+                    "was written by a newer version (index version {v}, this build reads {INDEX_VERSION}); upgrade to a newer version"
                 )));
             }
             _ => {
-                return Err(corrupt(
-                    "has no valid \"version\"; expected a keyward index".into(),
-                ));
+                return Err(corrupt("has no valid \"version\"; expected an index file".into()));
             }
         }
-        serde_json::from_slice(bytes).map_err(|e| corrupt(format!("is not a valid keyward index ({e})")))
+        serde_json::from_slice(bytes).map_err(|e| corrupt(format!("is not a valid index file ({e})")))
     }
 
     /// The JSON written to disk.
@@ -204,7 +202,7 @@ mod tests {
             (b"{\"version\": 2, \"services\": {}}", "newer version"),
             (b"", "is empty"),
             (b"{\"version\": 1, \"services\": ", "not valid JSON"),
-            (b"{\"version\": 1, \"services\": []}", "not a valid keyward index"),
+            (b"{\"version\": 1, \"services\": []}", "not a valid index file"),
             (b"[1,2]", "not valid JSON"),
         ];
         for (bytes, want) in cases {

@@ -89,7 +89,7 @@ impl CredKey {
         CredKey {
             service: app.keyring_service(service),
             account: profile.to_string(),
-            label: format!("{} {service}/{profile} API token", app.command),
+            label: format!("{} {service}/{profile} API token", app.name),
         }
     }
 
@@ -98,7 +98,7 @@ impl CredKey {
         CredKey {
             service: app.keyring_service(service),
             account: format!("secret:{name}"),
-            label: format!("{} {service} secret {name}", app.command),
+            label: format!("{} {service} secret {name}", app.name),
         }
     }
 }
@@ -156,7 +156,7 @@ impl Store {
     pub fn from_env(app: &App, env: &Env, choice: Option<BackendChoice>) -> Result<Self> {
         let home = app.home(env).ok_or_else(|| {
             Error::usage(
-                "cannot find a config directory for keyward's files",
+                "cannot find a config directory",
                 format!("set {} to a directory", app.env_var("HOME")),
             )
         })?;

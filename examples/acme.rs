@@ -1,0 +1,88 @@
+//! `acme`: a CLI for a made-up API that embeds keyward as its `auth` command. Its files live
+//! under `~/.config/acme` (or `$ACME_HOME`), its keyring items under `acme:acme`, its env
+//! vars are `ACME_*`, and every message names `acme auth …`.
+//!
+//! ```text
+//! acme auth login --with-token < token.txt
+//! acme auth token
+//! acme deploy            # uses the stored token
+//! ```
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use keyward::cli::{AuthCommand, GlobalArgs};
+use keyward::service::{Service, ServiceConfig};
+use keyward::{App, Env};
+
+#[derive(Parser)]
+#[command(name = "acme", about = "The Acme platform CLI")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Log in, check who you are, manage profiles and build secrets
+    Auth {
+        #[command(flatten)]
+        global: GlobalArgs,
+        #[command(subcommand)]
+        command: AuthCommand,
+    },
+    /// Deploy (needs a token: stored by `acme auth login`, or ACME_API_KEY)
+    Deploy,
+}
+
+/// Acme's app description: its name everywhere, and its API described in code.
+fn app() -> App {
+    let mut app = App::new("acme");
+    app.command = "acme auth".into();
+    app.with_service(Service::new(
+        "acme",
+        ServiceConfig {
+            api_url: Some("https://api.acme.test".into()),
+            verify_path: Some("/v1/me".into()),
+            identity_field: Some("/email".into()),
+            token_env: vec!["ACME_API_KEY".into()],
+            url_env: vec!["ACME_API_URL".into()],
+            ..ServiceConfig::default()
+        },
+    ))
+}
+
+fn main() -> ExitCode {
+    let app = app();
+    let env = Env::from_process();
+    match Cli::parse().command {
+        Command::Auth { global, command } => keyward::cli::execute(&app, env, global, command),
+        Command::Deploy => deploy(&app, &env),
+    }
+}
+
+/// What a real command does with the library: resolve the token (flag > env > stored).
+fn deploy(app: &App, env: &Env) -> ExitCode {
+    let run = || -> keyward::Result<String> {
+        let store = keyward::store::Store::from_env(app, env, None)?;
+        let index = store.load_index()?;
+        let service = app.builtin_service.clone().expect("acme describes its service");
+        let profile = env.get("ACME_PROFILE").unwrap_or("default").to_string();
+        let resolved = keyward::resolve::resolve_token(&store, env, None, &service, &profile, &index)?;
+        Ok(format!(
+            "deploying with {} from {}",
+            resolved.token.masked(),
+            resolved.source.describe()
+        ))
+    };
+    match run() {
+        Ok(msg) => {
+            println!("{msg}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            keyward::output::error(app, &e, keyward::output::Format::Text);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -290,3 +290,59 @@ fn keyring_daemon_killed_between_commands() {
         .stderr_has("No OS keyring available")
         .stderr_has("(profile new, file)");
 }
+
+#[test]
+fn bad_names_and_tokens_are_exit_2_with_one_line() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = TestEnv::no_bus();
+    let long = "n".repeat(10 * 1024);
+    let bad_names: Vec<&str> = vec![
+        "a/b", "..", "../x", "a\nb", "tab\tx", "\x1b[2J", "UPPER", "", &long, ".hidden",
+    ];
+    for name in &bad_names {
+        for flag in ["-p", "-s"] {
+            let out = t
+                .raw(&[flag, name, "--backend", "file", "login", "--with-token"])
+                .stdin("tok_abcdefghijkl")
+                .run();
+            out.code(2);
+            assert_eq!(
+                out.stderr.trim_end().lines().count(),
+                2,
+                "message + hint for {flag} {name:?}: {}",
+                out.stderr
+            );
+        }
+    }
+    t.raw(&["--profile=-rf", "--backend", "file", "login", "--with-token"])
+        .stdin("tok_abcdefghijkl")
+        .run()
+        .code(2);
+    // Non-UTF-8 bytes on the command line.
+    let mut c = t.raw(&["--backend", "file", "login", "--with-token"]).cmd;
+    c.arg("-p").arg(std::ffi::OsStr::from_bytes(b"pro\xfffile"));
+    let o = c.stdin(std::process::Stdio::null()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    // Tokens: NUL, interior whitespace, empty, 10 MB.
+    for tok in [
+        &b"tok\0en"[..],
+        b"tok en",
+        b"tok\ten",
+        b"\n",
+        b"\x00",
+        b"\xff\xfe",
+    ] {
+        t.cmd(&["--backend", "file", "login", "--with-token"])
+            .stdin(tok.to_vec())
+            .run()
+            .code(2);
+    }
+    t.cmd(&["--backend", "file", "login", "--with-token"])
+        .stdin(vec![b'x'; 10 << 20])
+        .run()
+        .code(2);
+    assert!(
+        !t.path("index.json").exists() && !t.path("credentials.json").exists(),
+        "nothing stored"
+    );
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Generates the packaged assets (man pages, shell completions) from a built keyward binary,
+# so every package installs files made from the same clap definitions.
+# Usage: packaging/assets.sh PATH/TO/keyward OUTDIR
+set -euo pipefail
+bin=$1 out=$2
+rm -rf "$out"
+"$bin" generate man "$out/man"
+"$bin" generate completions "$out/completions"
+gzip -9n "$out"/man/*.1
+ls -R "$out"

@@ -17,6 +17,7 @@ pub mod error;
 pub mod fsutil;
 pub mod names;
 pub mod output;
+pub mod protocol;
 pub mod resolve;
 pub mod secret;
 pub mod service;

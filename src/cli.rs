@@ -74,6 +74,13 @@ pub enum AuthCommand {
     Logout(commands::logout::LogoutArgs),
     Token(commands::token::TokenArgs),
     Doctor(commands::doctor::DoctorArgs),
+    SetupGit(commands::setup_git::SetupGitArgs),
+    #[command(hide = true)]
+    Get(commands::git::GetArgs),
+    #[command(hide = true)]
+    Store(commands::git::StoreArgs),
+    #[command(hide = true)]
+    Erase(commands::git::EraseArgs),
 }
 
 /// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
@@ -110,5 +117,9 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Logout(a) => commands::logout::run(ctx, a),
         Command::Token(a) => commands::token::run(ctx, a),
         Command::Doctor(a) => commands::doctor::run(ctx, a),
+        Command::SetupGit(a) => commands::setup_git::run(ctx, a),
+        Command::Get(_) => commands::git::run(ctx, commands::git::Action::Get),
+        Command::Store(_) => commands::git::run(ctx, commands::git::Action::Store),
+        Command::Erase(_) => commands::git::run(ctx, commands::git::Action::Erase),
     }
 }

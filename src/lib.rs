@@ -15,6 +15,8 @@ pub mod context;
 pub mod env;
 pub mod error;
 pub mod fsutil;
+pub mod gitconfig;
+pub mod gitcred;
 pub mod names;
 pub mod output;
 pub mod protocol;

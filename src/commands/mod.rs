@@ -1,8 +1,10 @@
 //! One module per subcommand: an `Args` struct and a `run(ctx, args)` returning the exit code.
 
 pub mod doctor;
+pub mod git;
 pub mod login;
 pub mod logout;
+pub mod setup_git;
 pub mod token;
 
 use std::io::Read;

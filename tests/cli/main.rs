@@ -1,5 +1,7 @@
 //! End-to-end tests of the `keyward` binary against a real Secret Service, real files and
 //! real processes. Run through scripts/test.sh, which provides the session bus and keyring.
 
+mod git;
+mod gitserver;
 mod harness;
 mod storage;

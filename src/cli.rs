@@ -77,6 +77,13 @@ pub enum AuthCommand {
     Completions(commands::completions::CompletionsArgs),
     #[command(hide = true)]
     Generate(commands::completions::GenerateArgs),
+    SetupGit(commands::setup_git::SetupGitArgs),
+    #[command(hide = true)]
+    Get(commands::git::GetArgs),
+    #[command(hide = true)]
+    Store(commands::git::StoreArgs),
+    #[command(hide = true)]
+    Erase(commands::git::EraseArgs),
 }
 
 /// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
@@ -115,5 +122,9 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Doctor(a) => commands::doctor::run(ctx, a),
         Command::Completions(a) => commands::completions::run_completions(ctx, a),
         Command::Generate(a) => commands::completions::run_generate(ctx, a),
+        Command::SetupGit(a) => commands::setup_git::run(ctx, a),
+        Command::Get(_) => commands::git::run(ctx, commands::git::Action::Get),
+        Command::Store(_) => commands::git::run(ctx, commands::git::Action::Store),
+        Command::Erase(_) => commands::git::run(ctx, commands::git::Action::Erase),
     }
 }

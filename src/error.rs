@@ -293,3 +293,19 @@ impl Error {
         }
     }
 }
+
+impl From<crate::protocol::git::ProtocolError> for Error {
+    /// Bad git credential input is bad input (exit 2) with the protocol's one-line message,
+    /// which never quotes a value; a failed read or write of the pipe is "other" (exit 1).
+    fn from(e: crate::protocol::git::ProtocolError) -> Self {
+        match e {
+            crate::protocol::git::ProtocolError::Io(io) => {
+                Error::Other(format!("git credential i/o failed: {}", io_message(&io)))
+            }
+            other => Error::Usage {
+                message: other.to_string(),
+                hint: None,
+            },
+        }
+    }
+}

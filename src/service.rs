@@ -49,6 +49,22 @@ pub struct ServiceConfig {
     /// Username given to git with a profile's token (default `x-access-token`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git_username: Option<String>,
+    /// How a profile's token is handed to git for the host of its API URL (default basic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_auth: Option<GitAuth>,
+}
+
+/// How git sends a profile's token to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GitAuth {
+    /// `Authorization: Basic` with the service's git username and the token as password:
+    /// what GitHub, GitLab and most git servers take.
+    #[default]
+    Basic,
+    /// `Authorization: Bearer <token>`, when git offers `capability[]=authtype` (git 2.46+
+    /// over HTTP); otherwise keyward falls back to basic.
+    Bearer,
 }
 
 /// A service name with its settings (stored or default) and derived names.

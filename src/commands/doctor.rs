@@ -96,6 +96,7 @@ pub fn run(ctx: &Context, _args: DoctorArgs) -> Result<ExitCode> {
     let file = file_check(store.home());
     let file_works = file.status == Status::Ok;
     checks.push(file);
+    checks.push(git_check(app, env));
 
     let new_values_go_to = match store.choice() {
         BackendChoice::File => file_works.then_some(BackendKind::File),
@@ -358,6 +359,59 @@ fn file_check(home: &Path) -> Check {
             let _ = std::fs::remove_file(&probe);
             check("file", Status::Fail, e.to_string(), e.hint(&App::keyward()))
         }
+    }
+}
+
+/// Whether git asks this app for credentials, and for which hosts.
+fn git_check(app: &App, env: &Env) -> Check {
+    let fix = Some(format!(
+        "`{}` (or --host HOST for one host)",
+        app.cmd("setup-git")
+    ));
+    let entries = match crate::gitconfig::helper_entries(env) {
+        Ok(Some(e)) => e,
+        Ok(None) => {
+            return check(
+                "git",
+                Status::Ok,
+                "git is not installed; nothing to configure",
+                None,
+            );
+        }
+        Err(e) => return check("git", Status::Warn, e.to_string(), None),
+    };
+    let mut ours = Vec::new();
+    let mut others = Vec::new();
+    for (key, list) in crate::gitconfig::effective(&entries) {
+        let url = list.first().and_then(|e| e.url()).map(str::to_string);
+        for e in list {
+            if crate::gitconfig::points_to(app, &e.value) {
+                let what = url.clone().unwrap_or_else(|| "every host".into());
+                ours.push(format!("{what} ({} = {}, {})", key, e.value, e.scope));
+            } else {
+                others.push(e.value.clone());
+            }
+        }
+    }
+    let others = if others.is_empty() {
+        String::new()
+    } else {
+        format!("; other helpers: {}", others.join(", "))
+    };
+    if ours.is_empty() {
+        check(
+            "git",
+            Status::Warn,
+            format!("git does not ask {} for credentials{others}", app.command),
+            fix,
+        )
+    } else {
+        check(
+            "git",
+            Status::Ok,
+            format!("credential helper for {}{others}", ours.join(", ")),
+            None,
+        )
     }
 }
 

@@ -2,8 +2,10 @@
 
 pub mod completions;
 pub mod doctor;
+pub mod git;
 pub mod login;
 pub mod logout;
+pub mod setup_git;
 pub mod token;
 
 use std::io::Read;

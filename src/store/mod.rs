@@ -101,7 +101,32 @@ impl CredKey {
             label: format!("{} {service} secret {name}", app.name),
         }
     }
+
+    /// A password git stored through the credential helper; `key` is
+    /// `protocol://host[/path]`. The service attribute `<prefix>:@git` cannot collide with a
+    /// service's, since service names never contain `@`.
+    pub fn git(app: &App, key: &str) -> Self {
+        CredKey {
+            service: app.keyring_service(GIT_KEYRING_SERVICE),
+            account: key.to_string(),
+            label: format!("{} git credential for {key}", app.command),
+        }
+    }
+
+    /// The `oauth_refresh_token` git stored beside the password under `key`. Its account
+    /// `oauth_refresh_token:<key>` cannot equal a password's account, whose protocol (a URL
+    /// scheme, checked before storing) never contains `_` or `:`.
+    pub fn git_refresh_token(app: &App, key: &str) -> Self {
+        CredKey {
+            service: app.keyring_service(GIT_KEYRING_SERVICE),
+            account: format!("oauth_refresh_token:{key}"),
+            label: format!("{} git OAuth refresh token for {key}", app.command),
+        }
+    }
 }
+
+/// The pseudo service under which git's own credentials are kept (`keyward:@git`).
+pub const GIT_KEYRING_SERVICE: &str = "@git";
 
 /// One place values can live. Not-found is `Ok(None)`/`Ok(false)`, never an error, so that
 /// "no token" and "storage broken" cannot be confused.

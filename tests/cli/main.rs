@@ -2,6 +2,8 @@
 //! real processes. Run through scripts/test.sh, which provides the session bus and keyring.
 
 mod embed;
+mod git;
+mod gitserver;
 mod harness;
 mod reliability;
 mod storage;

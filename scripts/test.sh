@@ -23,3 +23,5 @@ cargo build --all-targets --quiet
 # dbus-daemon's "Failed to set fd limit" notice is harmless noise in containers.
 dbus-run-session -- scripts/with-keyring.sh cargo test --all-targets "$@" 2> >(grep -v 'Failed to set fd limit' >&2)
 cargo test --doc --quiet
+# The Debian package: build it with cargo-deb, install into a temp root, run what it installed.
+tests/package.sh

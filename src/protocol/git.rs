@@ -80,12 +80,13 @@ impl fmt::Display for ProtocolError {
             ),
             ProtocolError::BadValue { key } => {
                 // An input key is not secret, but it is still foreign text headed for a
-                // terminal, so control characters are escaped and its length is capped.
-                f.write_str("git credential value for '")?;
-                for c in key.chars().take(40) {
-                    write!(f, "{}", c.escape_default())?;
-                }
-                f.write_str("' contains a carriage return, line feed or NUL byte")
+                // terminal, so control characters are escaped and the escaped form (one
+                // control character can become ten characters) is capped.
+                write!(
+                    f,
+                    "git credential value for {} contains a carriage return, line feed or NUL byte",
+                    crate::names::display_name(key)
+                )
             }
             ProtocolError::BadUrl { line } => write!(
                 f,
@@ -867,7 +868,7 @@ mod tests {
         let err = parse(input.as_bytes()).unwrap_err();
         assert!(matches!(&err, ProtocolError::BadValue { key } if key == "password"));
         assert_no_sentinel(&err);
-        assert!(err.to_string().contains("'password'"));
+        assert!(err.to_string().contains("\"password\""));
     }
 
     #[test]
@@ -876,6 +877,11 @@ mod tests {
             key: "a\u{1b}[31m".into(),
         };
         assert!(!err.to_string().contains('\u{1b}'));
+        // Found by fuzzing: escaping must not blow a short key up into a long message.
+        let err = ProtocolError::BadValue {
+            key: "\u{c}".repeat(100),
+        };
+        assert!(err.to_string().len() < 200, "{err}");
     }
 
     #[test]

@@ -74,6 +74,9 @@ pub enum AuthCommand {
     Logout(commands::logout::LogoutArgs),
     Token(commands::token::TokenArgs),
     Doctor(commands::doctor::DoctorArgs),
+    Profiles(commands::profiles::ProfilesArgs),
+    Secrets(commands::secrets::SecretsArgs),
+    Exec(commands::exec::ExecArgs),
 }
 
 /// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
@@ -110,5 +113,8 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Logout(a) => commands::logout::run(ctx, a),
         Command::Token(a) => commands::token::run(ctx, a),
         Command::Doctor(a) => commands::doctor::run(ctx, a),
+        Command::Profiles(a) => commands::profiles::run(ctx, a),
+        Command::Secrets(a) => commands::secrets::run(ctx, a),
+        Command::Exec(a) => commands::exec::run(ctx, a),
     }
 }

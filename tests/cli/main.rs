@@ -1,5 +1,9 @@
 //! End-to-end tests of the `keyward` binary against a real Secret Service, real files and
 //! real processes. Run through scripts/test.sh, which provides the session bus and keyring.
 
+mod exec;
+mod fixtures;
 mod harness;
+mod profiles;
+mod secrets;
 mod storage;

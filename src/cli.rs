@@ -77,6 +77,7 @@ pub enum AuthCommand {
     Profiles(commands::profiles::ProfilesArgs),
     Secrets(commands::secrets::SecretsArgs),
     Exec(commands::exec::ExecArgs),
+    Migrate(commands::migrate::MigrateArgs),
 }
 
 /// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
@@ -116,5 +117,6 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Profiles(a) => commands::profiles::run(ctx, a),
         Command::Secrets(a) => commands::secrets::run(ctx, a),
         Command::Exec(a) => commands::exec::run(ctx, a),
+        Command::Migrate(a) => commands::migrate::run(ctx, a),
     }
 }

@@ -16,6 +16,7 @@ pub mod env;
 pub mod error;
 pub mod exec;
 pub mod fsutil;
+pub mod migrate;
 pub mod names;
 pub mod output;
 pub mod profiles;

@@ -4,6 +4,7 @@ pub mod doctor;
 pub mod exec;
 pub mod login;
 pub mod logout;
+pub mod migrate;
 pub mod profiles;
 pub mod secrets;
 pub mod token;

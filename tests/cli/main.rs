@@ -4,6 +4,7 @@
 mod exec;
 mod fixtures;
 mod harness;
+mod migrate;
 mod profiles;
 mod secrets;
 mod storage;

@@ -216,12 +216,12 @@ fn rename_moves_the_token_within_keyring_and_file() {
 #[test]
 fn rename_with_a_hung_keyring_loses_nothing() {
     let bus = PrivateBus::with_keyring();
-    let mut t = TestEnv::on_bus(&bus.address);
-    t.set("KEYWARD_KEYRING_TIMEOUT", "1");
+    let t = TestEnv::on_bus(&bus.address);
     let tok = login(&t, &[], "old");
     let before = t.index();
     kill("STOP", bus.keyring_pid());
     t.cmd(&["profiles", "rename", "old", "new"])
+        .env("KEYWARD_KEYRING_TIMEOUT", "1")
         .run()
         .code(6)
         .stderr_has("did not answer within 1.0s");

@@ -84,6 +84,10 @@ pub enum AuthCommand {
     Store(commands::git::StoreArgs),
     #[command(hide = true)]
     Erase(commands::git::EraseArgs),
+    Profiles(commands::profiles::ProfilesArgs),
+    Secrets(commands::secrets::SecretsArgs),
+    Exec(commands::exec::ExecArgs),
+    Migrate(commands::migrate::MigrateArgs),
 }
 
 /// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
@@ -126,5 +130,9 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Get(_) => commands::git::run(ctx, commands::git::Action::Get),
         Command::Store(_) => commands::git::run(ctx, commands::git::Action::Store),
         Command::Erase(_) => commands::git::run(ctx, commands::git::Action::Erase),
+        Command::Profiles(a) => commands::profiles::run(ctx, a),
+        Command::Secrets(a) => commands::secrets::run(ctx, a),
+        Command::Exec(a) => commands::exec::run(ctx, a),
+        Command::Migrate(a) => commands::migrate::run(ctx, a),
     }
 }

@@ -14,14 +14,18 @@ pub mod commands;
 pub mod context;
 pub mod env;
 pub mod error;
+pub mod exec;
 pub mod fsutil;
 pub mod gitconfig;
 pub mod gitcred;
+pub mod migrate;
 pub mod names;
 pub mod output;
+pub mod profiles;
 pub mod protocol;
 pub mod resolve;
 pub mod secret;
+pub mod secrets;
 pub mod service;
 pub mod store;
 

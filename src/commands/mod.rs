@@ -2,9 +2,13 @@
 
 pub mod completions;
 pub mod doctor;
+pub mod exec;
 pub mod git;
 pub mod login;
 pub mod logout;
+pub mod migrate;
+pub mod profiles;
+pub mod secrets;
 pub mod setup_git;
 pub mod token;
 
@@ -91,6 +95,36 @@ pub fn check_token_shape(token: &Secret) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Asks a yes/no question on the terminal (default no); "no", Esc or Ctrl-C cancel (exit
+/// 130). Callers decide whether a missing terminal means "go ahead" or "pass -f".
+pub fn confirm_on_terminal(question: &str) -> Result<()> {
+    let answer = dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact_opt()
+        .map_err(|e| match e {
+            dialoguer::Error::IO(e) if e.kind() == std::io::ErrorKind::Interrupted => Error::Cancelled,
+            dialoguer::Error::IO(e) => Error::Other(format!("cannot read the answer: {e}")),
+        })?;
+    match answer {
+        Some(true) => Ok(()),
+        _ => Err(Error::Cancelled),
+    }
+}
+
+/// The usage error for a destructive command run without a terminal and without `-f`.
+pub fn needs_force(what: &str) -> Error {
+    Error::usage(
+        format!("{what} asks for confirmation, and there is no terminal to ask on"),
+        "pass -f to go ahead without asking",
+    )
+}
+
+/// An RFC 3339 timestamp as shown to people: `2025-07-07 23:02:48` (UTC).
+pub fn human_time(rfc3339: &str) -> String {
+    rfc3339.trim_end_matches('Z').replacen('T', " ", 1)
 }
 
 /// Now as RFC 3339 UTC, seconds precision.

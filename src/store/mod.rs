@@ -423,6 +423,24 @@ impl Txn<'_> {
         backend.delete(key, &self.lock)
     }
 
+    /// Writes `value` to exactly the backend `kind` (no backend choice, no fallback), reads it
+    /// back and compares, and keeps an undo record: what `rename` and `migrate` need, where the
+    /// destination is decided by the caller and the original is deleted only afterwards.
+    pub fn copy_to(&mut self, kind: BackendKind, key: &CredKey, value: &Secret) -> Result<()> {
+        let backend = self.store.backend(kind)?;
+        // A copy left by an interrupted earlier run may sit there; a rollback restores it.
+        let previous = backend.get(key)?;
+        backend.set(key, value, &self.lock)?;
+        self.undo.push((kind, key.clone(), previous));
+        match backend.get(key)? {
+            Some(v) if &v == value => Ok(()),
+            _ => Err(Error::Other(format!(
+                "the value written to the {} could not be read back; nothing was changed",
+                kind.describe()
+            ))),
+        }
+    }
+
     fn rollback(&mut self) {
         for (kind, key, previous) in self.undo.drain(..).rev() {
             let Ok(backend) = self.store.backend(kind) else {

@@ -2,8 +2,13 @@
 //! real processes. Run through scripts/test.sh, which provides the session bus and keyring.
 
 mod embed;
+mod exec;
+mod fixtures;
 mod git;
 mod gitserver;
 mod harness;
+mod migrate;
+mod profiles;
 mod reliability;
+mod secrets;
 mod storage;

@@ -1,0 +1,187 @@
+//! Moving every token and secret of a service to another backend, one value at a time:
+//! read from the source, write to the target, read back and compare, record the new backend
+//! in the index, and only then delete the source copy. Interrupted at any point, every value
+//! is still readable where the index says it is, and running it again finishes the job.
+
+use serde::Serialize;
+
+use crate::store::{BackendKind, CredKey, Index, Store};
+use crate::{Error, Result};
+
+/// One value of a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum Item {
+    /// A profile's API token.
+    Token(String),
+    /// A build secret.
+    Secret(String),
+}
+
+impl Item {
+    /// `token of profile staging`, `secret github-token`.
+    pub fn describe(&self) -> String {
+        match self {
+            Item::Token(p) => format!("token of profile {p}"),
+            Item::Secret(n) => format!("secret {n}"),
+        }
+    }
+
+    fn key(&self, store: &Store, service: &str) -> CredKey {
+        match self {
+            Item::Token(p) => CredKey::token(store.app(), service, p),
+            Item::Secret(n) => CredKey::secret(store.app(), service, n),
+        }
+    }
+
+    /// Where the index says this value lives now (`None` if it is gone).
+    fn backend_in(&self, index: &Index, service: &str) -> Option<BackendKind> {
+        let entry = index.service(service)?;
+        match self {
+            Item::Token(p) => entry.profiles.get(p)?.backend,
+            Item::Secret(n) => entry.secrets.get(n).map(|m| m.backend),
+        }
+    }
+
+    fn set_backend_in(&self, index: &mut Index, service: &str, kind: BackendKind) {
+        let entry = index.service_mut(service);
+        match self {
+            Item::Token(p) => {
+                if let Some(m) = entry.profiles.get_mut(p) {
+                    m.backend = Some(kind);
+                }
+            }
+            Item::Secret(n) => {
+                if let Some(m) = entry.secrets.get_mut(n) {
+                    m.backend = kind;
+                }
+            }
+        }
+    }
+}
+
+/// What a migration did.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Values moved by this run, in order.
+    pub moved: Vec<Item>,
+    /// Values that were already in the target backend.
+    pub already: Vec<Item>,
+    /// Stale copies removed from the other backend (left by an interrupted earlier run).
+    pub cleaned: usize,
+    /// Problems that lost nothing (a stale copy that could not be removed).
+    pub warnings: Vec<String>,
+    /// The value being moved when a failure stopped the run, and the failure. Everything
+    /// not yet moved is untouched; run again to finish.
+    pub failed: Option<(Item, Error)>,
+}
+
+/// Every value of `service` with a stored value, tokens first, each in name order.
+pub fn items(index: &Index, service: &str) -> Vec<Item> {
+    let Some(entry) = index.service(service) else {
+        return Vec::new();
+    };
+    let tokens = entry
+        .profiles
+        .iter()
+        .filter(|(_, m)| m.backend.is_some())
+        .map(|(p, _)| Item::Token(p.clone()));
+    let secrets = entry.secrets.keys().map(|n| Item::Secret(n.clone()));
+    tokens.chain(secrets).collect()
+}
+
+/// Moves every token and secret of `service` to `to`. Fails up front (nothing touched)
+/// when the target backend is unusable; a failure partway is reported in
+/// [`Report::failed`]. `progress` is called after each value is moved.
+pub fn migrate(
+    store: &Store,
+    service: &str,
+    to: BackendKind,
+    progress: &mut dyn FnMut(&Item),
+) -> Result<Report> {
+    // Never fall back: moving to the keyring means the keyring or an error.
+    store.backend(to)?;
+    let from = match to {
+        BackendKind::Keyring => BackendKind::File,
+        BackendKind::File => BackendKind::Keyring,
+    };
+    let mut report = Report::default();
+    let mut sweep_ok = true;
+    for item in items(&store.load_index()?, service) {
+        let key = item.key(store, service);
+        match move_one(store, service, &item, &key, from, to) {
+            Ok(true) => {
+                progress(&item);
+                report.moved.push(item.clone());
+            }
+            Ok(false) => {
+                report.already.push(item.clone());
+                // An earlier run may have stopped between the index update and the delete.
+                if sweep_ok {
+                    match sweep(store, from, &key) {
+                        Ok(true) => report.cleaned += 1,
+                        Ok(false) => {}
+                        Err(e) => {
+                            report.warnings.push(format!(
+                                "could not check the {} for an old copy of the {}: {e}",
+                                from.describe(),
+                                item.describe()
+                            ));
+                            sweep_ok = false;
+                        }
+                    }
+                }
+                continue;
+            }
+            Err(e) => {
+                report.failed = Some((item, e));
+                return Ok(report);
+            }
+        }
+        // The target copy is verified and recorded: only now remove the original.
+        if let Err(e) = store.update(|txn| txn.delete(from, &key)) {
+            report.failed = Some((item, e));
+            return Ok(report);
+        }
+    }
+    Ok(report)
+}
+
+/// Copies one value to `to` and records it; `false` if the index already has it there (or
+/// it disappeared meanwhile).
+fn move_one(
+    store: &Store,
+    service: &str,
+    item: &Item,
+    key: &CredKey,
+    from: BackendKind,
+    to: BackendKind,
+) -> Result<bool> {
+    store.update(|txn| {
+        // Re-checked under the lock: another process may have moved or removed it.
+        match item.backend_in(&txn.index, service) {
+            Some(b) if b == from => {}
+            _ => return Ok(false),
+        }
+        let value = txn.store().read(from, key)?.ok_or_else(|| Error::NotFound {
+            what: format!(
+                "the {} of {service} (the index says it is in the {}, but it is not there)",
+                item.describe(),
+                from.describe()
+            ),
+            hint: Some("set it again, then run migrate again".into()),
+        })?;
+        txn.copy_to(to, key, &value)?;
+        item.set_backend_in(&mut txn.index, service, to);
+        Ok(true)
+    })
+}
+
+/// Deletes a stale copy in `from`; a backend that is not there at all has no copies.
+fn sweep(store: &Store, from: BackendKind, key: &CredKey) -> Result<bool> {
+    match store.backend(from) {
+        Ok(_) => store.update(|txn| txn.delete(from, key)),
+        Err(Error::NoKeyring { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}

@@ -9,11 +9,27 @@ use crate::harness::TestEnv;
 fn acme() -> std::path::PathBuf {
     let bin = std::path::Path::new(crate::harness::bin());
     let acme = bin.parent().unwrap().join("examples").join("acme");
-    // `cargo test --all-targets` (scripts/test.sh) builds examples; `--test cli` alone does not.
-    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    // `cargo test --all-targets` (scripts/test.sh) builds examples; `--test cli` alone does
+    // not, so refuse a binary older than the newest source it is built from.
+    fn newest(dir: &std::path::Path) -> std::time::SystemTime {
+        let mut t = std::time::UNIX_EPOCH;
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            let m = if p.is_dir() {
+                newest(&p)
+            } else {
+                e.metadata().unwrap().modified().unwrap()
+            };
+            t = t.max(m);
+        }
+        t
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sources = newest(&root.join("src")).max(newest(&root.join("examples")));
+    let built = std::fs::metadata(&acme).and_then(|m| m.modified()).ok();
     assert!(
-        modified(&acme) >= modified(bin),
-        "examples/acme is missing or older than keyward: run `cargo build --examples` or scripts/test.sh"
+        built.is_some_and(|b| b >= sources),
+        "examples/acme is missing or older than its sources: run `cargo build --examples` or scripts/test.sh"
     );
     acme
 }

@@ -425,7 +425,7 @@ fn bad_input_is_one_stderr_line_exit_2_and_nothing_on_stdout() {
         (
             "erase",
             format!("protocol=https\r\nhost=h\npassword={pw}\n").into_bytes(),
-            "'protocol'",
+            "\"protocol\"",
         ),
         (
             "get",

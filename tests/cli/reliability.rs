@@ -26,53 +26,60 @@ impl Rng {
     }
 }
 
-fn concurrent_logins(t: &TestEnv, backend: &str) {
-    let procs = 4;
-    let per = 50;
+#[derive(Clone, Copy, PartialEq)]
+enum Write {
+    Login,
+    Secret,
+    GitStore,
+}
+
+/// 4 streams × 50 writes of distinct names at once; afterwards every one is listed in the
+/// index and reads back its exact value.
+fn concurrent_writes(t: &TestEnv, backend: &str, kind: Write) {
+    let (procs, per) = (4, 50);
     let mut want = BTreeMap::new();
     let mut handles = Vec::new();
+    let envs: Vec<(String, String)> = t
+        .cmd(&[])
+        .cmd
+        .get_envs()
+        .filter_map(|(k, v)| Some((k.to_str()?.to_string(), v?.to_str()?.to_string())))
+        .collect();
     for p in 0..procs {
         let mut jobs = Vec::new();
         for i in 0..per {
-            let profile = format!("p{p}-{i}");
-            let tok = t.sentinel("cc_");
-            want.insert(profile.clone(), tok.clone());
-            jobs.push((profile, tok));
+            let name = format!("n{p}-{i}");
+            let value = t.sentinel("cc_");
+            want.insert(name.clone(), value.clone());
+            let (args, stdin): (Vec<String>, String) = match kind {
+                Write::Login => (
+                    vec!["login".into(), "--with-token".into(), "-p".into(), name],
+                    value,
+                ),
+                Write::Secret => (vec!["secrets".into(), "set".into(), name], value),
+                Write::GitStore => (
+                    vec!["store".into()],
+                    format!("protocol=https\nhost={name}.example\nusername=u\npassword={value}\n"),
+                ),
+            };
+            jobs.push((args, stdin));
         }
-        // One thread per "process stream": each spawns its 50 logins one after another, so
-        // 4 keyward processes write at any moment.
-        let svc = t.svc.clone();
-        let envs: Vec<(String, String)> = t
-            .cmd(&[])
-            .cmd
-            .get_envs()
-            .filter_map(|(k, v)| Some((k.to_str()?.to_string(), v?.to_str()?.to_string())))
-            .collect();
-        let backend = backend.to_string();
+        let (svc, envs, backend) = (t.svc.clone(), envs.clone(), backend.to_string());
+        // Each thread runs its writes one after another, so 4 keyward processes write at once.
         handles.push(std::thread::spawn(move || {
-            for (profile, tok) in jobs {
+            for (args, stdin) in jobs {
                 let mut c = Command::new(crate::harness::bin());
                 c.env_clear().envs(envs.iter().map(|(k, v)| (k, v)));
-                c.args([
-                    "-s",
-                    &svc,
-                    "--backend",
-                    &backend,
-                    "-q",
-                    "login",
-                    "--with-token",
-                    "-p",
-                    &profile,
-                ]);
+                c.args(["-s", &svc, "--backend", &backend, "-q"]).args(&args);
                 c.stdin(std::process::Stdio::piped())
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::piped());
                 let mut child = c.spawn().unwrap();
-                std::io::Write::write_all(&mut child.stdin.take().unwrap(), tok.as_bytes()).unwrap();
+                std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
                 let o = child.wait_with_output().unwrap();
                 assert!(
                     o.status.success(),
-                    "login {profile} failed: {}",
+                    "{args:?} failed: {}",
                     String::from_utf8_lossy(&o.stderr)
                 );
             }
@@ -82,34 +89,73 @@ fn concurrent_logins(t: &TestEnv, backend: &str) {
         h.join().unwrap();
     }
     let idx = t.index();
-    let profiles = idx["services"][&t.svc]["profiles"].as_object().unwrap();
+    let listed = match kind {
+        Write::Login => idx["services"][&t.svc]["profiles"].as_object().unwrap().clone(),
+        Write::Secret => idx["services"][&t.svc]["secrets"].as_object().unwrap().clone(),
+        Write::GitStore => idx["git"].as_object().unwrap().clone(),
+    };
     assert_eq!(
-        profiles.len(),
+        listed.len(),
         procs * per,
-        "every concurrent login is in the index"
+        "every concurrent write is in the index"
     );
-    for (profile, tok) in &want {
-        assert_eq!(profiles[profile]["backend"], backend);
-        let out = t.cmd(&["-p", profile, "token"]).prints_secret().run();
-        out.ok();
-        assert_eq!(
-            out.stdout.trim_end(),
-            tok,
-            "profile {profile} reads back its exact value"
+    for (name, value) in &want {
+        let got = match kind {
+            Write::Login => t.cmd(&["-p", name, "token"]).prints_secret().run(),
+            Write::Secret => t.cmd(&["secrets", "get", name]).prints_secret().run(),
+            Write::GitStore => t
+                .cmd(&["get"])
+                .stdin(format!("protocol=https\nhost={name}.example\n"))
+                .prints_secret()
+                .run(),
+        };
+        got.ok();
+        let expected = if kind == Write::GitStore {
+            format!("password={value}\n")
+        } else {
+            format!("{value}\n")
+        };
+        assert!(
+            got.stdout.contains(&expected),
+            "{name} reads back its exact value: {}",
+            got.stdout
         );
+        let entry = match kind {
+            Write::GitStore => &listed[&format!("https://{name}.example")],
+            _ => &listed[name],
+        };
+        assert_eq!(entry["backend"], backend);
     }
 }
 
 #[test]
 fn concurrent_logins_lose_nothing_file() {
-    let t = TestEnv::no_bus();
-    concurrent_logins(&t, "file");
+    concurrent_writes(&TestEnv::no_bus(), "file", Write::Login);
 }
 
 #[test]
 fn concurrent_logins_lose_nothing_keyring() {
-    let t = TestEnv::keyring();
-    concurrent_logins(&t, "keyring");
+    concurrent_writes(&TestEnv::keyring(), "keyring", Write::Login);
+}
+
+#[test]
+fn concurrent_secrets_lose_nothing_file() {
+    concurrent_writes(&TestEnv::no_bus(), "file", Write::Secret);
+}
+
+#[test]
+fn concurrent_secrets_lose_nothing_keyring() {
+    concurrent_writes(&TestEnv::keyring(), "keyring", Write::Secret);
+}
+
+#[test]
+fn concurrent_git_stores_lose_nothing_file() {
+    concurrent_writes(&TestEnv::no_bus(), "file", Write::GitStore);
+}
+
+#[test]
+fn concurrent_git_stores_lose_nothing_keyring() {
+    concurrent_writes(&TestEnv::keyring(), "keyring", Write::GitStore);
 }
 
 #[test]

@@ -58,6 +58,9 @@ pub enum Error {
         url: String,
         /// The service, for the hint.
         service: String,
+        /// The profile whose stored token was rejected; `None` for a token from `--token` or
+        /// an env var.
+        profile: Option<String>,
     },
     /// The API could not be reached or failed (exit 5).
     #[error("could not reach {url}: {reason}")]
@@ -67,6 +70,30 @@ pub enum Error {
         /// What failed (connection refused, timeout, HTTP 503 …).
         reason: String,
         /// The env var that changes the URL, for the hint.
+        url_env: String,
+    },
+    /// The verify endpoint answered something other than success, 401/403 or 5xx (exit 1).
+    #[error("unexpected answer from {url}: {reason}")]
+    UnexpectedResponse {
+        /// The URL that answered.
+        url: String,
+        /// What came back (`HTTP 404 Not Found`, a redirect …).
+        reason: String,
+        /// The service, for the hint.
+        service: String,
+    },
+    /// A token cannot be verified because the service has no verify endpoint (exit 1).
+    #[error("{service} has no verify endpoint, so the token cannot be checked")]
+    NotVerifiable {
+        /// The service.
+        service: String,
+    },
+    /// Verification needs an API URL and none is configured (exit 2).
+    #[error("no API URL for {service}")]
+    NoApiUrl {
+        /// The service.
+        service: String,
+        /// The env var that sets it, for the hint.
         url_env: String,
     },
     /// The OS keyring exists but is locked (exit 6).
@@ -218,6 +245,8 @@ impl Error {
             Error::NotLoggedIn { .. } | Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Rejected { .. } => ErrorKind::Rejected,
             Error::Network { .. } => ErrorKind::Network,
+            Error::NoApiUrl { .. } => ErrorKind::Usage,
+            Error::UnexpectedResponse { .. } | Error::NotVerifiable { .. } => ErrorKind::Other,
             Error::KeyringLocked { .. }
             | Error::KeyringTimeout { .. }
             | Error::Keyring { .. }
@@ -247,10 +276,31 @@ impl Error {
                 "run `{}` or `export {env_var}=…`",
                 app.cmd(&format!("-s {service} login"))
             )),
-            Error::Rejected { service, .. } => Some(format!(
+            Error::Rejected {
+                service,
+                profile: Some(p),
+                ..
+            } => Some(format!(
                 "create a new key, then run `{}` and `{}`",
-                app.cmd(&format!("-s {service} logout")),
+                app.cmd(&format!("-s {service} logout -p {p}")),
+                app.cmd(&format!("-s {service} login -p {p}"))
+            )),
+            Error::Rejected { service, .. } => Some(format!(
+                "the token comes from --token or an environment variable: replace it with a valid key, or unset it to use the stored one (`{}`)",
                 app.cmd(&format!("-s {service} login"))
+            )),
+            Error::UnexpectedResponse { service, .. } => Some(format!(
+                "check the API URL and the verify path: `{}`; change them with `{}`",
+                app.cmd(&format!("services show {service}")),
+                app.cmd(&format!("services add {service} --api-url … --verify-path …"))
+            )),
+            Error::NotVerifiable { service } => Some(format!(
+                "add one with `{}`",
+                app.cmd(&format!("services add {service} --verify-path …"))
+            )),
+            Error::NoApiUrl { service, url_env } => Some(format!(
+                "pass --api-url, set {url_env}, or give the service a default: `{}`",
+                app.cmd(&format!("services add {service} --api-url …"))
             )),
             Error::Network { url_env, .. } => Some(format!(
                 "check the address and your network; change it with --api-url or {url_env}"

@@ -17,10 +17,12 @@ pub mod error;
 pub mod fsutil;
 pub mod names;
 pub mod output;
+pub mod prompt;
 pub mod resolve;
 pub mod secret;
 pub mod service;
 pub mod store;
+pub mod verify;
 
 pub use app::App;
 pub use env::Env;

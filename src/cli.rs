@@ -26,7 +26,13 @@ pub struct GlobalArgs {
     #[arg(short = 's', long, global = true, value_name = "NAME")]
     pub service: Option<String>,
     /// Profile to act on [env: KEYWARD_PROFILE; default: the active one, else `default`]
-    #[arg(short = 'p', long, global = true, value_name = "NAME")]
+    #[arg(
+        short = 'p',
+        long,
+        global = true,
+        value_name = "NAME",
+        visible_alias = "profile-name"
+    )]
     pub profile: Option<String>,
     /// Output format
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Text)]
@@ -74,6 +80,9 @@ pub enum AuthCommand {
     Logout(commands::logout::LogoutArgs),
     Token(commands::token::TokenArgs),
     Doctor(commands::doctor::DoctorArgs),
+    Status(commands::status::StatusArgs),
+    Whoami(commands::whoami::WhoamiArgs),
+    Services(commands::services::ServicesArgs),
 }
 
 /// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
@@ -110,5 +119,8 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Logout(a) => commands::logout::run(ctx, a),
         Command::Token(a) => commands::token::run(ctx, a),
         Command::Doctor(a) => commands::doctor::run(ctx, a),
+        Command::Status(a) => commands::status::run(ctx, a),
+        Command::Whoami(a) => commands::whoami::run(ctx, a),
+        Command::Services(a) => commands::services::run(ctx, a),
     }
 }

@@ -3,7 +3,10 @@
 pub mod doctor;
 pub mod login;
 pub mod logout;
+pub mod services;
+pub mod status;
 pub mod token;
+pub mod whoami;
 
 use std::io::Read;
 

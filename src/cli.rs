@@ -21,6 +21,7 @@ Examples:
 
 /// Flags every command takes.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Service (API) to act on [env: KEYWARD_SERVICE; default: the only configured one, else `default`]
     #[arg(short = 's', long, global = true, value_name = "NAME")]

@@ -58,9 +58,8 @@ pub enum Error {
         url: String,
         /// The service, for the hint.
         service: String,
-        /// The profile whose stored token was rejected; `None` for a token from `--token` or
-        /// an env var.
-        profile: Option<String>,
+        /// Where the token came from, for the hint.
+        origin: TokenOrigin,
     },
     /// The API could not be reached or failed (exit 5).
     #[error("could not reach {url}: {reason}")]
@@ -174,6 +173,23 @@ fn io_message(e: &std::io::Error) -> String {
     }
 }
 
+/// Where a token the API rejected came from, so the hint can say what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenOrigin {
+    /// A profile's stored token.
+    Stored {
+        /// The profile.
+        profile: String,
+    },
+    /// A token given to `login`, not stored.
+    Login {
+        /// The profile it was meant for.
+        profile: String,
+    },
+    /// `--token` or an env var.
+    Override,
+}
+
 /// Coarse classes of [`Error`], stable for JSON output and exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -277,18 +293,21 @@ impl Error {
                 app.cmd(&format!("-s {service} login"))
             )),
             Error::Rejected {
-                service,
-                profile: Some(p),
-                ..
-            } => Some(format!(
-                "create a new key, then run `{}` and `{}`",
-                app.cmd(&format!("-s {service} logout -p {p}")),
-                app.cmd(&format!("-s {service} login -p {p}"))
-            )),
-            Error::Rejected { service, .. } => Some(format!(
-                "the token comes from --token or an environment variable: replace it with a valid key, or unset it to use the stored one (`{}`)",
-                app.cmd(&format!("-s {service} login"))
-            )),
+                service, origin, ..
+            } => Some(match origin {
+                TokenOrigin::Stored { profile: p } => format!(
+                    "create a new key, then run `{}` and `{}`",
+                    app.cmd(&format!("-s {service} logout -p {p}")),
+                    app.cmd(&format!("-s {service} login -p {p}"))
+                ),
+                TokenOrigin::Login { profile: p } => format!(
+                    "nothing was stored; check that you copied the whole key (or create a new one), then run `{}` again",
+                    app.cmd(&format!("-s {service} login -p {p}"))
+                ),
+                TokenOrigin::Override => {
+                    "the token comes from --token or an env var: replace it with a valid key, or unset it to use the stored one".to_string()
+                }
+            }),
             Error::UnexpectedResponse { service, .. } => Some(format!(
                 "check the API URL and the verify path: `{}`; change them with `{}`",
                 app.cmd(&format!("services show {service}")),

@@ -26,5 +26,5 @@ pub mod verify;
 
 pub use app::App;
 pub use env::Env;
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Result, TokenOrigin};
 pub use secret::Secret;

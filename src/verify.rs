@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 
 use crate::output::Style;
 use crate::service::Service;
-use crate::{App, Env, Error, Result, Secret};
+use crate::{App, Env, Error, Result, Secret, TokenOrigin};
 
 /// Connect timeout when `<APP>_HTTP_TIMEOUT` does not set a shorter total.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,19 +45,19 @@ pub struct Target {
     scheme: String,
     identity_field: Option<String>,
     service: String,
-    profile: Option<String>,
+    origin: TokenOrigin,
     url_env: String,
 }
 
 impl Target {
     /// The verify request for `service` at `api_url`; `Ok(None)` when the service has no
-    /// verify path (nothing to check). `profile` names the stored profile being checked, for
-    /// the rejection hint.
+    /// verify path (nothing to check). `origin` says where the token comes from, for the hint
+    /// when the API rejects it.
     pub fn for_service(
         app: &App,
         service: &Service,
         api_url: Option<&str>,
-        profile: Option<&str>,
+        origin: TokenOrigin,
     ) -> Result<Option<Target>> {
         let cfg = &service.config;
         let Some(path) = cfg.verify_path.as_deref().filter(|p| !p.is_empty()) else {
@@ -112,7 +112,7 @@ impl Target {
             scheme: cfg.auth_scheme().to_string(),
             identity_field: cfg.identity_field.clone().filter(|f| !f.is_empty()),
             service: service.name.clone(),
-            profile: profile.map(str::to_string),
+            origin,
             url_env,
         }))
     }
@@ -409,7 +409,7 @@ async fn request(client: Client, target: Target, token: Secret, timeout: Duratio
             status: code,
             url: url_shown,
             service: target.service,
-            profile: target.profile,
+            origin: target.origin,
         });
     }
     if status.is_server_error() || code == 429 {
@@ -661,13 +661,22 @@ mod tests {
                 ..Default::default()
             },
         );
-        let t = Target::for_service(&app, &svc, Some("https://user:pw@api.acme.test/base/"), None)
-            .unwrap()
-            .unwrap();
+        let t = Target::for_service(
+            &app,
+            &svc,
+            Some("https://user:pw@api.acme.test/base/"),
+            TokenOrigin::Override,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(t.display_url(), "https://api.acme.test/base/v1/me");
         let none = Service::new("plain", ServiceConfig::default());
-        assert!(Target::for_service(&app, &none, None, None).unwrap().is_none());
-        let e = Target::for_service(&app, &svc, None, None).unwrap_err();
+        assert!(
+            Target::for_service(&app, &none, None, TokenOrigin::Override)
+                .unwrap()
+                .is_none()
+        );
+        let e = Target::for_service(&app, &svc, None, TokenOrigin::Override).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.hint(&app).unwrap().contains("ACME_API_URL"));
         assert!(parse_api_url("ftp://x").is_err());

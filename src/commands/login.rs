@@ -15,7 +15,7 @@ use crate::service::Service;
 use crate::store::index::ProfileMeta;
 use crate::store::{BackendKind, CredKey};
 use crate::verify::{Target, Verifier, parse_api_url};
-use crate::{Error, Result, Secret, names, prompt};
+use crate::{Error, Result, Secret, TokenOrigin, names, prompt};
 
 /// Store a token for a profile of a service, after checking it against the API.
 ///
@@ -159,7 +159,14 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
     let target = if args.no_verify {
         None
     } else {
-        Target::for_service(app, &service, verify_url.as_deref(), Some(&profile))?
+        Target::for_service(
+            app,
+            &service,
+            verify_url.as_deref(),
+            TokenOrigin::Login {
+                profile: profile.clone(),
+            },
+        )?
     };
     let (verified, not_verified_reason) = match target {
         Some(target) => {

@@ -16,9 +16,9 @@ use crate::{Error, Result, names};
 /// Manage services: where an API lives and how to check its tokens.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
-  keyward services add truto --api-url https://api.truto.one --verify-path /user/me --identity-field /email
+  keyward services add acme --api-url https://api.acme.dev --verify-path /me --identity-field /email
   keyward services add the0 --auth-header X-API-Key --auth-scheme '' --token-env THE0_API_KEY
-  keyward services show truto
+  keyward services show acme
   keyward services list -o json")]
 pub struct ServicesArgs {
     /// What to do.
@@ -42,13 +42,13 @@ pub enum ServicesCommand {
 /// `services add`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "The global --api-url sets the service's default API URL. An empty value
-clears a setting (--verify-path ''); an empty --auth-scheme sends the bare token. Repeated
-flags (--token-env, --url-env, --secret) replace the whole list.
+    after_help = "The global --api-url sets the service's default API URL. An empty value clears
+a setting (--verify-path ''); an empty --auth-scheme sends the bare token. Repeated flags
+(--token-env, --url-env, --secret) replace the whole list.
 
 Examples:
-  keyward services add truto --api-url https://api.truto.one --verify-path /user/me --identity-field /email \\
-    --token-env TRUTO_API_TOKEN --token-pattern '[A-Za-z0-9_-]{20,}'
+  keyward services add truto --api-url https://api.truto.one --verify-path /me \\
+    --identity-field /email --token-env TRUTO_API_TOKEN --token-pattern '[A-Za-z0-9_-]{20,}'
   keyward services add the0 --api-url https://api.the0.dev --verify-path /auth/validate \\
     --auth-header X-API-Key --auth-scheme '' --secret github-token --secret pip-index-url"
 )]

@@ -14,7 +14,7 @@ use crate::resolve::{Source, not_logged_in, resolve_api_url};
 use crate::service::Service;
 use crate::store::{BackendKind, CredKey};
 use crate::verify::{Target, Verified, Verifier};
-use crate::{App, Error, Result, Secret};
+use crate::{App, Error, Result, Secret, TokenOrigin};
 
 /// Show every profile of a service and check each token against the API.
 #[derive(Debug, Args)]
@@ -239,7 +239,7 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
             check: Check::plain(CheckState::Skipped, Some("not checked (--offline)".into())),
         };
         if !args.offline {
-            match Target::for_service(app, &service, o.api_url.as_deref(), None) {
+            match Target::for_service(app, &service, o.api_url.as_deref(), TokenOrigin::Override) {
                 Ok(Some(t)) => override_job = Some((t, token)),
                 Ok(None) => o.check = Check::from_error(app, &no_endpoint(&service)),
                 Err(e) => o.check = Check::from_error(app, &e),
@@ -304,7 +304,10 @@ fn prepare(
     kind: BackendKind,
     url: Option<&str>,
 ) -> Result<Option<(Target, Secret)>> {
-    let Some(target) = Target::for_service(&ctx.app, service, url, Some(profile))? else {
+    let origin = TokenOrigin::Stored {
+        profile: profile.to_string(),
+    };
+    let Some(target) = Target::for_service(&ctx.app, service, url, origin)? else {
         return Ok(None);
     };
     let key = CredKey::token(&ctx.app, &service.name, profile);

@@ -11,7 +11,7 @@ use crate::context::Context;
 use crate::output::{self, Format};
 use crate::resolve::{Source, resolve_api_url, resolve_token};
 use crate::verify::{Target, Verifier};
-use crate::{Error, Result};
+use crate::{Error, Result, TokenOrigin};
 
 /// Check the token in use against the API and print who it belongs to.
 #[derive(Debug, Args)]
@@ -59,16 +59,17 @@ pub fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
         &profile,
         index,
     );
-    let stored_profile = match &resolved.source {
-        Source::Profile { profile, .. } => Some(profile.as_str()),
-        _ => None,
+    let origin = match &resolved.source {
+        Source::Profile { profile, .. } => TokenOrigin::Stored {
+            profile: profile.clone(),
+        },
+        _ => TokenOrigin::Override,
     };
-    let target =
-        Target::for_service(app, &service, url.url.as_deref(), stored_profile)?.ok_or_else(|| {
-            Error::NotVerifiable {
-                service: service.name.clone(),
-            }
-        })?;
+    let target = Target::for_service(app, &service, url.url.as_deref(), origin)?.ok_or_else(|| {
+        Error::NotVerifiable {
+            service: service.name.clone(),
+        }
+    })?;
     let verified = Verifier::new(app, &ctx.env)?.verify(&target, &resolved.token)?;
     match ctx.format() {
         Format::Json => output::json(&WhoamiOutput {

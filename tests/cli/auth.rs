@@ -111,7 +111,7 @@ fn rejected_token_exits_4_and_stores_nothing() {
     out.code(4)
         .stderr_has("✗ API key is invalid or revoked (HTTP 401 from ")
         .stderr_has(&format!("{}/me", api.url()))
-        .stderr_has(&format!("keyward -s {} logout -p staging", t.svc))
+        .stderr_has("nothing was stored; check that you copied the whole key")
         .stderr_has(&format!("keyward -s {} login -p staging", t.svc));
     assert_nothing_stored(&t, "staging");
 }
@@ -135,7 +135,12 @@ fn forbidden_is_rejected_too_and_json_error_shape() {
             .unwrap()
             .contains("API key is invalid or revoked (HTTP 403")
     );
-    assert!(err["error"]["hint"].as_str().unwrap().contains("logout"));
+    assert!(
+        err["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was stored")
+    );
     assert_nothing_stored(&t, "default");
 }
 
@@ -591,7 +596,8 @@ fn whoami_outcomes() {
         .env(&var, &t.sentinel("env_"))
         .run()
         .code(4)
-        .stderr_has("API key is invalid or revoked");
+        .stderr_has("API key is invalid or revoked")
+        .stderr_has("the token comes from --token or an env var");
     // Unreachable.
     t.cmd(&[
         "whoami",

@@ -7,4 +7,5 @@ mod harness;
 mod interactive;
 mod resolution;
 mod services;
+mod snapshots;
 mod storage;

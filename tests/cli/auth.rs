@@ -649,3 +649,83 @@ fn storage_error_during_resolution_is_not_not_logged_in() {
     out.code(6);
     assert_eq!(out.json()["profiles"][0]["check"]["state"], "storage_error");
 }
+
+#[test]
+fn proxy_env_vars_are_honoured() {
+    // The test API doubles as an HTTP proxy: a request for another host arrives at it in
+    // absolute form, which proves it went through the proxy.
+    let api = Api::start();
+    let mut t = TestEnv::keyring();
+    t.set("LANG", "C.UTF-8");
+    let svc = t.svc.clone();
+    t.cmd(&[
+        "services",
+        "add",
+        &svc,
+        "--api-url",
+        "http://api.example.test",
+        "--verify-path",
+        "/me",
+    ])
+    .run()
+    .ok();
+    let tok = t.sentinel("sk_");
+    api.accept(&tok, json!({"email": "via-proxy@example.com"}));
+    t.cmd(&["login", "--with-token"])
+        .env("HTTP_PROXY", &api.url())
+        .stdin(tok.clone())
+        .run()
+        .ok()
+        .stderr_has("as via-proxy@example.com");
+    assert_eq!(api.requests()[0].path, "http://api.example.test/me");
+    // NO_PROXY bypasses it: the made-up host is then looked up directly and fails.
+    t.cmd(&["whoami"])
+        .env("HTTP_PROXY", &api.url())
+        .env("NO_PROXY", "api.example.test")
+        .run()
+        .code(5);
+    assert_eq!(api.requests().len(), 1);
+}
+
+#[test]
+fn doctor_reports_token_and_url_sources() {
+    let api = Api::start();
+    let t = env_with_api(&api);
+    let tok = t.sentinel("sk_");
+    api.accept(&tok, json!({"email": "u@example.com"}));
+    t.cmd(&["login", "--with-token"]).stdin(tok).run().ok();
+    let var = format!("{}_API_TOKEN", upper(&t.svc));
+    let url_var = format!("{}_API_URL", upper(&t.svc));
+    let out = t
+        .cmd(&["doctor", "-o", "json"])
+        .env(&var, &t.sentinel("env_"))
+        .env(&url_var, "https://other.example.com")
+        .run();
+    let v = out.json();
+    let r = &v["resolution"];
+    assert_eq!(r["token_source"], json!({"kind": "env", "var": var}));
+    assert_eq!(r["token_shadowed"][0]["kind"], "profile");
+    assert_eq!(r["api_url"]["url"], "https://other.example.com");
+    assert_eq!(r["api_url"]["source"], json!({"kind": "env", "var": url_var}));
+    assert_eq!(r["api_url"]["shadowed"], json!([{"kind": "service_default"}]));
+    let notes: Vec<&str> = r["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            format!("{var} is set and shadows the stored token (profile default, OS keyring)"),
+            format!("{url_var} is set and overrides the service's default API URL"),
+        ]
+    );
+    let text = t.cmd(&["doctor"]).env(&var, "x_0123456789abcdef").run();
+    assert!(
+        text.stdout
+            .contains(&format!("token:       {var} for {}/default", t.svc)),
+        "{}",
+        text.stdout
+    );
+}

@@ -21,12 +21,19 @@ Examples:
 
 /// Flags every command takes.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Service (API) to act on [env: KEYWARD_SERVICE; default: the only configured one, else `default`]
     #[arg(short = 's', long, global = true, value_name = "NAME")]
     pub service: Option<String>,
     /// Profile to act on [env: KEYWARD_PROFILE; default: the active one, else `default`]
-    #[arg(short = 'p', long, global = true, value_name = "NAME")]
+    #[arg(
+        short = 'p',
+        long,
+        global = true,
+        value_name = "NAME",
+        visible_alias = "profile-name"
+    )]
     pub profile: Option<String>,
     /// Output format
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Text)]
@@ -72,22 +79,25 @@ pub struct Cli {
 pub enum AuthCommand {
     Login(commands::login::LoginArgs),
     Logout(commands::logout::LogoutArgs),
+    Status(commands::status::StatusArgs),
+    Whoami(commands::whoami::WhoamiArgs),
     Token(commands::token::TokenArgs),
+    Profiles(commands::profiles::ProfilesArgs),
+    Secrets(commands::secrets::SecretsArgs),
+    Services(commands::services::ServicesArgs),
+    Exec(commands::exec::ExecArgs),
+    SetupGit(commands::setup_git::SetupGitArgs),
+    Migrate(commands::migrate::MigrateArgs),
     Doctor(commands::doctor::DoctorArgs),
     Completions(commands::completions::CompletionsArgs),
-    #[command(hide = true)]
-    Generate(commands::completions::GenerateArgs),
-    SetupGit(commands::setup_git::SetupGitArgs),
     #[command(hide = true)]
     Get(commands::git::GetArgs),
     #[command(hide = true)]
     Store(commands::git::StoreArgs),
     #[command(hide = true)]
     Erase(commands::git::EraseArgs),
-    Profiles(commands::profiles::ProfilesArgs),
-    Secrets(commands::secrets::SecretsArgs),
-    Exec(commands::exec::ExecArgs),
-    Migrate(commands::migrate::MigrateArgs),
+    #[command(hide = true)]
+    Generate(commands::completions::GenerateArgs),
 }
 
 /// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
@@ -134,5 +144,8 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Secrets(a) => commands::secrets::run(ctx, a),
         Command::Exec(a) => commands::exec::run(ctx, a),
         Command::Migrate(a) => commands::migrate::run(ctx, a),
+        Command::Status(a) => commands::status::run(ctx, a),
+        Command::Whoami(a) => commands::whoami::run(ctx, a),
+        Command::Services(a) => commands::services::run(ctx, a),
     }
 }

@@ -152,6 +152,20 @@ impl Context {
         Some(Secret::new(t.clone()))
     }
 
+    /// Where the token and API URL of `service`/`profile` come from, worked out from the flags,
+    /// the environment and the index without reading any secret.
+    pub fn resolution(&self, service: &Service, profile: &str) -> Result<crate::resolve::Resolution> {
+        Ok(crate::resolve::Resolution::new(
+            &self.app,
+            &self.env,
+            self.global.token.is_some(),
+            self.global.api_url.as_deref(),
+            service,
+            profile,
+            self.index()?,
+        ))
+    }
+
     /// A usage error for when a prompt would be needed but cannot be shown.
     pub fn no_prompt_error(&self, what: &str, fix: &str) -> Error {
         Error::usage(

@@ -58,6 +58,8 @@ pub enum Error {
         url: String,
         /// The service, for the hint.
         service: String,
+        /// Where the token came from, for the hint.
+        origin: TokenOrigin,
     },
     /// The API could not be reached or failed (exit 5).
     #[error("could not reach {url}: {reason}")]
@@ -67,6 +69,30 @@ pub enum Error {
         /// What failed (connection refused, timeout, HTTP 503 …).
         reason: String,
         /// The env var that changes the URL, for the hint.
+        url_env: String,
+    },
+    /// The verify endpoint answered something other than success, 401/403 or 5xx (exit 1).
+    #[error("unexpected answer from {url}: {reason}")]
+    UnexpectedResponse {
+        /// The URL that answered.
+        url: String,
+        /// What came back (`HTTP 404 Not Found`, a redirect …).
+        reason: String,
+        /// The service, for the hint.
+        service: String,
+    },
+    /// A token cannot be verified because the service has no verify endpoint (exit 1).
+    #[error("{service} has no verify endpoint, so the token cannot be checked")]
+    NotVerifiable {
+        /// The service.
+        service: String,
+    },
+    /// Verification needs an API URL and none is configured (exit 2).
+    #[error("no API URL for {service}")]
+    NoApiUrl {
+        /// The service.
+        service: String,
+        /// The env var that sets it, for the hint.
         url_env: String,
     },
     /// The OS keyring exists but is locked (exit 6).
@@ -155,6 +181,23 @@ fn io_message(e: &std::io::Error) -> String {
     }
 }
 
+/// Where a token the API rejected came from, so the hint can say what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenOrigin {
+    /// A profile's stored token.
+    Stored {
+        /// The profile.
+        profile: String,
+    },
+    /// A token given to `login`, not stored.
+    Login {
+        /// The profile it was meant for.
+        profile: String,
+    },
+    /// `--token` or an env var.
+    Override,
+}
+
 /// Coarse classes of [`Error`], stable for JSON output and exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -226,6 +269,8 @@ impl Error {
             Error::NotLoggedIn { .. } | Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Rejected { .. } => ErrorKind::Rejected,
             Error::Network { .. } => ErrorKind::Network,
+            Error::NoApiUrl { .. } => ErrorKind::Usage,
+            Error::UnexpectedResponse { .. } | Error::NotVerifiable { .. } => ErrorKind::Other,
             Error::KeyringLocked { .. }
             | Error::KeyringTimeout { .. }
             | Error::Keyring { .. }
@@ -255,10 +300,34 @@ impl Error {
                 "run `{}` or `export {env_var}=…`",
                 app.cmd(&with_service(app, service, "login"))
             )),
-            Error::Rejected { service, .. } => Some(format!(
-                "create a new key, then run `{}` and `{}`",
-                app.cmd(&with_service(app, service, "logout")),
-                app.cmd(&with_service(app, service, "login"))
+            Error::Rejected {
+                service, origin, ..
+            } => Some(match origin {
+                TokenOrigin::Stored { profile: p } => format!(
+                    "create a new key, then run `{}` and `{}`",
+                    app.cmd(&with_service(app, service, &format!("logout -p {p}"))),
+                    app.cmd(&with_service(app, service, &format!("login -p {p}")))
+                ),
+                TokenOrigin::Login { profile: p } => format!(
+                    "nothing was stored; check that you copied the whole key (or create a new one), then run `{}` again",
+                    app.cmd(&with_service(app, service, &format!("login -p {p}")))
+                ),
+                TokenOrigin::Override => {
+                    "the token comes from --token or an env var: replace it with a valid key, or unset it to use the stored one".to_string()
+                }
+            }),
+            Error::UnexpectedResponse { service, .. } => Some(format!(
+                "check the API URL and the verify path: `{}`; change them with `{}`",
+                app.cmd(&format!("services show {service}")),
+                app.cmd(&format!("services add {service} --api-url … --verify-path …"))
+            )),
+            Error::NotVerifiable { service } => Some(format!(
+                "add one with `{}`",
+                app.cmd(&format!("services add {service} --verify-path …"))
+            )),
+            Error::NoApiUrl { service, url_env } => Some(format!(
+                "pass --api-url, set {url_env}, or give the service a default: `{}`",
+                app.cmd(&format!("services add {service} --api-url …"))
             )),
             Error::Network { url_env, .. } => Some(format!(
                 "check the address and your network; change it with --api-url or {url_env}"

@@ -22,14 +22,16 @@ pub mod migrate;
 pub mod names;
 pub mod output;
 pub mod profiles;
+pub mod prompt;
 pub mod protocol;
 pub mod resolve;
 pub mod secret;
 pub mod secrets;
 pub mod service;
 pub mod store;
+pub mod verify;
 
 pub use app::App;
 pub use env::Env;
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Result, TokenOrigin};
 pub use secret::Secret;

@@ -120,6 +120,14 @@ pub fn detail(msg: &str) {
     }
 }
 
+/// A progress line on stderr, such as "Verifying API key…" (not with `-q`).
+pub fn progress(msg: &str) {
+    let st = Style::current();
+    if !st.quiet {
+        let _ = writeln!(std::io::stderr(), "{}", st.text(msg));
+    }
+}
+
 /// A line of data on stdout.
 pub fn data(line: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();

@@ -69,16 +69,71 @@ pub struct ResolvedToken {
 impl ResolvedToken {
     /// Lines such as "TRUTO_API_TOKEN is set and shadows the stored token (profile default, OS keyring)".
     pub fn shadow_notes(&self) -> Vec<String> {
-        self.shadowed
-            .iter()
-            .map(|s| {
-                format!(
-                    "{} is set and shadows the {}",
-                    self.source.describe(),
-                    s.describe()
-                )
-            })
-            .collect()
+        token_shadow_notes(&self.source, &self.shadowed)
+    }
+}
+
+/// "`winner` is set and shadows …" for each token source that lost.
+pub fn token_shadow_notes(winner: &Source, shadowed: &[Source]) -> Vec<String> {
+    shadowed
+        .iter()
+        .map(|s| {
+            let lost = match s {
+                Source::Profile { .. } => format!("the {}", s.describe()),
+                _ => s.describe(),
+            };
+            format!("{} is set and shadows {lost}", winner.describe())
+        })
+        .collect()
+}
+
+/// Where the token and API URL of a service/profile would come from, worked out without
+/// reading any secret: what `status`, `whoami -o json` and `doctor` report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resolution {
+    /// The service.
+    pub service: String,
+    /// The profile.
+    pub profile: String,
+    /// The source whose token is used; `None` when there is none (not logged in).
+    pub token_source: Option<Source>,
+    /// Token sources that are present but lose.
+    pub token_shadowed: Vec<Source>,
+    /// The API URL and its sources.
+    pub api_url: ResolvedUrl,
+    /// One line per shadowed source, token first, then API URL.
+    pub notes: Vec<String>,
+}
+
+impl Resolution {
+    /// Works out the resolution for `service`/`profile`; `token_flag` and `url_flag` are
+    /// `--token` (present or not) and `--api-url`.
+    pub fn new(
+        app: &App,
+        env: &Env,
+        token_flag: bool,
+        url_flag: Option<&str>,
+        service: &Service,
+        profile: &str,
+        index: &Index,
+    ) -> Resolution {
+        let mut sources = token_sources(app, env, token_flag, service, profile, index).into_iter();
+        let token_source = sources.next();
+        let token_shadowed: Vec<Source> = sources.collect();
+        let api_url = resolve_api_url(app, env, url_flag, service, profile, index);
+        let mut notes = token_source
+            .as_ref()
+            .map(|w| token_shadow_notes(w, &token_shadowed))
+            .unwrap_or_default();
+        notes.extend(api_url.shadow_notes());
+        Resolution {
+            service: service.name.clone(),
+            profile: profile.to_string(),
+            token_source,
+            token_shadowed,
+            api_url,
+            notes,
+        }
     }
 }
 
@@ -186,6 +241,35 @@ pub struct ResolvedUrl {
     pub source: Option<Source>,
     /// Sources that also had a URL but lost.
     pub shadowed: Vec<Source>,
+}
+
+impl ResolvedUrl {
+    /// Lines such as "TRUTO_API_URL is set and overrides the API URL of profile staging".
+    pub fn shadow_notes(&self) -> Vec<String> {
+        let Some(winner) = &self.source else {
+            return Vec::new();
+        };
+        let verb = match winner {
+            Source::Flag { .. } | Source::Env { .. } => "is set and overrides",
+            _ => "overrides",
+        };
+        let winner = match winner {
+            Source::Profile { profile, .. } => format!("the API URL of profile {profile}"),
+            Source::ServiceDefault => "the service's default API URL".into(),
+            other => other.describe(),
+        };
+        self.shadowed
+            .iter()
+            .map(|s| {
+                let lost = match s {
+                    Source::Profile { profile, .. } => format!("the API URL of profile {profile}"),
+                    Source::ServiceDefault => "the service's default API URL".into(),
+                    other => other.describe(),
+                };
+                format!("{winner} {verb} {lost}")
+            })
+            .collect()
+    }
 }
 
 /// Resolves the API URL for `service`/`profile`.

@@ -122,6 +122,65 @@ impl Service {
     }
 }
 
+impl ServiceConfig {
+    /// The HTTP method used to verify a token (default `GET`).
+    pub fn verify_method(&self) -> &str {
+        self.verify_method.as_deref().unwrap_or("GET")
+    }
+
+    /// The header that carries the token (default `Authorization`).
+    pub fn auth_header(&self) -> &str {
+        self.auth_header.as_deref().unwrap_or("Authorization")
+    }
+
+    /// The scheme written before the token (default `Bearer`; empty means the bare token).
+    pub fn auth_scheme(&self) -> &str {
+        self.auth_scheme.as_deref().unwrap_or("Bearer")
+    }
+}
+
+impl Service {
+    /// Checks `token` against the service's token pattern, if it has one. The whole token
+    /// must match. The error never contains the token.
+    pub fn check_token_pattern(&self, app: &App, token: &crate::Secret) -> crate::Result<()> {
+        let Some(pattern) = self.config.token_pattern.as_deref() else {
+            return Ok(());
+        };
+        let re = compile_token_pattern(pattern).map_err(|reason| {
+            crate::Error::usage(
+                format!("the token pattern of {} does not compile: {reason}", self.name),
+                format!(
+                    "fix it with `{}`",
+                    app.cmd(&format!("services add {} --token-pattern …", self.name))
+                ),
+            )
+        })?;
+        if re.is_match(token.expose()) {
+            Ok(())
+        } else {
+            Err(crate::Error::usage(
+                format!(
+                    "the token does not look like a {} token (expected the pattern {pattern})",
+                    self.name
+                ),
+                "copy the whole token again from the service's dashboard".to_string(),
+            ))
+        }
+    }
+}
+
+/// Compiles a token pattern so that it must match the whole token.
+pub fn compile_token_pattern(pattern: &str) -> Result<regex_lite::Regex, String> {
+    regex_lite::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+        // regex-lite's messages span lines; keep the first.
+        e.to_string()
+            .lines()
+            .next()
+            .unwrap_or("invalid pattern")
+            .to_string()
+    })
+}
+
 /// Uppercase, with `-` and `.` turned into `_`.
 pub fn env_name(name: &str) -> String {
     name.to_ascii_uppercase().replace(['-', '.'], "_")
@@ -139,5 +198,34 @@ mod tests {
         assert_eq!(s.url_env_vars(&app), ["MY_API_API_URL", "KEYWARD_API_URL"]);
         assert_eq!(s.secret_env_var("pip-index-url"), "PIP_INDEX_URL");
         assert_eq!(s.secret_env_var("a.b"), "A_B");
+    }
+
+    #[test]
+    fn verify_defaults() {
+        let c = ServiceConfig::default();
+        assert_eq!(
+            (c.verify_method(), c.auth_header(), c.auth_scheme()),
+            ("GET", "Authorization", "Bearer")
+        );
+    }
+
+    #[test]
+    fn token_pattern_matches_whole_token() {
+        let app = App::keyward();
+        let s = Service::new(
+            "x",
+            ServiceConfig {
+                token_pattern: Some("sk_[a-z0-9]{8}".into()),
+                ..Default::default()
+            },
+        );
+        s.check_token_pattern(&app, &crate::Secret::new("sk_abcd1234"))
+            .unwrap();
+        for bad in ["sk_abcd12345", "xsk_abcd1234", "sk_ABCD1234"] {
+            let e = s.check_token_pattern(&app, &crate::Secret::new(bad)).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            assert!(!e.to_string().contains(bad), "{e}");
+        }
+        assert!(compile_token_pattern("(").is_err());
     }
 }

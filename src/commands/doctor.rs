@@ -67,6 +67,8 @@ struct Report {
     new_values_go_to: Option<BackendKind>,
     environment: Environment,
     overrides: Vec<String>,
+    /// Where the token and API URL of the current service/profile come from (no secret read).
+    resolution: Option<crate::resolve::Resolution>,
     checks: Vec<Check>,
 }
 
@@ -113,6 +115,10 @@ pub fn run(ctx: &Context, _args: DoctorArgs) -> Result<ExitCode> {
     }
     let environment = environment(env);
     let overrides = overrides(ctx);
+    let resolution = ctx.service().ok().and_then(|s| {
+        let p = ctx.profile_name(&s.name).ok()?;
+        ctx.resolution(&s, &p).ok()
+    });
     let ok = new_values_go_to.is_some() && checks.iter().all(|c| c.status != Status::Fail);
     let report = Report {
         ok,
@@ -125,6 +131,7 @@ pub fn run(ctx: &Context, _args: DoctorArgs) -> Result<ExitCode> {
         new_values_go_to,
         environment,
         overrides,
+        resolution,
         checks,
     };
     match ctx.format() {
@@ -178,6 +185,26 @@ fn print_text(r: &Report, app: &App) {
         lines.push("  overrides:   none".into());
     } else {
         lines.push(format!("  overrides:   {}", r.overrides.join(", ")));
+    }
+    if let Some(res) = &r.resolution {
+        lines.push(format!(
+            "  token:       {} for {}/{}",
+            res.token_source
+                .as_ref()
+                .map_or("none (not logged in)".to_string(), |s| s.describe()),
+            res.service,
+            res.profile
+        ));
+        lines.push(format!(
+            "  API URL:     {}",
+            match (&res.api_url.url, &res.api_url.source) {
+                (Some(u), Some(s)) => format!("{u} ({})", s.describe()),
+                _ => "none".to_string(),
+            }
+        ));
+        for n in &res.notes {
+            lines.push(format!("  {} {n}", st.warn_mark()));
+        }
     }
     lines.push(format!(
         "  backend:     {} → new values go to {}",

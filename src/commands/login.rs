@@ -1,5 +1,6 @@
-//! `login`: takes a token (flag, stdin, or prompt), checks it, and stores it in the order
-//! that cannot leave dangling state: write the value, read it back, then the index.
+//! `login`: takes a token (prompt on a terminal, `--with-token` stdin, or `--token`), checks
+//! its format, verifies it against the API, and only then stores it, in the order that cannot
+//! leave dangling state: write the value, read it back, then the index.
 
 use std::process::ExitCode;
 
@@ -9,16 +10,30 @@ use serde::Serialize;
 use crate::commands::{check_token_shape, now_rfc3339, read_stdin_value};
 use crate::context::Context;
 use crate::output::{self, Format};
+use crate::resolve::resolve_api_url;
+use crate::service::Service;
 use crate::store::index::ProfileMeta;
 use crate::store::{BackendKind, CredKey};
-use crate::{Error, Result, Secret, names};
+use crate::verify::{Target, Verifier, parse_api_url};
+use crate::{Error, Result, Secret, TokenOrigin, names, prompt};
 
-/// Store a token for a profile of a service.
+/// Store a token for a profile of a service, after checking it against the API.
+///
+/// On a terminal it asks for the profile name, the API URL and the token (not echoed);
+/// otherwise pass the token on stdin with --with-token (recommended) or with --token.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   keyward -s truto login                                # interactive: profile, API URL, token
   echo \"$TRUTO_TOKEN\" | keyward -s truto login --with-token -p staging
-  keyward -s truto login --token <token> -p production -f")]
+  keyward -s truto login --token <token> -p production --api-url https://api.eu.truto.one
+  keyward -s truto login --with-token --no-verify < token.txt
+
+The token is verified before it is stored (--no-verify skips that); a service with no verify
+endpoint is stored unverified, saying so. An existing profile is overwritten after a question
+on a terminal (-f skips it) and without one with --token/--with-token.
+
+Exit status: 0 stored, 2 bad usage or malformed token, 4 the API rejected the token,
+5 the API could not be reached, 6 storage failed, 130 cancelled.")]
 pub struct LoginArgs {
     /// Read the token from stdin (one line; not visible in the process list)
     #[arg(long)]
@@ -31,6 +46,16 @@ pub struct LoginArgs {
     pub no_verify: bool,
 }
 
+/// Why a stored token was not checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum NotVerified {
+    /// `--no-verify`.
+    NoVerifyFlag,
+    /// The service has no verify endpoint.
+    NoVerifyEndpoint,
+}
+
 #[derive(Serialize)]
 struct LoginOutput<'a> {
     service: &'a str,
@@ -38,7 +63,20 @@ struct LoginOutput<'a> {
     backend: BackendKind,
     token_hint: String,
     identity: Option<String>,
+    api_url: Option<String>,
     verified: bool,
+    verified_at: Option<String>,
+    not_verified_reason: Option<NotVerified>,
+}
+
+/// What the user asked for: the profile, the API URL to record, and the token.
+struct Request {
+    profile: String,
+    /// The URL to verify against.
+    verify_url: Option<String>,
+    /// The URL to record in the profile (only when it differs from the service's default).
+    store_url: Option<String>,
+    token: Secret,
 }
 
 /// Runs `login`.
@@ -55,39 +93,226 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
             format!("unset {var} and run `{}` again", app.cmd("login")),
         ));
     }
-    let token = if args.with_token {
-        if ctx.global.token.is_some() {
-            return Err(Error::usage(
-                "--with-token and --token both give a token",
-                "use only one of them",
+    if args.with_token && ctx.global.token.is_some() {
+        return Err(Error::usage(
+            "--with-token and --token both give a token",
+            "use only one of them",
+        ));
+    }
+    if let Some(u) = ctx.global.api_url.as_deref() {
+        parse_api_url(u)?;
+    }
+    let interactive = !args.with_token && ctx.global.token.is_none();
+    let mut verifier = None;
+    let req = if interactive {
+        if !ctx.can_prompt() {
+            return Err(ctx.no_prompt_error(
+                "no token given",
+                &format!(
+                    "pipe it in: `echo \"$TOKEN\" | {}`",
+                    app.cmd("login --with-token")
+                ),
             ));
         }
-        read_stdin_value("token", "--with-token")?
-    } else if let Some(t) = ctx.token_flag() {
-        t
+        // Ctrl-C must reach the prompts as a key (and cancel a verification in flight), so it
+        // is caught before the first question.
+        let mut v = Verifier::new(app, &ctx.env)?;
+        v.catch_interrupts()?;
+        verifier = Some(v);
+        ask(ctx, &service, args.force)?
     } else {
-        return Err(ctx.no_prompt_error(
-            "no token given",
-            &format!(
-                "pipe it in: `echo \"$TOKEN\" | {}`",
-                app.cmd("login --with-token")
-            ),
-        ));
+        let token = if args.with_token {
+            read_stdin_value("token", "--with-token")?
+        } else {
+            ctx.token_flag()
+                .expect("not interactive without --token or --with-token")
+        };
+        let profile = ctx.profile_name(&service.name)?;
+        let verify_url = resolve_api_url(
+            app,
+            &ctx.env,
+            ctx.global.api_url.as_deref(),
+            &service,
+            &profile,
+            ctx.index()?,
+        )
+        .url;
+        Request {
+            profile,
+            verify_url,
+            store_url: ctx.global.api_url.clone(),
+            token,
+        }
     };
-    check_token_shape(&token)?;
-    let profile = ctx.profile_name(&service.name)?;
+    let Request {
+        profile,
+        verify_url,
+        store_url,
+        token,
+    } = req;
     names::validate("profile", &profile)?;
-    save_profile_token(
+    // Format checks come before any network call.
+    check_token_shape(&token)?;
+    service.check_token_pattern(app, &token)?;
+
+    let text = ctx.format() == Format::Text;
+    let target = if args.no_verify {
+        None
+    } else {
+        Target::for_service(
+            app,
+            &service,
+            verify_url.as_deref(),
+            TokenOrigin::Login {
+                profile: profile.clone(),
+            },
+        )?
+    };
+    let (verified, not_verified_reason) = match target {
+        Some(target) => {
+            if text {
+                output::progress("Verifying API key…");
+            }
+            let v = match verifier.as_mut() {
+                Some(v) => v,
+                None => verifier.insert(Verifier::new(app, &ctx.env)?),
+            };
+            (Some(v.verify(&target, &token)?), None)
+        }
+        None if args.no_verify => (None, Some(NotVerified::NoVerifyFlag)),
+        None => (None, Some(NotVerified::NoVerifyEndpoint)),
+    };
+    let identity = verified.as_ref().and_then(|v| v.identity.clone());
+    let backend = save_profile_token(
         ctx,
         &service.name,
         &profile,
         &token,
-        None,
-        ctx.global.api_url.clone(),
-        false,
-    )
-    .map(|backend| report(ctx, &service.name, &profile, &token, backend, None, false))?;
+        identity.clone(),
+        store_url,
+        verified.is_some(),
+    )?;
+    let out = LoginOutput {
+        service: &service.name,
+        profile: &profile,
+        backend,
+        token_hint: token.masked(),
+        identity,
+        api_url: verify_url,
+        verified: verified.is_some(),
+        verified_at: verified.as_ref().map(|v| v.verified_at.clone()),
+        not_verified_reason,
+    };
+    match ctx.format() {
+        Format::Json => output::json(&out).map_err(|e| Error::Other(e.to_string()))?,
+        Format::Text => report_text(ctx, &service, &out),
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The interactive questions: profile name, overwrite, API URL, token.
+fn ask(ctx: &Context, service: &Service, force: bool) -> Result<Request> {
+    let app = &ctx.app;
+    // One terminal session across all questions: a Ctrl-C between two of them still cancels.
+    let _session = prompt::Session::start()?;
+    let profile = if ctx.profile_explicit() {
+        ctx.profile_name(&service.name)?
+    } else {
+        prompt::input("Profile name", Some("default"), |s| {
+            names::validate("profile", s).map_err(|e| e.to_string())
+        })?
+    };
+    let index = ctx.index()?;
+    let existing = index
+        .service(&service.name)
+        .and_then(|s| s.profiles.get(&profile))
+        .filter(|p| p.backend.is_some());
+    if let Some(meta) = existing.filter(|_| !force) {
+        let who = meta
+            .identity
+            .as_deref()
+            .or(meta.hint.as_deref())
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
+        let q = format!(
+            "Profile {profile} of {} is already logged in{who}. Overwrite it?",
+            service.name
+        );
+        if !prompt::confirm(&output::Style::current().text(&q), false)? {
+            output::warn(&format!("Kept profile {profile}; nothing was changed."));
+            return Err(Error::Cancelled);
+        }
+    }
+    let (verify_url, store_url) = match ctx.global.api_url.clone() {
+        Some(u) => (Some(u.clone()), Some(u)),
+        None => {
+            let current = resolve_api_url(app, &ctx.env, None, service, &profile, index).url;
+            let needs_url = service
+                .config
+                .verify_path
+                .as_deref()
+                .is_some_and(|p| !p.is_empty());
+            let answer = prompt::input("API URL", current.as_deref(), move |s| {
+                if s.is_empty() {
+                    return if needs_url {
+                        Err("an API URL is needed to verify the token".into())
+                    } else {
+                        Ok(())
+                    };
+                }
+                parse_api_url(s).map(|_| ()).map_err(|e| e.to_string())
+            })?;
+            let answer = Some(answer).filter(|a| !a.is_empty());
+            let store = answer
+                .clone()
+                .filter(|a| Some(a) != service.config.api_url.as_ref());
+            (answer, store)
+        }
+    };
+    let token = prompt::secret("API token")?;
+    Ok(Request {
+        profile,
+        verify_url,
+        store_url,
+        token,
+    })
+}
+
+fn report_text(ctx: &Context, service: &Service, out: &LoginOutput<'_>) {
+    let app = &ctx.app;
+    match out.not_verified_reason {
+        Some(NotVerified::NoVerifyFlag) => {
+            output::warn("Not verified (--no-verify): the token was stored without checking it.")
+        }
+        Some(NotVerified::NoVerifyEndpoint) => output::warn(&format!(
+            "Not verified: {} has no verify endpoint (add one with `{}`)",
+            service.name,
+            app.cmd(&format!("services add {} --verify-path …", service.name))
+        )),
+        None => {}
+    }
+    let who = out
+        .identity
+        .as_ref()
+        .map(|i| format!(" as {i}"))
+        .unwrap_or_default();
+    output::success(&format!(
+        "Logged in to {}{who} (profile {}, {})",
+        service.name,
+        out.profile,
+        out.backend.describe()
+    ));
+    if out.verified && out.identity.is_none() {
+        output::detail(&format!(
+            "The API accepted the token but its answer does not say who it belongs to{}.",
+            service
+                .config
+                .identity_field
+                .as_deref()
+                .map(|f| format!(" (nothing at {f})"))
+                .unwrap_or_default()
+        ));
+    }
 }
 
 /// Stores `token` for `service`/`profile` and records its metadata; returns the backend.
@@ -131,34 +356,4 @@ pub fn save_profile_token(
         }
         Ok(backend)
     })
-}
-
-fn report(
-    ctx: &Context,
-    service: &str,
-    profile: &str,
-    token: &Secret,
-    backend: BackendKind,
-    identity: Option<String>,
-    verified: bool,
-) {
-    match ctx.format() {
-        Format::Json => {
-            let _ = output::json(&LoginOutput {
-                service,
-                profile,
-                backend,
-                token_hint: token.masked(),
-                identity,
-                verified,
-            });
-        }
-        Format::Text => {
-            let who = identity.map(|i| format!(" as {i}")).unwrap_or_default();
-            output::success(&format!(
-                "Logged in to {service}{who} (profile {profile}, {})",
-                backend.describe()
-            ));
-        }
-    }
 }

@@ -9,8 +9,11 @@ pub mod logout;
 pub mod migrate;
 pub mod profiles;
 pub mod secrets;
+pub mod services;
 pub mod setup_git;
+pub mod status;
 pub mod token;
+pub mod whoami;
 
 use std::io::Read;
 

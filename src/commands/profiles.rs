@@ -40,19 +40,30 @@ pub struct ProfilesArgs {
 pub enum ProfilesCommand {
     /// List the profiles of the service: active marker, API URL, identity, masked token,
     /// backend, connected since, settings
+    #[command(after_help = "Examples:
+  keyward -s truto profiles list
+  keyward -s truto profiles list -o json")]
     #[command(visible_alias = "ls")]
     List,
     /// Make a profile the active one (used when no -p is given)
+    #[command(after_help = "Examples:
+  keyward -s truto profiles use staging")]
     Use {
         /// The profile.
         name: String,
     },
     /// Print a setting of the profile (-p, else the active one); exit 3 if it is not set
+    #[command(after_help = "Examples:
+  keyward -s truto profiles get api-url
+  keyward -s truto -p staging profiles get default-integrated-account")]
     Get {
         /// The key (api-url, default-integrated-account, …; any spelling).
         key: String,
     },
     /// Set a setting of the profile (-p, else the active one)
+    #[command(after_help = "Examples:
+  keyward -s truto profiles set api-url https://custom.truto.one
+  keyward -s truto -p staging profiles set default-integrated-account acc_42")]
     Set {
         /// The key (api-url, default-integrated-account, …; any spelling).
         key: String,
@@ -60,11 +71,15 @@ pub enum ProfilesCommand {
         value: String,
     },
     /// Remove a setting of the profile (-p, else the active one)
+    #[command(after_help = "Examples:
+  keyward -s truto -p staging profiles unset api-url")]
     Unset {
         /// The key.
         key: String,
     },
     /// Rename a profile; its token moves within the backend that holds it
+    #[command(after_help = "Examples:
+  keyward -s truto profiles rename staging eu-staging")]
     Rename {
         /// The current name.
         old: String,
@@ -72,6 +87,9 @@ pub enum ProfilesCommand {
         new: String,
     },
     /// Remove a profile: its token and its settings
+    #[command(after_help = "Examples:
+  keyward -s truto profiles remove staging
+  keyward -s truto profiles remove staging -f    # no confirmation")]
     #[command(visible_alias = "rm")]
     Remove {
         /// The profile.
@@ -82,6 +100,9 @@ pub enum ProfilesCommand {
     },
     /// Store a bring-your-own key (anthropic, firecrawl, …) as a secret of the service; the
     /// same as `secrets set`
+    #[command(after_help = "Examples:
+  keyward -s truto profiles set-key anthropic          # masked prompt
+  keyward -s truto profiles set-key firecrawl < key.txt")]
     SetKey(secrets::SetArgs),
 }
 

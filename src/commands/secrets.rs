@@ -36,21 +36,35 @@ pub struct SecretsArgs {
 #[derive(Debug, Subcommand)]
 pub enum SecretsCommand {
     /// List the secrets with masked values (known names not set show `(not set)`)
+    #[command(after_help = "Examples:
+  keyward -s the0 secrets list
+  keyward -s the0 secrets show -o json")]
     #[command(visible_aliases = ["show", "ls"])]
     List,
     /// Store a secret: VALUE, else a masked prompt on a terminal, else one line of stdin
+    #[command(after_help = "Examples:
+  keyward -s the0 secrets set github-token              # masked prompt on a terminal
+  echo \"$PIP_INDEX_URL\" | keyward -s the0 secrets set pip-index-url
+  keyward -s the0 secrets set github-token ghp_xxxx     # visible in the process list")]
     Set(SetArgs),
     /// Print one secret's value, and nothing else
+    #[command(after_help = "Examples:
+  GITHUB_TOKEN=$(keyward -s the0 secrets get github-token)")]
     Get {
         /// The secret's name.
         name: String,
     },
     /// Remove one secret
+    #[command(after_help = "Examples:
+  keyward -s the0 secrets unset pip-index-url")]
     Unset {
         /// The secret's name.
         name: String,
     },
     /// Remove all secrets of the service
+    #[command(after_help = "Examples:
+  keyward -s the0 secrets clear
+  keyward -s the0 secrets clear -f    # no confirmation")]
     Clear {
         /// Do not ask for confirmation
         #[arg(short, long)]

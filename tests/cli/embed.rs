@@ -4,6 +4,7 @@
 
 use std::process::{Command, Stdio};
 
+use crate::api::Api;
 use crate::harness::TestEnv;
 
 fn acme() -> std::path::PathBuf {
@@ -34,9 +35,10 @@ fn acme() -> std::path::PathBuf {
     acme
 }
 
-fn run(t: &TestEnv, args: &[&str], stdin: &str) -> (i32, String, String) {
+fn run(t: &TestEnv, api: &Api, args: &[&str], stdin: &str) -> (i32, String, String) {
     let mut c = Command::new(acme());
     c.env_clear()
+        .env("ACME_API_URL", api.url())
         .env("PATH", std::env::var("PATH").unwrap())
         .env("HOME", t.dir.path())
         .env("ACME_HOME", t.dir.path().join("acme-home"))
@@ -60,12 +62,17 @@ fn run(t: &TestEnv, args: &[&str], stdin: &str) -> (i32, String, String) {
 fn acme_embeds_keyward_under_its_own_names() {
     let t = TestEnv::keyring();
     let tok = t.sentinel("acme_");
+    // acme's API, described in code with a verify path: login checks the token against it.
+    let api = Api::start();
+    api.accept(&tok, serde_json::json!({"email": "dev@acme.test"}));
     // A profile unique to this test: the keyring is shared by the suite.
     let profile = t.svc.clone();
-    let (code, _, err) = run(&t, &["auth", "-p", &profile, "login", "--with-token"], &tok);
+    let (code, _, err) = run(&t, &api, &["auth", "-p", &profile, "login", "--with-token"], &tok);
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains(&format!("Logged in to acme (profile {profile}, OS keyring)")),
+        err.contains(&format!(
+            "Logged in to acme as dev@acme.test (profile {profile}, OS keyring)"
+        )),
         "{err}"
     );
 
@@ -89,16 +96,16 @@ fn acme_embeds_keyward_under_its_own_names() {
     assert!(t.dir.path().join("acme-home/index.json").exists());
     assert!(!t.dir.path().join(".config/keyward").exists());
 
-    let (code, out, _) = run(&t, &["auth", "-p", &profile, "token"], "");
+    let (code, out, _) = run(&t, &api, &["auth", "-p", &profile, "token"], "");
     assert_eq!((code, out.trim_end()), (0, tok.as_str()));
-    let (code, out, _) = run(&t, &["deploy"], "");
+    let (code, out, _) = run(&t, &api, &["deploy"], "");
     assert_eq!(
         code, 3,
         "deploy uses profile default, which is not logged in: {out}"
     );
 
     // Its own env var wins, and its own name is in every hint.
-    let (code, _, err) = run(&t, &["auth", "-p", "nobody", "token"], "");
+    let (code, _, err) = run(&t, &api, &["auth", "-p", "nobody", "token"], "");
     assert_eq!(code, 3);
     assert!(
         err.contains("run `acme auth login` or `export ACME_API_KEY=…`")
@@ -110,6 +117,6 @@ fn acme_embeds_keyward_under_its_own_names() {
         "no foreign name in acme's messages: {err}"
     );
 
-    let (code, _, err) = run(&t, &["auth", "-p", &profile, "logout"], "");
+    let (code, _, err) = run(&t, &api, &["auth", "-p", &profile, "logout"], "");
     assert_eq!(code, 0, "{err}");
 }

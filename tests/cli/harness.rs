@@ -184,6 +184,18 @@ impl TestEnv {
         r
     }
 
+    /// A plain `Command` with this env's variables (and nothing else), for running keyward
+    /// under a pseudo-terminal: `program` with `args`.
+    pub fn plain_command(&self, program: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear();
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
+        c.args(args);
+        c
+    }
+
     /// A file in the keyward home.
     pub fn path(&self, name: &str) -> PathBuf {
         self.home.join(name)

@@ -1,14 +1,20 @@
 //! End-to-end tests of the `keyward` binary against a real Secret Service, real files and
 //! real processes. Run through scripts/test.sh, which provides the session bus and keyring.
 
+mod api;
+mod auth;
 mod embed;
 mod exec;
 mod fixtures;
 mod git;
 mod gitserver;
 mod harness;
+mod interactive;
 mod migrate;
 mod profiles;
 mod reliability;
+mod resolution;
 mod secrets;
+mod services;
+mod snapshots;
 mod storage;

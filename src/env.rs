@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::{Error, Result};
 
 /// Environment variables as seen by a command.
 #[derive(Clone, Default)]
@@ -67,5 +70,23 @@ impl Env {
     /// All variables, for passing on to a child process.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// A duration in seconds from `name` (fractions allowed, more than 0, at most an hour),
+    /// else `default`; anything else is a usage error naming the variable.
+    pub fn seconds(&self, name: &str, default: Duration) -> Result<Duration> {
+        let Some(v) = self.get(name) else {
+            return Ok(default);
+        };
+        v.parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| {
+                Error::usage(
+                    format!("{name} must be a number of seconds, not {v:?}"),
+                    format!("export {name}={}", default.as_secs_f64()),
+                )
+            })
     }
 }

@@ -182,21 +182,7 @@ impl Verifier {
     /// A client with connect and total timeouts (`<APP>_HTTP_TIMEOUT` seconds overrides the
     /// total), proxies from the environment snapshot, and a `User-Agent`.
     pub fn new(app: &App, env: &Env) -> Result<Verifier> {
-        let timeout_var = app.env_var("HTTP_TIMEOUT");
-        let timeout = match env.get(&timeout_var) {
-            None => TOTAL_TIMEOUT,
-            Some(v) => v
-                .parse::<f64>()
-                .ok()
-                .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
-                .map(Duration::from_secs_f64)
-                .ok_or_else(|| {
-                    Error::usage(
-                        format!("{timeout_var} must be a number of seconds, not {v:?}"),
-                        format!("export {timeout_var}=30"),
-                    )
-                })?,
-        };
+        let timeout = env.seconds(&app.env_var("HTTP_TIMEOUT"), TOTAL_TIMEOUT)?;
         let agent = if app.command == "keyward" {
             format!("keyward/{}", env!("CARGO_PKG_VERSION"))
         } else {

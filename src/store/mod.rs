@@ -200,23 +200,7 @@ impl Store {
                 })?,
             },
         };
-        let timeout = match env.get(&app.env_var("KEYRING_TIMEOUT")) {
-            None => DEFAULT_KEYRING_TIMEOUT,
-            Some(v) => v
-                .parse::<f64>()
-                .ok()
-                .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
-                .map(Duration::from_secs_f64)
-                .ok_or_else(|| {
-                    Error::usage(
-                        format!(
-                            "{} must be a number of seconds, not {v:?}",
-                            app.env_var("KEYRING_TIMEOUT")
-                        ),
-                        format!("export {}=5", app.env_var("KEYRING_TIMEOUT")),
-                    )
-                })?,
-        };
+        let timeout = env.seconds(&app.env_var("KEYRING_TIMEOUT"), DEFAULT_KEYRING_TIMEOUT)?;
         Ok(Store::new(app, home, choice, timeout))
     }
 

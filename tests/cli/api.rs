@@ -268,3 +268,22 @@ fn handle(s: &Shared, conn: TcpStream) {
     let _ = out.flush();
     s.state.lock().unwrap().in_flight -= 1;
 }
+
+/// Adds the test's service (`t.svc`) with `api` as its API URL, verifying at `/me` with the
+/// identity at `/email`.
+pub fn add_service(t: &crate::harness::TestEnv, api: &Api) {
+    let url = api.url();
+    t.cmd(&[
+        "services",
+        "add",
+        &t.svc,
+        "--api-url",
+        &url,
+        "--verify-path",
+        "/me",
+        "--identity-field",
+        "/email",
+    ])
+    .run()
+    .ok();
+}

@@ -13,20 +13,7 @@ use crate::harness::TestEnv;
 fn env_with_api(api: &Api) -> TestEnv {
     let mut t = TestEnv::keyring();
     t.set("LANG", "C.UTF-8");
-    let svc = t.svc.clone();
-    t.cmd(&[
-        "services",
-        "add",
-        &svc,
-        "--api-url",
-        &api.url(),
-        "--verify-path",
-        "/me",
-        "--identity-field",
-        "/email",
-    ])
-    .run()
-    .ok();
+    crate::api::add_service(&t, api);
     t
 }
 

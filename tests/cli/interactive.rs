@@ -103,20 +103,7 @@ impl Pty {
 /// A keyring env whose service verifies against `api`.
 fn env_with_api(api: &Api) -> TestEnv {
     let t = TestEnv::keyring();
-    let svc = t.svc.clone();
-    t.cmd(&[
-        "services",
-        "add",
-        &svc,
-        "--api-url",
-        &api.url(),
-        "--verify-path",
-        "/me",
-        "--identity-field",
-        "/email",
-    ])
-    .run()
-    .ok();
+    crate::api::add_service(&t, api);
     t
 }
 

@@ -85,20 +85,7 @@ fn help_of_every_command() {
 fn two_profiles(api: &Api) -> TestEnv {
     let mut t = TestEnv::keyring();
     t.set("LANG", "C.UTF-8");
-    let svc = t.svc.clone();
-    t.cmd(&[
-        "services",
-        "add",
-        &svc,
-        "--api-url",
-        &api.url(),
-        "--verify-path",
-        "/me",
-        "--identity-field",
-        "/email",
-    ])
-    .run()
-    .ok();
+    crate::api::add_service(&t, api);
     api.accept(
         GOOD,
         json!({"email": "dev@example.com", "name": "Dev", "plan": "team"}),
@@ -118,20 +105,7 @@ fn login_outputs() {
     let api = Api::start();
     let mut t = TestEnv::keyring();
     t.set("LANG", "C.UTF-8");
-    let svc = t.svc.clone();
-    t.cmd(&[
-        "services",
-        "add",
-        &svc,
-        "--api-url",
-        &api.url(),
-        "--verify-path",
-        "/me",
-        "--identity-field",
-        "/email",
-    ])
-    .run()
-    .ok();
+    crate::api::add_service(&t, &api);
     api.accept(GOOD, json!({"email": "dev@example.com"}));
     let ok = t.cmd(&["login", "--with-token"]).stdin(GOOD).run();
     snap!("login_verified", transcript(&ok));

@@ -4,6 +4,37 @@
 //! keyring (macOS Keychain, Windows Credential Manager, Secret Service) through the keyring
 //! crates; `index.json` keeps only non-secret metadata; on a machine without a keyring a 0600
 //! file takes over, and keyward says so.
+//!
+//! # Embedding
+//!
+//! Describe your API once, then either flatten [`cli::AuthCommand`] (with
+//! [`cli::GlobalArgs`]) into your own clap tree and hand it to [`cli::execute`] — see
+//! `examples/acme.rs`, which gets `acme auth login|status|secrets …` with its own name,
+//! directory, env vars and keyring items — or call the library directly:
+//!
+//! ```
+//! use keyward::service::{Service, ServiceConfig};
+//! use keyward::store::Store;
+//! use keyward::{App, Env};
+//!
+//! let app = App::new("acme").with_service(Service::new(
+//!     "acme",
+//!     ServiceConfig { token_env: vec!["ACME_API_KEY".into()], ..Default::default() },
+//! ));
+//! let home = std::env::temp_dir().join(format!("acme-doc-{}", std::process::id()));
+//! // In a real program: Env::from_process().
+//! let env = Env::from_pairs([
+//!     ("ACME_HOME", home.to_str().unwrap()),
+//!     ("ACME_API_KEY", "sk_live_0123456789abcdef"),
+//! ]);
+//! let store = Store::from_env(&app, &env, None)?;
+//! let index = store.load_index()?;
+//! let service = app.builtin_service.clone().unwrap();
+//! let found = keyward::resolve::resolve_token(&store, &env, None, &service, "default", &index)?;
+//! assert_eq!(found.source.describe(), "ACME_API_KEY"); // env wins over anything stored
+//! assert_eq!(found.token.masked(), "sk_…cdef");
+//! # Ok::<(), keyward::Error>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -34,7 +34,7 @@ pub struct GenerateArgs {
 /// Assets `generate` can write.
 #[derive(Debug, Subcommand)]
 pub enum GenerateWhat {
-    /// Man pages: keyward.1 and one keyward-<command>.1 per subcommand
+    /// Man pages: keyward.1 and one keyward-COMMAND.1 per subcommand
     Man {
         /// Output directory
         dir: PathBuf,

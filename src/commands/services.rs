@@ -78,11 +78,19 @@ pub struct AddArgs {
     /// Scheme written before the token [default: Bearer]
     #[arg(long, value_name = "SCHEME")]
     pub auth_scheme: Option<String>,
-    /// Env var that carries the token, first wins (repeatable) [default: <SERVICE>_API_TOKEN]
-    #[arg(long, value_name = "VAR")]
+    /// Env var that carries the token, first wins (repeatable).
+    #[arg(
+        long,
+        value_name = "VAR",
+        help = "Env var that carries the token, first wins (repeatable) [default: <SERVICE>_API_TOKEN]"
+    )]
     pub token_env: Vec<String>,
-    /// Env var that carries the API URL (repeatable) [default: <SERVICE>_API_URL]
-    #[arg(long, value_name = "VAR")]
+    /// Env var that carries the API URL (repeatable).
+    #[arg(
+        long,
+        value_name = "VAR",
+        help = "Env var that carries the API URL (repeatable) [default: <SERVICE>_API_URL]"
+    )]
     pub url_env: Vec<String>,
     /// Regular expression the whole token must match, checked before any network call
     #[arg(long, value_name = "REGEX")]

@@ -118,6 +118,21 @@ pub struct GitMeta {
     pub updated_at: Option<String>,
 }
 
+/// serde_json's message, made safe for a one-line error: it can quote a value from the file
+/// (an unknown variant), which may hold line breaks or control characters, and be long.
+fn one_line(e: &serde_json::Error) -> String {
+    let msg: String = e
+        .to_string()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if msg.chars().count() <= 160 {
+        return msg;
+    }
+    let head: String = msg.chars().take(120).collect();
+    format!("{head}… at line {}, column {}", e.line(), e.column())
+}
+
 impl Index {
     /// Parses an index file's bytes; `path` only names it in errors.
     pub fn parse(bytes: &[u8], path: &Path) -> Result<Index> {
@@ -132,8 +147,8 @@ impl Index {
         struct Probe {
             version: Option<serde_json::Value>,
         }
-        let probe: Probe =
-            serde_json::from_slice(bytes).map_err(|e| corrupt(format!("is not valid JSON ({e})")))?;
+        let probe: Probe = serde_json::from_slice(bytes)
+            .map_err(|e| corrupt(format!("is not valid JSON ({})", one_line(&e))))?;
         match probe.version.as_ref().and_then(serde_json::Value::as_u64) {
             Some(v) if v == u64::from(INDEX_VERSION) => {}
             Some(v) if v > u64::from(INDEX_VERSION) => {
@@ -145,7 +160,8 @@ impl Index {
                 return Err(corrupt("has no valid \"version\"; expected an index file".into()));
             }
         }
-        serde_json::from_slice(bytes).map_err(|e| corrupt(format!("is not a valid index file ({e})")))
+        serde_json::from_slice(bytes)
+            .map_err(|e| corrupt(format!("is not a valid index file ({})", one_line(&e))))
     }
 
     /// The JSON written to disk.
@@ -198,12 +214,17 @@ mod tests {
 
     #[test]
     fn refuses_newer_and_broken() {
-        let cases: [(&[u8], &str); 5] = [
+        let cases: [(&[u8], &str); 6] = [
             (b"{\"version\": 2, \"services\": {}}", "newer version"),
             (b"", "is empty"),
             (b"{\"version\": 1, \"services\": ", "not valid JSON"),
             (b"{\"version\": 1, \"services\": []}", "not a valid index file"),
             (b"[1,2]", "not valid JSON"),
+            // Found by fuzzing: serde_json quotes the unknown value, line breaks included.
+            (
+                b"{\"version\": 1, \"git\": {\"h\": {\"backend\": \"k\\nx\", \"hint\": \"\"}}}",
+                "unknown variant",
+            ),
         ];
         for (bytes, want) in cases {
             let e = Index::parse(bytes, &p()).unwrap_err();
@@ -211,6 +232,7 @@ mod tests {
             assert!(e.to_string().contains(want), "{e} should say {want}");
             assert!(e.to_string().starts_with("/h/index.json"), "{e}");
             assert_eq!(e.exit_code(), 6);
+            assert!(!e.to_string().contains('\n'), "one line: {e}");
         }
     }
 }

@@ -95,7 +95,7 @@ pub fn run(ctx: &Context, _args: DoctorArgs) -> Result<ExitCode> {
     let keyring_works = keyring.status == Status::Ok;
     let keyring_absent = keyring.status == Status::Warn;
     checks.push(keyring);
-    let file = file_check(store.home());
+    let file = file_check(store.home(), app);
     let file_works = file.status == Status::Ok;
     checks.push(file);
     checks.push(git_check(app, env));
@@ -363,29 +363,44 @@ fn keyring_check(store: &Store, env: &Env, app: &App) -> Check {
     }
 }
 
-fn file_check(home: &Path) -> Check {
-    if !home.exists() {
-        return check("file", Status::Ok, "not tried (home not created yet)", None);
+fn file_check(home: &Path, app: &App) -> Check {
+    // Without a home yet, probe where it will be created: a private temp dir under the
+    // nearest existing parent, removed afterwards.
+    let (dir, created) = if home.exists() {
+        (home.to_path_buf(), false)
+    } else {
+        let parent = home
+            .ancestors()
+            .skip(1)
+            .find(|a| a.is_dir())
+            .unwrap_or(Path::new("/"));
+        (
+            parent.join(format!(".{}-doctor-{}", app.dir_name, std::process::id())),
+            true,
+        )
+    };
+    let probe = dir.join(format!(".doctor-probe-{}", std::process::id()));
+    let result = fsutil::ensure_private_dir(&dir)
+        .and_then(|()| fsutil::write_private_atomic(&probe, b"probe"))
+        .and_then(|()| fsutil::read_owned(&probe, true));
+    let _ = std::fs::remove_file(&probe);
+    if created {
+        let _ = std::fs::remove_dir(&dir);
     }
-    let probe = home.join(format!(".doctor-probe-{}", std::process::id()));
-    match fsutil::write_private_atomic(&probe, b"probe").and_then(|()| fsutil::read_owned(&probe, true)) {
-        Ok(Some(b)) if b == b"probe" => {
-            let _ = std::fs::remove_file(&probe);
-            check(
-                "file",
-                Status::Ok,
-                "works (wrote and read back a 0600 test file)",
-                None,
-            )
-        }
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-            check("file", Status::Fail, "a test file could not be read back", None)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&probe);
-            check("file", Status::Fail, e.to_string(), e.hint(&App::keyward()))
-        }
+    let note = if created {
+        "; the home is created 0700 on first use"
+    } else {
+        ""
+    };
+    match result {
+        Ok(Some(b)) if b == b"probe" => check(
+            "file",
+            Status::Ok,
+            format!("works (wrote and read back a 0600 test file{note})"),
+            None,
+        ),
+        Ok(_) => check("file", Status::Fail, "a test file could not be read back", None),
+        Err(e) => check("file", Status::Fail, e.to_string(), e.hint(app)),
     }
 }
 

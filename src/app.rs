@@ -56,6 +56,15 @@ impl App {
         format!("{} {sub}", self.command)
     }
 
+    /// The command for `sub` on `service`: `keyward -s truto login`, or `acme auth login`
+    /// when `service` is the app's built-in one (no `-s` needed).
+    pub fn cmd_for(&self, service: &str, sub: &str) -> String {
+        match &self.builtin_service {
+            Some(s) if s.name == service => self.cmd(sub),
+            _ => self.cmd_for(service, sub),
+        }
+    }
+
     /// The full name of one of the app's env vars.
     pub fn env_var(&self, suffix: &str) -> String {
         format!("{}_{suffix}", self.env_prefix)

@@ -161,14 +161,6 @@ pub enum Error {
     Other(String),
 }
 
-/// `-s SERVICE sub`, or just `sub` for the app's own built-in service.
-fn with_service(app: &App, service: &str, sub: &str) -> String {
-    match &app.builtin_service {
-        Some(s) if s.name == service => sub.to_string(),
-        _ => format!("-s {service} {sub}"),
-    }
-}
-
 fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
@@ -298,19 +290,19 @@ impl Error {
             }
             Error::NotLoggedIn { service, env_var, .. } => Some(format!(
                 "run `{}` or `export {env_var}=…`",
-                app.cmd(&with_service(app, service, "login"))
+                app.cmd_for(service, "login")
             )),
             Error::Rejected {
                 service, origin, ..
             } => Some(match origin {
                 TokenOrigin::Stored { profile: p } => format!(
                     "create a new key, then run `{}` and `{}`",
-                    app.cmd(&with_service(app, service, &format!("logout -p {p}"))),
-                    app.cmd(&with_service(app, service, &format!("login -p {p}")))
+                    app.cmd_for(service, &format!("logout -p {p}")),
+                    app.cmd_for(service, &format!("login -p {p}"))
                 ),
                 TokenOrigin::Login { profile: p } => format!(
                     "nothing was stored; check that you copied the whole key (or create a new one), then run `{}` again",
-                    app.cmd(&with_service(app, service, &format!("login -p {p}")))
+                    app.cmd_for(service, &format!("login -p {p}"))
                 ),
                 TokenOrigin::Override => {
                     "the token comes from --token or an env var: replace it with a valid key, or unset it to use the stored one".to_string()

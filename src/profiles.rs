@@ -146,7 +146,7 @@ pub fn not_found(app: &App, index: &Index, service: &str, profile: &str) -> Erro
     let hint = if names.is_empty() {
         format!(
             "{service} has no profiles yet; create one with `{}`",
-            app.cmd(&format!("-s {service} login -p {profile}"))
+            app.cmd_for(service, &format!("login -p {profile}"))
         )
     } else {
         format!("profiles of {service}: {}", names.join(", "))
@@ -187,7 +187,7 @@ pub fn set_setting(store: &Store, service: &str, profile: &str, key: &ProfileKey
                 "store it in the keyring as a secret: `{}`",
                 store
                     .app()
-                    .cmd(&format!("-s {service} secrets set {}", key.name()))
+                    .cmd_for(service, &format!("secrets set {}", key.name()))
             ),
         ));
     }
@@ -280,7 +280,7 @@ pub fn rename(store: &Store, service: &str, old: &str, new: &str) -> Result<Rena
                 format!("profile '{new}' of {service} already exists"),
                 format!(
                     "remove it first: `{}`",
-                    app.cmd(&format!("-s {service} profiles remove {new}"))
+                    app.cmd_for(service, &format!("profiles remove {new}"))
                 ),
             ));
         }
@@ -340,7 +340,7 @@ fn missing_value(app: &App, service: &str, profile: &str, kind: BackendKind) -> 
         ),
         hint: Some(format!(
             "log in again: `{}`",
-            app.cmd(&format!("-s {service} login -p {profile}"))
+            app.cmd_for(service, &format!("login -p {profile}"))
         )),
     }
 }

@@ -204,7 +204,7 @@ pub fn resolve_token(
                         ),
                         hint: Some(format!(
                             "log in again: `{}`",
-                            app.cmd(&format!("-s {} login -p {profile}", service.name))
+                            app.cmd_for(&service.name, &format!("login -p {profile}"))
                         )),
                     });
                 }

@@ -38,7 +38,7 @@ pub fn not_found(app: &App, service: &str, name: &str) -> Error {
         what: format!("secret '{name}' of {service}"),
         hint: Some(format!(
             "set it with `{}`",
-            app.cmd(&format!("-s {service} secrets set {name}"))
+            app.cmd_for(service, &format!("secrets set {name}"))
         )),
     }
 }
@@ -87,7 +87,7 @@ pub fn get(store: &Store, index: &Index, service: &str, name: &str) -> Result<Se
         ),
         hint: Some(format!(
             "set it again with `{}`",
-            app.cmd(&format!("-s {service} secrets set {name}"))
+            app.cmd_for(service, &format!("secrets set {name}"))
         )),
     })
 }

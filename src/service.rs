@@ -97,7 +97,11 @@ impl Service {
         } else {
             self.config.token_env.clone()
         };
-        v.push(app.env_var("TOKEN"));
+        // An embedding app may name its own variable as the service's (ACME_API_URL): once.
+        let app_var = app.env_var("TOKEN");
+        if !v.contains(&app_var) {
+            v.push(app_var);
+        }
         v
     }
 
@@ -108,7 +112,11 @@ impl Service {
         } else {
             self.config.url_env.clone()
         };
-        v.push(app.env_var("API_URL"));
+        // An embedding app may name its own variable as the service's (ACME_API_URL): once.
+        let app_var = app.env_var("API_URL");
+        if !v.contains(&app_var) {
+            v.push(app_var);
+        }
         v
     }
 
@@ -189,6 +197,18 @@ pub fn env_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn app_variable_listed_once() {
+        let app = App::new("acme");
+        let config = ServiceConfig {
+            url_env: vec!["ACME_API_URL".into()],
+            ..ServiceConfig::default()
+        };
+        let s = Service::new("acme", config);
+        assert_eq!(s.url_env_vars(&app), ["ACME_API_URL"]);
+        assert_eq!(s.token_env_vars(&app), ["ACME_API_TOKEN", "ACME_TOKEN"]);
+    }
 
     #[test]
     fn default_env_names() {

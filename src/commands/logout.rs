@@ -95,7 +95,7 @@ fn logout_all(ctx: &Context, force: bool) -> Result<ExitCode> {
             what: format!("a logged-in profile of {}", service.name),
             hint: Some(format!(
                 "nothing to log out of; `{}` lists the profiles",
-                ctx.app.cmd(&format!("-s {} profiles list", service.name))
+                ctx.app.cmd_for(&service.name, "profiles list")
             )),
         });
     }

@@ -111,7 +111,7 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<ExitCode> {
             "stopped at the {}; nothing was lost: every value is readable where it was, and `{}` finishes the move",
             item.describe(),
             ctx.app
-                .cmd(&format!("-s {} migrate --to {}", service.name, to.as_str()))
+                .cmd_for(&service.name, &format!("migrate --to {}", to.as_str()))
         ));
         return Err(e);
     }

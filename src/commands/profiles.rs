@@ -199,7 +199,7 @@ fn list(ctx: &Context) -> Result<ExitCode> {
         output::data(&format!("No profiles for {}.", service.name)).map_err(stdout_error)?;
         output::detail(&format!(
             "Log in to create one: `{}`",
-            ctx.app.cmd(&format!("-s {} login", service.name))
+            ctx.app.cmd_for(&service.name, "login")
         ));
         return Ok(ExitCode::SUCCESS);
     }

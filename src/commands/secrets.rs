@@ -167,7 +167,7 @@ fn list(ctx: &Context) -> Result<ExitCode> {
         output::data("  (none)").map_err(stdout_error)?;
         output::detail(&format!(
             "Add one: `{}`",
-            ctx.app.cmd(&format!("-s {} secrets set NAME", service.name))
+            ctx.app.cmd_for(&service.name, "secrets set NAME")
         ));
         return Ok(ExitCode::SUCCESS);
     }
@@ -204,7 +204,7 @@ fn list(ctx: &Context) -> Result<ExitCode> {
     output::data("").map_err(stdout_error)?;
     output::data(&format!(
         "`{}` passes them to CMD as the variables shown.",
-        ctx.app.cmd(&format!("-s {} exec -- CMD", service.name))
+        ctx.app.cmd_for(&service.name, "exec -- CMD")
     ))
     .map_err(stdout_error)?;
     Ok(ExitCode::SUCCESS)
@@ -219,7 +219,7 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
             output::warn(&format!(
                 "a value on the command line is visible to other users in the process list; prefer `echo \"$VALUE\" | {}`",
                 ctx.app
-                    .cmd(&format!("-s {} secrets set {}", service.name, args.name))
+                    .cmd_for(&service.name, &format!("secrets set {}", args.name))
             ));
             Secret::new(v)
         }

@@ -317,7 +317,7 @@ fn prepare(
             what: format!("the token of profile {profile} in the {}", kind.describe()),
             hint: Some(format!(
                 "log in again: `{}`",
-                ctx.app.cmd(&format!("-s {} login -p {profile}", service.name))
+                ctx.app.cmd_for(&service.name, &format!("login -p {profile}"))
             )),
         }),
     }

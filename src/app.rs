@@ -61,7 +61,7 @@ impl App {
     pub fn cmd_for(&self, service: &str, sub: &str) -> String {
         match &self.builtin_service {
             Some(s) if s.name == service => self.cmd(sub),
-            _ => self.cmd_for(service, sub),
+            _ => self.cmd(&format!("-s {service} {sub}")),
         }
     }
 
@@ -81,5 +81,21 @@ impl App {
             return Some(PathBuf::from(h));
         }
         env.config_dir().map(|d| d.join(&self.dir_name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::{Service, ServiceConfig};
+
+    #[test]
+    fn cmd_for_names_the_service_unless_builtin() {
+        let kw = App::keyward();
+        assert_eq!(kw.cmd_for("truto", "login -p x"), "keyward -s truto login -p x");
+        let mut acme = App::new("acme").with_service(Service::new("acme", ServiceConfig::default()));
+        acme.command = "acme auth".into();
+        assert_eq!(acme.cmd_for("acme", "login"), "acme auth login");
+        assert_eq!(acme.cmd_for("other", "login"), "acme auth -s other login");
     }
 }

@@ -285,24 +285,44 @@ fn corrupt_or_newer_index_is_reported_and_left_alone() {
 fn read_only_home_is_permission_denied_with_path() {
     let t = TestEnv::no_bus();
     std::fs::create_dir_all(&t.home).unwrap();
-    std::fs::set_permissions(&t.home, std::fs::Permissions::from_mode(0o500)).unwrap();
-    // root ignores permission bits; only meaningful as a normal user.
+    // root ignores permission bits: as root, run keyward as `nobody` (setpriv, util-linux)
+    // with a home that nobody owns but may only read.
     let is_root = std::process::Command::new("id")
         .arg("-u")
         .output()
         .unwrap()
         .stdout
         == b"0\n";
-    let out = t
+    let mut run = t
         .cmd(&["--backend", "file", "login", "--with-token"])
-        .stdin(t.sentinel("r_"))
-        .run();
-    std::fs::set_permissions(&t.home, std::fs::Permissions::from_mode(0o700)).unwrap();
-    if !is_root {
-        out.code(6)
-            .stderr_has("permission denied")
-            .stderr_has(&t.home.display().to_string());
+        .stdin(t.sentinel("r_"));
+    if is_root {
+        std::fs::set_permissions(t.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let chown = std::process::Command::new("chown")
+            .args(["65534:65534"])
+            .arg(&t.home)
+            .status()
+            .unwrap();
+        assert!(chown.success());
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(crate::harness::bin());
+        c.args(run.cmd.get_args().map(|a| a.to_owned()).collect::<Vec<_>>());
+        c.env_clear();
+        for (k, v) in run.cmd.get_envs() {
+            if let Some(v) = v {
+                c.env(k, v);
+            }
+        }
+        run.cmd = c;
     }
+    std::fs::set_permissions(&t.home, std::fs::Permissions::from_mode(0o500)).unwrap();
+    let out = run.run();
+    std::fs::set_permissions(&t.home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    out.code(6)
+        .stderr_has("permission denied")
+        .stderr_has(&t.home.display().to_string());
+    assert!(!t.path("index.json").exists() && !t.path("credentials.json").exists());
 }
 
 #[test]

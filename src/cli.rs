@@ -39,8 +39,8 @@ pub struct GlobalArgs {
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Text)]
     pub output: Format,
     /// Use this token instead of the stored one (visible in the process list: prefer env vars)
-    #[arg(long, global = true, value_name = "TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[arg(long, global = true, value_name = "TOKEN", value_parser = crate::secret::parse_arg)]
+    pub token: Option<crate::Secret>,
     /// Use this API URL instead of the configured one
     #[arg(long, global = true, value_name = "URL")]
     pub api_url: Option<String>,

@@ -149,7 +149,7 @@ impl Context {
                 self.app.cmd("login --with-token")
             ));
         }
-        Some(Secret::new(t.clone()))
+        Some(t.clone())
     }
 
     /// Where the token and API URL of `service`/`profile` come from, worked out from the flags,

@@ -55,6 +55,12 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// For clap's `value_parser`: a secret given on the command line becomes a [`Secret`] at
+/// once, so the parsed arguments' `Debug` output cannot show it.
+pub fn parse_arg(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(value))
+}
+
 impl From<String> for Secret {
     fn from(value: String) -> Self {
         Secret::new(value)
@@ -90,6 +96,23 @@ mod tests {
         let s = Secret::new("tok_SENTINEL_debug_0123456789");
         assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
         assert_eq!(format!("{:?}", Some(&s)), "Some(Secret(<redacted>))");
+    }
+
+    #[test]
+    fn parsed_command_lines_do_not_show_secrets() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from([
+            "keyward",
+            "--token",
+            "tok_SENTINEL_argv",
+            "secrets",
+            "set",
+            "n",
+            "val_SENTINEL_argv",
+        ])
+        .unwrap();
+        let debug = format!("{cli:?}");
+        assert!(!debug.contains("SENTINEL"), "{debug}");
     }
 
     #[test]

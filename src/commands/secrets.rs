@@ -78,7 +78,8 @@ pub struct SetArgs {
     /// The secret's name (github-token, pip-index-url, anthropic, …).
     pub name: String,
     /// The value. Visible in the process list: prefer the prompt or stdin.
-    pub value: Option<String>,
+    #[arg(value_parser = crate::secret::parse_arg)]
+    pub value: Option<Secret>,
 }
 
 /// One secret in `secrets list -o json`.
@@ -221,7 +222,7 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
                 ctx.app
                     .cmd_for(&service.name, &format!("secrets set {}", args.name))
             ));
-            Secret::new(v)
+            v
         }
         None if ctx.can_prompt() => prompt_value(&args.name)?,
         None => read_stdin_value("secret value", "secrets set")?,

@@ -57,7 +57,8 @@ for i in "${!names[@]}"; do
   max=0
   for _ in $(seq 1 20); do
     # shellcheck disable=SC2086 # the command string is split on purpose
-    kib=$( { /usr/bin/time -f '%M' ${cmds[$i]} >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    /usr/bin/time -f '%M' -o "$tmp/rss" ${cmds[$i]} >/dev/null 2>&1
+    kib=$(tail -1 "$tmp/rss")
     [ "$kib" -gt "$max" ] && max=$kib
   done
   printf '%s\t%s\n' "${names[$i]}" "$max" >> "$tmp/rss.tsv"

@@ -85,6 +85,7 @@ fn scan_in_chunks(index: impl Read, query: &IndexQuery<'_>, chunk: usize) -> Opt
         src: index,
         buf: Vec::new(),
         pos: 0,
+        end: 0,
         chunk,
         eof: false,
         stack: Vec::new(),
@@ -96,12 +97,14 @@ fn scan_in_chunks(index: impl Read, query: &IndexQuery<'_>, chunk: usize) -> Opt
 /// the profiles near the front of a large one.
 const CHUNK: usize = 64 * 1024;
 
-/// A window on the file: values are parsed by serde_json from the buffered bytes; a value
-/// that runs past the end of the buffer is parsed again once more has been read.
+/// A window on the file: values are parsed from the buffered bytes `buf[pos..end]`; a value
+/// that runs past `end` is parsed again once more has been read.
 struct Reader<R> {
     src: R,
+    /// Zeroed once as it grows, then reused: only `..end` holds file bytes.
     buf: Vec<u8>,
     pos: usize,
+    end: usize,
     chunk: usize,
     eof: bool,
     /// Scratch for [`jsonskip::value`].
@@ -116,22 +119,32 @@ impl<R: Read> Reader<R> {
         if self.eof {
             return false;
         }
-        self.buf.drain(..self.pos);
+        self.buf.copy_within(self.pos..self.end, 0);
+        self.end -= self.pos;
         self.pos = 0;
-        let want = self.chunk.max(self.buf.len());
-        match (&mut self.src).take(want as u64).read_to_end(&mut self.buf) {
-            Ok(0) | Err(_) => {
-                self.eof = true;
-                false
+        let want = self.chunk.max(self.end);
+        if self.buf.len() < self.end + want {
+            self.buf.resize(self.end + want, 0);
+        }
+        loop {
+            match self.src.read(&mut self.buf[self.end..self.end + want]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Ok(0) | Err(_) => {
+                    self.eof = true;
+                    return false;
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return true;
+                }
             }
-            Ok(_) => true,
         }
     }
 
     /// The next byte that is not JSON whitespace, consumed.
     fn next_token(&mut self) -> Option<u8> {
         loop {
-            while let Some(&b) = self.buf.get(self.pos) {
+            while let Some(&b) = self.buf[..self.end].get(self.pos) {
                 self.pos += 1;
                 if !matches!(b, b' ' | b'\n' | b'\t' | b'\r') {
                     return Some(b);
@@ -157,7 +170,7 @@ impl<R: Read> Reader<R> {
     /// One JSON value, deserialised by serde_json as `T`.
     fn value<T: DeserializeOwned>(&mut self) -> Option<T> {
         loop {
-            let avail = &self.buf[self.pos..];
+            let avail = &self.buf[self.pos..self.end];
             let mut values = serde_json::Deserializer::from_slice(avail).into_iter::<T>();
             let more = match values.next() {
                 // A number or literal that ends exactly at the end of the buffer may go on
@@ -178,7 +191,7 @@ impl<R: Read> Reader<R> {
     /// Passes over one JSON value, checking it is JSON.
     fn skip(&mut self) -> Option<()> {
         loop {
-            match jsonskip::value(&self.buf, self.pos, &mut self.stack) {
+            match jsonskip::value(&self.buf[..self.end], self.pos, &mut self.stack) {
                 Ok(end) => {
                     self.pos = end;
                     return Some(());
@@ -193,19 +206,20 @@ impl<R: Read> Reader<R> {
     /// a map looking for one key, without building the others.
     fn key_is(&mut self, name: &str) -> Option<bool> {
         loop {
-            let at = jsonskip::whitespace(&self.buf, self.pos);
-            match self.buf.get(at).copied() {
+            let data = &self.buf[..self.end];
+            let at = jsonskip::whitespace(data, self.pos);
+            match data.get(at).copied() {
                 Some(b'"') => {}
                 None if self.fill() => continue,
                 _ => return None,
             }
-            match jsonskip::string(&self.buf, at + 1) {
+            match jsonskip::string(data, at + 1) {
                 Ok((end, escaped)) => {
                     let is = if escaped {
-                        serde_json::from_slice::<String>(&self.buf[at..end]).ok()? == name
+                        serde_json::from_slice::<String>(&data[at..end]).ok()? == name
                     } else {
                         // serde checks a key is UTF-8 even where it skips the value.
-                        std::str::from_utf8(&self.buf[at + 1..end - 1]).ok()? == name
+                        std::str::from_utf8(&data[at + 1..end - 1]).ok()? == name
                     };
                     self.pos = end;
                     self.expect(b':')?;

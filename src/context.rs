@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use crate::cli::GlobalArgs;
 use crate::output::{self, Format};
 use crate::service::{Service, ServiceConfig};
-use crate::store::{Index, Store};
+use crate::store::{Index, IndexQuery, Store};
 use crate::{App, Env, Error, Result, Secret, names};
 
 /// Per-invocation state shared by the commands.
@@ -166,6 +166,67 @@ impl Context {
         ))
     }
 
+    /// The service, profile and index of the fetch path (`token`, `exec`): the same answers
+    /// as [`Context::service`], [`Context::profile_name`] and [`Context::index`], but when the
+    /// service is known without the index (`-s`, `<APP>_SERVICE`, the app's own service)
+    /// only the part of `index.json` up to that service's profile is read (and its secrets,
+    /// with `secrets`). Otherwise the default service depends on the settings of every
+    /// service, so the whole index is read; the result is cut to the same part either way.
+    pub fn fetch_target(&self, secrets: bool) -> Result<FetchTarget> {
+        let explicit_profile = self
+            .global
+            .profile
+            .clone()
+            .or_else(|| self.env.get(&self.app.env_var("PROFILE")).map(str::to_string));
+        let known_service = self
+            .global
+            .service
+            .clone()
+            .or_else(|| self.env.get(&self.app.env_var("SERVICE")).map(str::to_string))
+            .or_else(|| self.app.builtin_service.as_ref().map(|s| s.name.clone()));
+        let Some(name) = known_service else {
+            let service = self.service()?;
+            let profile = self.profile_name(&service.name)?;
+            let query = IndexQuery {
+                service: &service.name,
+                profile: Some(&profile),
+                secrets,
+            };
+            let index = query.restrict(self.index()?);
+            return Ok(FetchTarget {
+                service,
+                profile,
+                index,
+            });
+        };
+        names::validate("service", &name)?;
+        let index = self.store()?.load_index_for(&IndexQuery {
+            service: &name,
+            profile: explicit_profile.as_deref(),
+            secrets,
+        })?;
+        let entry = index.service(&name);
+        let builtin = self
+            .app
+            .builtin_service
+            .as_ref()
+            .filter(|s| s.name == name)
+            .map(|s| s.config.clone());
+        let config = entry
+            .and_then(|s| s.config.clone())
+            .or(builtin)
+            .unwrap_or_default();
+        let profile = explicit_profile
+            .or_else(|| entry.and_then(|s| s.active_profile.clone()))
+            .unwrap_or_else(|| "default".to_string());
+        names::validate("profile", &profile)?;
+        Ok(FetchTarget {
+            service: Service::new(&name, config),
+            profile,
+            index,
+        })
+    }
+
     /// A usage error for when a prompt would be needed but cannot be shown.
     pub fn no_prompt_error(&self, what: &str, fix: &str) -> Error {
         Error::usage(
@@ -173,4 +234,15 @@ impl Context {
             fix.to_string(),
         )
     }
+}
+
+/// What the fetch path resolves against: see [`Context::fetch_target`].
+#[derive(Debug)]
+pub struct FetchTarget {
+    /// The service with its settings.
+    pub service: Service,
+    /// The profile.
+    pub profile: String,
+    /// The index cut to the service, that profile and (if asked for) the service's secrets.
+    pub index: Index,
 }

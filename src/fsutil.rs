@@ -43,9 +43,28 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
 /// Reads a file keyward owns. `Ok(None)` when it does not exist. Symlinks and directories
 /// are refused (exit 6); with `private`, so are files group or others can access.
 pub fn read_owned(path: &Path, private: bool) -> Result<Option<Vec<u8>>> {
+    check_owned(path, private)?;
+    fs::read(path).map(Some).or_else(|e| not_found_is_none(path, e))
+}
+
+/// Opens a file keyward owns for reading, with the checks of [`read_owned`].
+pub fn open_owned(path: &Path, private: bool) -> Result<Option<File>> {
+    check_owned(path, private)?;
+    File::open(path).map(Some).or_else(|e| not_found_is_none(path, e))
+}
+
+fn not_found_is_none<T>(path: &Path, e: std::io::Error) -> Result<Option<T>> {
+    match e.kind() {
+        ErrorKind::NotFound => Ok(None),
+        _ => Err(Error::io(path, e)),
+    }
+}
+
+/// `Ok(())` for a regular file (if `private`, one only its owner can access) or no file.
+fn check_owned(path: &Path, private: bool) -> Result<()> {
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(Error::io(path, e)),
     };
     if meta.file_type().is_symlink() {
@@ -73,7 +92,7 @@ pub fn read_owned(path: &Path, private: bool) -> Result<Option<Vec<u8>>> {
     }
     #[cfg(not(unix))]
     let _ = private;
-    fs::read(path).map(Some).map_err(|e| Error::io(path, e))
+    Ok(())
 }
 
 /// Replaces `path` with `bytes` atomically: a 0600 temp file in the same directory, fsync,

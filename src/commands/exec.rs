@@ -72,10 +72,10 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
             "run the command directly, or pass --allow-nested to resolve them again",
         ));
     }
-    let service = ctx.service()?;
-    let profile = ctx.profile_name(&service.name)?;
+    // The service's entry with its secrets; the other services are not read.
+    let target = ctx.fetch_target(true)?;
+    let (service, profile, index) = (&target.service, &target.profile, &target.index);
     let store = ctx.store()?;
-    let index = ctx.index()?;
     let only = (!args.only.is_empty()).then_some(args.only.as_slice());
     let has_secrets = match only {
         Some(_) => true,
@@ -97,8 +97,8 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
         &ctx.env,
         index,
         ExecRequest {
-            service: &service,
-            profile: &profile,
+            service,
+            profile,
             token_flag: ctx.token_flag(),
             api_url_flag: ctx.global.api_url.as_deref(),
             token,

@@ -1,6 +1,7 @@
 //! `token`: prints the resolved token, for `$(keyward token)`. The fetch path: no HTTP
-//! client, no async runtime, no prompt; the index is read once and the value fetched from
-//! the one backend that holds it.
+//! client, no async runtime, no prompt; the index is read once, and only up to the one
+//! profile it needs (`Context::fetch_target`), and the value fetched from the one backend
+//! that holds it.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -20,15 +21,14 @@ pub struct TokenArgs {}
 
 /// Runs `token`.
 pub fn run(ctx: &Context, _args: TokenArgs) -> Result<ExitCode> {
-    let service = ctx.service()?;
-    let profile = ctx.profile_name(&service.name)?;
+    let target = ctx.fetch_target(false)?;
     let resolved = resolve_token(
         ctx.store()?,
         &ctx.env,
         ctx.token_flag(),
-        &service,
-        &profile,
-        ctx.index()?,
+        &target.service,
+        &target.profile,
+        &target.index,
     )?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", resolved.token.expose())

@@ -40,10 +40,13 @@ impl Default for Index {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServiceEntry {
     /// Settings from `services add`; `None` for a service used with generic defaults.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    // This and `active_profile` are written even when `null`, before `profiles`: a reader
+    // that wants one profile then knows, on reaching it, that nothing later in the file
+    // changes the service's settings (see `lookup`).
+    #[serde(default)]
     pub config: Option<ServiceConfig>,
     /// The active profile, if one was chosen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub active_profile: Option<String>,
     /// Profiles by name.
     #[serde(default)]

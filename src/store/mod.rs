@@ -3,7 +3,9 @@
 
 pub mod file;
 pub mod index;
+pub mod jsonskip;
 pub mod keyring;
+pub mod lookup;
 
 use std::cell::{Cell, OnceCell};
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use crate::{App, Env, Error, Result, Secret};
 pub use file::FileBackend;
 pub use index::Index;
 pub use keyring::KeyringBackend;
+pub use lookup::IndexQuery;
 
 /// Default bound on keyring set-up and each keyring call.
 pub const DEFAULT_KEYRING_TIMEOUT: Duration = Duration::from_secs(5);
@@ -265,6 +268,21 @@ impl Store {
         match fsutil::read_owned(&path, false)? {
             None => Ok(Index::default()),
             Some(bytes) => Index::parse(&bytes, &path),
+        }
+    }
+
+    /// The part of the index `query` asks for (`query.restrict(&self.load_index()?)`), read
+    /// only as far into `index.json` as needed: the fetch path's read. Errors are those of
+    /// [`Store::load_index`]; damage after the point where the answer was complete is not
+    /// seen (every other command still reads and checks the whole file).
+    pub fn load_index_for(&self, query: &IndexQuery<'_>) -> Result<Index> {
+        let path = self.index_path();
+        let Some(file) = fsutil::open_owned(&path, false)? else {
+            return Ok(Index::default());
+        };
+        match lookup::scan(file, query) {
+            Some(index) => Ok(index),
+            None => Ok(query.restrict(&self.load_index()?)),
         }
     }
 

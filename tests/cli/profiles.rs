@@ -246,7 +246,7 @@ fn logout_all_and_the_active_marker() {
         // Logging out of the active profile clears the marker; others stay.
         t.cmd(&["logout", "-p", "a"]).run().ok();
         let idx = t.index();
-        assert!(idx["services"][&t.svc].get("active_profile").is_none(), "{idx}");
+        assert!(idx["services"][&t.svc]["active_profile"].is_null(), "{idx}");
         assert!(idx["services"][&t.svc]["profiles"].get("b").is_some());
         // Logging out of a non-active profile leaves the marker alone.
         t.cmd(&["profiles", "use", "b"]).run().ok();
@@ -261,7 +261,7 @@ fn logout_all_and_the_active_marker() {
             .stderr_has("still valid on the server");
         let idx = t.index();
         assert_eq!(idx["services"][&t.svc]["profiles"], serde_json::json!({}));
-        assert!(idx["services"][&t.svc].get("active_profile").is_none());
+        assert!(idx["services"][&t.svc]["active_profile"].is_null());
         if keyring {
             for p in ["a", "b", "c", "d"] {
                 assert_eq!(t.secret_tool_lookup(&t.svc, p), None, "{p}");

@@ -12,13 +12,14 @@
 //!
 //! Everything the reader passes over is checked to be JSON (by [`jsonskip`], which accepts
 //! what serde_json does), and what it keeps is deserialised by serde_json into the very
-//! types `Index::parse` uses. Whenever it meets anything it
-//! does not expect — a syntax or type error, a truncated file, a duplicate field, another
-//! `version` than 1 — it answers "don't know" and the caller parses the whole file with
-//! `Index::parse`, so errors (exit 6, with the path) are exactly the full parse's. What it
-//! cannot see is what it never read: damage after the point where it stopped, and a
-//! service or profile that a hand edit repeated later under the same name (the full parse
-//! takes the last, this reader the first; keyward never writes a name twice).
+//! types `Index::parse` uses. Whenever it meets anything it does not expect — a syntax or
+//! type error, a truncated file, a duplicate field, another `version` than 1 — it answers
+//! "don't know" and the caller parses the whole file with `Index::parse`, so errors (exit
+//! 6, with the path) are exactly the full parse's. What it cannot see is what it never
+//! read or only skipped: damage after the point where it stopped, wrong types inside
+//! another service's or profile's entry, and a service or profile that a hand edit
+//! repeated later under the same name (the full parse takes the last, this reader the
+//! first; keyward never writes a name twice).
 
 use std::collections::BTreeMap;
 use std::io::Read;

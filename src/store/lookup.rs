@@ -12,13 +12,14 @@
 //!
 //! Everything the reader passes over is checked to be JSON (by [`jsonskip`], which accepts
 //! what serde_json does), and what it keeps is deserialised by serde_json into the very
-//! types `Index::parse` uses. Whenever it meets anything it
-//! does not expect — a syntax or type error, a truncated file, a duplicate field, another
-//! `version` than 1 — it answers "don't know" and the caller parses the whole file with
-//! `Index::parse`, so errors (exit 6, with the path) are exactly the full parse's. What it
-//! cannot see is what it never read: damage after the point where it stopped, and a
-//! service or profile that a hand edit repeated later under the same name (the full parse
-//! takes the last, this reader the first; keyward never writes a name twice).
+//! types `Index::parse` uses. Whenever it meets anything it does not expect — a syntax or
+//! type error, a truncated file, a duplicate field, another `version` than 1 — it answers
+//! "don't know" and the caller parses the whole file with `Index::parse`, so errors (exit
+//! 6, with the path) are exactly the full parse's. What it cannot see is what it never
+//! read or only skipped: damage after the point where it stopped, wrong types inside
+//! another service's or profile's entry, and a service or profile that a hand edit
+//! repeated later under the same name (the full parse takes the last, this reader the
+//! first; keyward never writes a name twice).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -77,24 +78,26 @@ impl IndexQuery<'_> {
 /// `query.restrict(&full_index)`; `None` when it cannot tell (anything unexpected, including
 /// any error), and the caller must parse the whole file with `Index::parse`.
 pub fn scan(index: impl Read, query: &IndexQuery<'_>) -> Option<Index> {
-    scan_in_chunks(index, query, CHUNK)
+    scan_in_chunks(index, query, FIRST_CHUNK, CHUNK)
 }
 
-fn scan_in_chunks(index: impl Read, query: &IndexQuery<'_>, chunk: usize) -> Option<Index> {
+fn scan_in_chunks(index: impl Read, query: &IndexQuery<'_>, chunk: usize, max_chunk: usize) -> Option<Index> {
     let mut r = Reader {
         src: index,
         buf: Vec::new(),
         pos: 0,
         end: 0,
         chunk,
+        max_chunk,
         eof: false,
         stack: Vec::new(),
     };
     top_level(&mut r, query)
 }
 
-/// The first read, and the least each later read adds: one read covers a small index, and
-/// the profiles near the front of a large one.
+/// The first read: a small index in one read, without a large buffer to set up.
+const FIRST_CHUNK: usize = 4 * 1024;
+/// What reads grow to (doubling from [`FIRST_CHUNK`]), and the least each later read adds.
 const CHUNK: usize = 64 * 1024;
 
 /// A window on the file: values are parsed from the buffered bytes `buf[pos..end]`; a value
@@ -105,7 +108,9 @@ struct Reader<R> {
     buf: Vec<u8>,
     pos: usize,
     end: usize,
+    /// The size of the next read (at least), and its bound.
     chunk: usize,
+    max_chunk: usize,
     eof: bool,
     /// Scratch for [`jsonskip::value`].
     stack: Vec<u8>,
@@ -123,6 +128,7 @@ impl<R: Read> Reader<R> {
         self.end -= self.pos;
         self.pos = 0;
         let want = self.chunk.max(self.end);
+        self.chunk = (self.chunk * 2).min(self.max_chunk);
         if self.buf.len() < self.end + want {
             self.buf.resize(self.end + want, 0);
         }
@@ -481,7 +487,7 @@ mod tests {
             assert_eq!(got, &want, "{query:?} on {text}");
         }
         for chunk in 1..=9 {
-            let small = scan_in_chunks(bytes, query, chunk);
+            let small = scan_in_chunks(bytes, query, chunk, chunk);
             assert_eq!(small, got, "{query:?}, {chunk}-byte reads on {text}");
         }
         got.is_some()
@@ -553,7 +559,7 @@ mod tests {
     #[test]
     fn never_reads_past_the_wanted_profile() {
         // A large index read through a counting reader: the answer for a profile near the
-        // front comes from the first chunk.
+        // front comes from the first read.
         let bytes = sample(20_000).to_bytes();
         assert!(bytes.len() > 20 * CHUNK);
         struct Counting<'a>(&'a [u8], usize);
@@ -567,7 +573,7 @@ mod tests {
         let mut r = Counting(&bytes, 0);
         let got = scan(&mut r, &q("a", Some("a0"), false)).unwrap();
         assert!(got.service("a").unwrap().profiles.contains_key("a0"));
-        assert!(r.1 <= CHUNK, "read {} bytes", r.1);
+        assert!(r.1 <= FIRST_CHUNK, "read {} bytes", r.1);
         // The last profile: everything up to it, not the secrets or the next service.
         let mut r = Counting(&bytes, 0);
         let got = scan(&mut r, &q("a", None, false)).unwrap();

@@ -98,21 +98,25 @@ impl Context {
         Ok(name)
     }
 
-    /// The service with its settings (stored, else generic defaults).
-    pub fn service(&self) -> Result<Service> {
-        let name = self.service_name()?;
+    /// A service's settings: stored by `services add`, else the app's built-in ones for its
+    /// own service, else generic defaults.
+    fn service_config(&self, name: &str, entry: Option<&crate::store::index::ServiceEntry>) -> ServiceConfig {
         let builtin = self
             .app
             .builtin_service
             .as_ref()
             .filter(|s| s.name == name)
             .map(|s| s.config.clone());
-        let config = self
-            .index()?
-            .service(&name)
+        entry
             .and_then(|s| s.config.clone())
             .or(builtin)
-            .unwrap_or_else(ServiceConfig::default);
+            .unwrap_or_default()
+    }
+
+    /// The service with its settings (stored, else generic defaults).
+    pub fn service(&self) -> Result<Service> {
+        let name = self.service_name()?;
+        let config = self.service_config(&name, self.index()?.service(&name));
         Ok(Service::new(&name, config))
     }
 
@@ -206,16 +210,7 @@ impl Context {
             secrets,
         })?;
         let entry = index.service(&name);
-        let builtin = self
-            .app
-            .builtin_service
-            .as_ref()
-            .filter(|s| s.name == name)
-            .map(|s| s.config.clone());
-        let config = entry
-            .and_then(|s| s.config.clone())
-            .or(builtin)
-            .unwrap_or_default();
+        let config = self.service_config(&name, entry);
         let profile = explicit_profile
             .or_else(|| entry.and_then(|s| s.active_profile.clone()))
             .unwrap_or_else(|| "default".to_string());

@@ -292,6 +292,20 @@ impl Run<'_> {
         self.secret_stdout = true;
         self
     }
+    /// The same command run through `program pre_args… keyward args…` (a shell that sets
+    /// the umask, `setpriv`), with the same environment.
+    pub fn wrapped(mut self, program: &str, pre_args: &[&str]) -> Self {
+        let mut c = Command::new(program);
+        c.args(pre_args).arg(bin()).args(self.cmd.get_args());
+        c.env_clear();
+        for (k, v) in self.cmd.get_envs() {
+            if let Some(v) = v {
+                c.env(k, v);
+            }
+        }
+        self.cmd = c;
+        self
+    }
     /// Starts it with `data` on stdin (closed afterwards), without waiting.
     pub fn spawn_with_stdin(mut self, data: &str) -> Child {
         self.cmd

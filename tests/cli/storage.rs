@@ -139,18 +139,7 @@ fn umask_000_still_gives_private_files() {
     let t = TestEnv::no_bus();
     let mut run = t.cmd(&["login", "--with-token"]).stdin(t.sentinel("u_"));
     // Run through sh so the umask applies to keyward itself.
-    let mut c = std::process::Command::new("sh");
-    c.arg("-c")
-        .arg("umask 000; exec \"$0\" \"$@\"")
-        .arg(crate::harness::bin());
-    c.args(run.cmd.get_args().map(|a| a.to_owned()).collect::<Vec<_>>());
-    c.env_clear();
-    for (k, v) in run.cmd.get_envs() {
-        if let Some(v) = v {
-            c.env(k, v);
-        }
-    }
-    run.cmd = c;
+    run = run.wrapped("sh", &["-c", "umask 000; exec \"$0\" \"$@\""]);
     run.run().ok();
     assert_eq!(mode(&t.home), 0o700);
     assert_eq!(mode(&t.path("credentials.json")), 0o600);
@@ -355,17 +344,10 @@ fn read_only_home_is_permission_denied_with_path() {
             .status()
             .unwrap();
         assert!(chown.success());
-        let mut c = std::process::Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(crate::harness::bin());
-        c.args(run.cmd.get_args().map(|a| a.to_owned()).collect::<Vec<_>>());
-        c.env_clear();
-        for (k, v) in run.cmd.get_envs() {
-            if let Some(v) = v {
-                c.env(k, v);
-            }
-        }
-        run.cmd = c;
+        run = run.wrapped(
+            "setpriv",
+            &["--reuid=65534", "--regid=65534", "--clear-groups", "--"],
+        );
     }
     std::fs::set_permissions(&t.home, std::fs::Permissions::from_mode(0o500)).unwrap();
     let out = run.run();

@@ -292,16 +292,21 @@ fn get(ctx: &Context, raw: &str) -> Result<ExitCode> {
         return Err(e);
     };
     match ctx.format() {
-        Format::Json => output::json(&SettingOutput {
-            service: &service.name,
-            profile: &profile,
-            key: key.name(),
-            value: Some(value),
-        }),
-        Format::Text => output::data(value),
+        Format::Json => print_setting(&service.name, &profile, &key, Some(value))?,
+        Format::Text => output::data(value).map_err(stdout_error)?,
     }
-    .map_err(stdout_error)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A setting as `-o json`: `{service, profile, key, value}`.
+fn print_setting(service: &str, profile: &str, key: &ProfileKey, value: Option<&str>) -> Result<()> {
+    output::json(&SettingOutput {
+        service,
+        profile,
+        key: key.name(),
+        value,
+    })
+    .map_err(stdout_error)
 }
 
 fn set(ctx: &Context, raw: &str, value: &str) -> Result<ExitCode> {
@@ -310,13 +315,7 @@ fn set(ctx: &Context, raw: &str, value: &str) -> Result<ExitCode> {
     let profile = ctx.profile_name(&service.name)?;
     profiles::set_setting(ctx.store()?, &service.name, &profile, &key, value)?;
     match ctx.format() {
-        Format::Json => output::json(&SettingOutput {
-            service: &service.name,
-            profile: &profile,
-            key: key.name(),
-            value: Some(value),
-        })
-        .map_err(stdout_error)?,
+        Format::Json => print_setting(&service.name, &profile, &key, Some(value))?,
         Format::Text => output::success(&format!(
             "Set {} = {value} (profile {profile} of {})",
             key.name(),
@@ -332,13 +331,7 @@ fn unset(ctx: &Context, raw: &str) -> Result<ExitCode> {
     let profile = ctx.profile_name(&service.name)?;
     profiles::unset_setting(ctx.store()?, &service.name, &profile, &key)?;
     match ctx.format() {
-        Format::Json => output::json(&SettingOutput {
-            service: &service.name,
-            profile: &profile,
-            key: key.name(),
-            value: None,
-        })
-        .map_err(stdout_error)?,
+        Format::Json => print_setting(&service.name, &profile, &key, None)?,
         Format::Text => output::success(&format!(
             "Removed {} (profile {profile} of {})",
             key.name(),

@@ -9,6 +9,15 @@ use serde_json::json;
 use crate::api::{Api, closed_port_url};
 use crate::harness::TestEnv;
 
+/// [`env_with_api`] with profile `default` logged in with a token the API accepts.
+fn logged_in(api: &Api) -> TestEnv {
+    let t = env_with_api(api);
+    let tok = t.sentinel("sk_");
+    api.accept(&tok, json!({"email": "u@example.com"}));
+    t.cmd(&["login", "--with-token"]).stdin(tok).run().ok();
+    t
+}
+
 /// A keyring test env whose service verifies against `api` at `/me`, identity at `/email`.
 fn env_with_api(api: &Api) -> TestEnv {
     let mut t = TestEnv::keyring();
@@ -612,10 +621,7 @@ fn storage_error_during_resolution_is_not_not_logged_in() {
     // A value the index places in the keyring, read where there is no keyring: an error
     // with its fix (exit 6), never "not logged in" (gh cli/cli#13317).
     let api = Api::start();
-    let t = env_with_api(&api);
-    let tok = t.sentinel("sk_");
-    api.accept(&tok, json!({"email": "u@example.com"}));
-    t.cmd(&["login", "--with-token"]).stdin(tok).run().ok();
+    let t = logged_in(&api);
     let out = t
         .cmd(&["whoami"])
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
@@ -677,10 +683,7 @@ fn proxy_env_vars_are_honoured() {
 #[test]
 fn doctor_reports_token_and_url_sources() {
     let api = Api::start();
-    let t = env_with_api(&api);
-    let tok = t.sentinel("sk_");
-    api.accept(&tok, json!({"email": "u@example.com"}));
-    t.cmd(&["login", "--with-token"]).stdin(tok).run().ok();
+    let t = logged_in(&api);
     let var = format!("{}_API_TOKEN", upper(&t.svc));
     let url_var = format!("{}_API_URL", upper(&t.svc));
     let out = t

@@ -12,10 +12,10 @@ use zeroize::Zeroizing;
 ///
 /// ```
 /// use keyward::Secret;
-/// let s = Secret::new("ghp_abcdefghijklmnopqrstuvwxyz0123");
+/// let s = Secret::new("ghp_example_not_a_token_0123");
 /// assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
 /// assert_eq!(s.masked(), "ghp_…0123");
-/// assert_eq!(s.expose(), "ghp_abcdefghijklmnopqrstuvwxyz0123");
+/// assert_eq!(s.expose(), "ghp_example_not_a_token_0123");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(Zeroizing<String>);

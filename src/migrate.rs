@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::store::{BackendKind, CredKey, Index, Store};
+use crate::store::{BackendId, CredKey, Index, Store};
 use crate::{Error, Result};
 
 /// One value of a service.
@@ -35,7 +35,7 @@ impl Item {
     }
 
     /// Where the index says this value lives now (`None` if it is gone).
-    fn backend_in(&self, index: &Index, service: &str) -> Option<BackendKind> {
+    fn backend_in(&self, index: &Index, service: &str) -> Option<BackendId> {
         let entry = index.service(service)?;
         match self {
             Item::Token(p) => entry.profiles.get(p)?.backend,
@@ -43,7 +43,7 @@ impl Item {
         }
     }
 
-    fn set_backend_in(&self, index: &mut Index, service: &str, kind: BackendKind) {
+    fn set_backend_in(&self, index: &mut Index, service: &str, kind: BackendId) {
         let entry = index.service_mut(service);
         match self {
             Item::Token(p) => {
@@ -96,73 +96,69 @@ pub fn items(index: &Index, service: &str) -> Vec<Item> {
 pub fn migrate(
     store: &Store,
     service: &str,
-    to: BackendKind,
+    to: BackendId,
     progress: &mut dyn FnMut(&Item),
 ) -> Result<Report> {
     // Never fall back: moving to the keyring means the keyring or an error.
     store.backend(to)?;
-    let from = match to {
-        BackendKind::Keyring => BackendKind::File,
-        BackendKind::File => BackendKind::Keyring,
-    };
     let mut report = Report::default();
     let mut sweep_ok = true;
     for item in items(&store.load_index()?, service) {
         let key = item.key(store, service);
-        match move_one(store, service, &item, &key, from, to) {
+        match move_one(store, service, &item, &key, to) {
             Ok(true) => {
                 progress(&item);
                 report.moved.push(item.clone());
             }
             Ok(false) => {
                 report.already.push(item.clone());
-                // An earlier run may have stopped between the index update and the delete.
+                // Versions before the journal could stop between the index update and the
+                // delete, leaving a copy in the other backend.
                 if sweep_ok {
-                    match sweep(store, from, &key) {
+                    match sweep(store, other_than(to), &key) {
                         Ok(true) => report.cleaned += 1,
                         Ok(false) => {}
                         Err(e) => {
                             report.warnings.push(format!(
                                 "could not check the {} for an old copy of the {}: {e}",
-                                from.describe(),
+                                other_than(to).describe(),
                                 item.describe()
                             ));
                             sweep_ok = false;
                         }
                     }
                 }
-                continue;
             }
             Err(e) => {
                 report.failed = Some((item, e));
                 return Ok(report);
             }
         }
-        // The target copy is verified and recorded: only now remove the original.
-        if let Err(e) = store.update(|txn| txn.delete(from, &key)) {
-            report.failed = Some((item, e));
-            return Ok(report);
-        }
+        report
+            .warnings
+            .extend(store.take_leftovers().into_iter().map(|e| e.to_string()));
     }
     Ok(report)
 }
 
-/// Copies one value to `to` and records it; `false` if the index already has it there (or
-/// it disappeared meanwhile).
-fn move_one(
-    store: &Store,
-    service: &str,
-    item: &Item,
-    key: &CredKey,
-    from: BackendKind,
-    to: BackendKind,
-) -> Result<bool> {
+/// The backend a migration to `to` empties.
+fn other_than(to: BackendId) -> BackendId {
+    if to == BackendId::KEYRING {
+        BackendId::FILE
+    } else {
+        BackendId::KEYRING
+    }
+}
+
+/// Copies one value to `to`, records it, and (after the commit) deletes the original;
+/// `false` if the index already has it there (or it disappeared meanwhile).
+fn move_one(store: &Store, service: &str, item: &Item, key: &CredKey, to: BackendId) -> Result<bool> {
     store.update(|txn| {
         // Re-checked under the lock: another process may have moved or removed it.
-        match item.backend_in(&txn.index, service) {
-            Some(b) if b == from => {}
+        let from = match item.backend_in(&txn.index, service) {
+            Some(b) if b != to => b,
             _ => return Ok(false),
-        }
+        };
         let value = txn.store().read(from, key)?.ok_or_else(|| Error::NotFound {
             what: format!(
                 "the {} of {service} (the index says it is in the {}, but it is not there)",
@@ -173,14 +169,21 @@ fn move_one(
         })?;
         txn.copy_to(to, key, &value)?;
         item.set_backend_in(&mut txn.index, service, to);
+        txn.delete(from, key)?;
         Ok(true)
     })
 }
 
 /// Deletes a stale copy in `from`; a backend that is not there at all has no copies.
-fn sweep(store: &Store, from: BackendKind, key: &CredKey) -> Result<bool> {
+fn sweep(store: &Store, from: BackendId, key: &CredKey) -> Result<bool> {
     match store.backend(from) {
-        Ok(_) => store.update(|txn| txn.delete(from, key)),
+        Ok(_) => store.update(|txn| {
+            let there = txn.store().read(from, key)?.is_some();
+            if there {
+                txn.delete(from, key)?;
+            }
+            Ok(there)
+        }),
         Err(Error::NoKeyring { .. }) => Ok(false),
         Err(e) => Err(e),
     }

@@ -2,7 +2,7 @@
 //! active marker, and renaming or removing a profile together with its stored token.
 
 use crate::store::index::ProfileMeta;
-use crate::store::{BackendKind, CredKey, Index, Store};
+use crate::store::{BackendId, CredKey, Index, Store};
 use crate::{App, Error, Result};
 
 /// Longest settings value accepted.
@@ -246,7 +246,7 @@ pub fn unset_key(app: &App, service: &str, profile: &str, key: &ProfileKey) -> E
 #[derive(Debug)]
 pub struct Renamed {
     /// The backend holding the token, if the profile has one.
-    pub backend: Option<BackendKind>,
+    pub backend: Option<BackendId>,
     /// Set when the old entry could not be deleted after the move: the token is safe under
     /// the new name, and a copy is left under the old one.
     pub left_behind: Option<Error>,
@@ -290,6 +290,8 @@ pub fn rename(store: &Store, service: &str, old: &str, new: &str) -> Result<Rena
                 .read(kind, &old_key)?
                 .ok_or_else(|| missing_value(app, service, old, kind))?;
             txn.copy_to(kind, &new_key, &value)?;
+            // Removed only after the index names the new entry.
+            txn.delete(kind, &old_key)?;
         }
         let entry = txn.index.service_mut(service);
         entry.profiles.remove(old);
@@ -299,16 +301,13 @@ pub fn rename(store: &Store, service: &str, old: &str, new: &str) -> Result<Rena
         }
         Ok(meta.backend)
     })?;
-    let left_behind = match backend {
-        Some(kind) => store.update(|txn| txn.delete(kind, &old_key)).err(),
-        None => None,
-    };
+    let left_behind = store.take_leftovers().into_iter().next();
     Ok(Renamed { backend, left_behind })
 }
 
 /// Removes a profile: its token from the backend that holds it, then its settings and the
 /// active marker from the index. Not found (exit 3) if it does not exist.
-pub fn remove(store: &Store, service: &str, profile: &str) -> Result<Option<BackendKind>> {
+pub fn remove(store: &Store, service: &str, profile: &str) -> Result<Option<BackendId>> {
     let app = store.app();
     let key = CredKey::token(app, service, profile);
     store.update(|txn| {
@@ -332,7 +331,7 @@ pub fn remove(store: &Store, service: &str, profile: &str) -> Result<Option<Back
     })
 }
 
-fn missing_value(app: &App, service: &str, profile: &str, kind: BackendKind) -> Error {
+fn missing_value(app: &App, service: &str, profile: &str, kind: BackendId) -> Error {
     Error::NotFound {
         what: format!(
             "the token of {service}/{profile} (the index says it is in the {}, but it is not there)",

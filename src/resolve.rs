@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::service::Service;
-use crate::store::{BackendKind, CredKey, Index, Store};
+use crate::store::{BackendId, CredKey, Index, Store};
 use crate::{App, Env, Error, Result, Secret};
 
 /// Where a value came from.
@@ -28,7 +28,7 @@ pub enum Source {
         profile: String,
         /// Where the token is stored (tokens only).
         #[serde(skip_serializing_if = "Option::is_none")]
-        backend: Option<BackendKind>,
+        backend: Option<BackendId>,
     },
     /// The service's default.
     ServiceDefault,

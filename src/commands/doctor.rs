@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::fsutil;
 use crate::output::{self, Format, Style};
-use crate::store::{Backend, BackendChoice, BackendKind, CredKey, KeyringBackend, Store};
+use crate::store::{Backend, BackendChoice, BackendId, CredKey, KeyringBackend, Store};
 use crate::{App, Env, Error, Result};
 
 /// Check which backends work here and why not, paths and permissions, env overrides.
@@ -64,7 +64,7 @@ struct Report {
     ok: bool,
     home: String,
     backend_choice: &'static str,
-    new_values_go_to: Option<BackendKind>,
+    new_values_go_to: Option<BackendId>,
     environment: Environment,
     overrides: Vec<String>,
     /// Where the token and API URL of the current service/profile come from (no secret read).
@@ -101,10 +101,10 @@ pub fn run(ctx: &Context, _args: DoctorArgs) -> Result<ExitCode> {
     checks.push(git_check(app, env));
 
     let new_values_go_to = match store.choice() {
-        BackendChoice::File => file_works.then_some(BackendKind::File),
-        BackendChoice::Keyring => keyring_works.then_some(BackendKind::Keyring),
-        BackendChoice::Auto if keyring_works => Some(BackendKind::Keyring),
-        BackendChoice::Auto if keyring_absent && file_works => Some(BackendKind::File),
+        BackendChoice::File => file_works.then_some(BackendId::FILE),
+        BackendChoice::Keyring => keyring_works.then_some(BackendId::KEYRING),
+        BackendChoice::Auto if keyring_works => Some(BackendId::KEYRING),
+        BackendChoice::Auto if keyring_absent && file_works => Some(BackendId::FILE),
         BackendChoice::Auto => None,
     };
     if store.choice() == BackendChoice::Keyring && !keyring_works {

@@ -13,7 +13,7 @@ use crate::output::{self, Format};
 use crate::resolve::resolve_api_url;
 use crate::service::Service;
 use crate::store::index::ProfileMeta;
-use crate::store::{BackendKind, CredKey};
+use crate::store::{BackendId, CredKey};
 use crate::verify::{Target, Verifier, parse_api_url};
 use crate::{Error, Result, Secret, TokenOrigin, names, prompt};
 
@@ -60,7 +60,7 @@ enum NotVerified {
 struct LoginOutput<'a> {
     service: &'a str,
     profile: &'a str,
-    backend: BackendKind,
+    backend: BackendId,
     token_hint: String,
     identity: Option<String>,
     api_url: Option<String>,
@@ -324,7 +324,7 @@ pub fn save_profile_token(
     identity: Option<String>,
     api_url: Option<String>,
     verified: bool,
-) -> Result<BackendKind> {
+) -> Result<BackendId> {
     let store = ctx.store()?;
     let key = CredKey::token(&ctx.app, service, profile);
     store.update(|txn| {

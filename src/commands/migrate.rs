@@ -11,7 +11,7 @@ use crate::commands::profiles::stdout_error;
 use crate::context::Context;
 use crate::migrate::{Item, migrate};
 use crate::output::{self, Format};
-use crate::store::BackendKind;
+use crate::store::BackendId;
 
 /// Move every token and secret of the service to the OS keyring or to the file.
 #[derive(Debug, Args)]
@@ -37,11 +37,11 @@ pub enum Target {
     File,
 }
 
-impl From<Target> for BackendKind {
+impl From<Target> for BackendId {
     fn from(t: Target) -> Self {
         match t {
-            Target::Keyring => BackendKind::Keyring,
-            Target::File => BackendKind::File,
+            Target::Keyring => BackendId::KEYRING,
+            Target::File => BackendId::FILE,
         }
     }
 }
@@ -49,7 +49,7 @@ impl From<Target> for BackendKind {
 #[derive(Serialize)]
 struct MigrateOutput<'a> {
     service: &'a str,
-    to: BackendKind,
+    to: BackendId,
     moved: &'a [Item],
     already: &'a [Item],
     cleaned: usize,
@@ -59,7 +59,7 @@ struct MigrateOutput<'a> {
 /// Runs `migrate`.
 pub fn run(ctx: &Context, args: MigrateArgs) -> Result<ExitCode> {
     let service = ctx.service()?;
-    let to: BackendKind = args.to.into();
+    let to: BackendId = args.to.into();
     let report = migrate(ctx.store()?, &service.name, to, &mut |_| {})?;
     match ctx.format() {
         Format::Json => output::json(&MigrateOutput {

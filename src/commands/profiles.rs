@@ -11,7 +11,7 @@ use crate::commands::{confirm_on_terminal, human_time, needs_force, secrets};
 use crate::context::Context;
 use crate::output::{self, Format, Style};
 use crate::profiles::{self, ProfileKey};
-use crate::store::BackendKind;
+use crate::store::BackendId;
 use crate::{Error, Result, names};
 
 /// Manage profiles (one token per environment) and their settings.
@@ -118,7 +118,7 @@ pub struct ProfileRow {
     /// Who the API said the token belongs to.
     pub identity: Option<String>,
     /// Where the token is stored; `None` for a settings-only profile.
-    pub backend: Option<BackendKind>,
+    pub backend: Option<BackendId>,
     /// The masked token.
     pub token_hint: Option<String>,
     /// When the token was first stored (RFC 3339).

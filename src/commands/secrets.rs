@@ -11,7 +11,7 @@ use crate::commands::profiles::stdout_error;
 use crate::commands::{confirm_on_terminal, human_time, needs_force, read_stdin_value};
 use crate::context::Context;
 use crate::output::{self, Format, Style};
-use crate::store::BackendKind;
+use crate::store::BackendId;
 use crate::{Error, Result, Secret, names, secrets};
 
 /// Manage build secrets: extra credentials of a service (github-token, pip-index-url, …).
@@ -92,7 +92,7 @@ pub struct SecretRow {
     /// The masked value.
     pub hint: Option<String>,
     /// Where the value is stored.
-    pub backend: Option<BackendKind>,
+    pub backend: Option<BackendId>,
     /// The variable `exec` passes it in.
     pub env_var: String,
     /// When first stored (RFC 3339).
@@ -112,7 +112,7 @@ struct SetOutput<'a> {
     service: &'a str,
     name: &'a str,
     hint: &'a str,
-    backend: BackendKind,
+    backend: BackendId,
     env_var: String,
 }
 

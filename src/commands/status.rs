@@ -12,7 +12,7 @@ use crate::error::ErrorKind;
 use crate::output::{self, Format, Style};
 use crate::resolve::{Source, not_logged_in, resolve_api_url};
 use crate::service::Service;
-use crate::store::{BackendKind, CredKey};
+use crate::store::{BackendId, CredKey};
 use crate::verify::{Target, Verified, Verifier};
 use crate::{App, Error, Result, Secret, TokenOrigin};
 
@@ -119,7 +119,7 @@ pub struct ProfileStatus {
     /// Masked token.
     pub token_hint: Option<String>,
     /// Where the token is stored.
-    pub backend: Option<BackendKind>,
+    pub backend: Option<BackendId>,
     /// When the current token was stored (RFC 3339).
     pub connected_since: Option<String>,
     /// When the API last accepted it: now, or as recorded.
@@ -301,7 +301,7 @@ fn prepare(
     ctx: &Context,
     service: &Service,
     profile: &str,
-    kind: BackendKind,
+    kind: BackendId,
     url: Option<&str>,
 ) -> Result<Option<(Target, Secret)>> {
     let origin = TokenOrigin::Stored {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::fsutil::{self, DirLock};
-use crate::store::{Backend, BackendKind, CredKey};
+use crate::store::{Backend, BackendId, CredKey};
 use crate::{Error, Result, Secret};
 
 const FILE_VERSION: u32 = 1;
@@ -69,6 +69,19 @@ impl FileBackend {
         Ok(wire)
     }
 
+    /// Every entry's `(service, account)`: the file is the one backend that can list what it
+    /// holds, so strays can be found without a journal.
+    pub fn entries(&self) -> Result<Vec<(String, String)>> {
+        let mut wire = self.load()?;
+        let out = wire
+            .credentials
+            .iter()
+            .flat_map(|(s, m)| m.keys().map(move |a| (s.clone(), a.clone())))
+            .collect();
+        zeroize_wire(&mut wire);
+        Ok(out)
+    }
+
     fn save(&self, wire: &Wire) -> Result<()> {
         let mut bytes = serde_json::to_vec_pretty(wire).expect("credentials serialise: strings only");
         bytes.push(b'\n');
@@ -79,8 +92,8 @@ impl FileBackend {
 }
 
 impl Backend for FileBackend {
-    fn kind(&self) -> BackendKind {
-        BackendKind::File
+    fn id(&self) -> BackendId {
+        BackendId::FILE
     }
 
     fn get(&self, key: &CredKey) -> Result<Option<Secret>> {

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::service::ServiceConfig;
-use crate::store::BackendKind;
+use crate::store::BackendId;
 use crate::{Error, Result};
 
 /// The index format this build reads and writes.
@@ -61,7 +61,7 @@ pub struct ServiceEntry {
 pub struct ProfileMeta {
     /// Where the token lives; `None` when the profile has settings but no token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backend: Option<BackendKind>,
+    pub backend: Option<BackendId>,
     /// Masked token (`sk_…yz89`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
@@ -89,7 +89,7 @@ pub struct ProfileMeta {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SecretMeta {
     /// Where the value lives.
-    pub backend: BackendKind,
+    pub backend: BackendId,
     /// Masked value.
     pub hint: String,
     /// When first stored.
@@ -104,7 +104,7 @@ pub struct SecretMeta {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GitMeta {
     /// Where the password lives.
-    pub backend: BackendKind,
+    pub backend: BackendId,
     /// The username git sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
@@ -202,7 +202,7 @@ mod tests {
         s.profiles.insert(
             "staging".into(),
             ProfileMeta {
-                backend: Some(BackendKind::Keyring),
+                backend: Some(BackendId::KEYRING),
                 hint: Some("sk_…yz89".into()),
                 identity: Some("user@example.com".into()),
                 ..Default::default()

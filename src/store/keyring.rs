@@ -9,7 +9,7 @@ use std::time::Duration;
 use keyring_core::CredentialStore;
 
 use crate::fsutil::DirLock;
-use crate::store::{Backend, BackendKind, CredKey};
+use crate::store::{Backend, BackendId, CredKey};
 use crate::{Error, Result, Secret};
 
 /// Windows Credential Manager's blob limit; keyring stores UTF-16, so half in characters.
@@ -143,8 +143,13 @@ impl KeyringBackend {
 }
 
 impl Backend for KeyringBackend {
-    fn kind(&self) -> BackendKind {
-        BackendKind::Keyring
+    fn id(&self) -> BackendId {
+        BackendId::KEYRING
+    }
+
+    #[cfg(target_os = "windows")]
+    fn max_value_len(&self) -> Option<usize> {
+        Some(MAX_VALUE_BYTES)
     }
 
     fn get(&self, key: &CredKey) -> Result<Option<Secret>> {

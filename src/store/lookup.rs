@@ -408,12 +408,12 @@ fn profiles<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::BackendKind;
+    use crate::store::BackendId;
     use std::path::Path;
 
     fn meta(hint: &str) -> ProfileMeta {
         ProfileMeta {
-            backend: Some(BackendKind::File),
+            backend: Some(BackendId::FILE),
             hint: Some(hint.into()),
             ..Default::default()
         }
@@ -437,7 +437,7 @@ mod tests {
         a.secrets.insert(
             "github-token".into(),
             SecretMeta {
-                backend: BackendKind::Keyring,
+                backend: BackendId::KEYRING,
                 hint: "ghp_…abcd".into(),
                 created_at: None,
                 updated_at: None,

@@ -1,55 +1,35 @@
-//! Where values live: the `Backend` interface, its keyring and file implementations, the
-//! index, and `Store`, which picks a backend (`auto|keyring|file`) and keeps the index in step.
+//! Where values live: the backend registry (`Store`), the index beside it, and the policy
+//! that picks a backend for new values (`auto|keyring|file`). Writes go through [`Txn`].
 
+mod backend;
+pub mod chunk;
 pub mod file;
 pub mod index;
+pub mod journal;
 pub mod jsonskip;
 pub mod keyring;
 pub mod lookup;
+pub mod memory;
+mod txn;
+#[cfg(test)]
+mod txn_tests;
 
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
-use crate::fsutil::{self, DirLock};
+use crate::fsutil;
 use crate::{App, Env, Error, Result, Secret};
+pub use backend::{Backend, BackendId, CredKey, GIT_KEYRING_SERVICE};
 pub use file::FileBackend;
 pub use index::Index;
 pub use keyring::KeyringBackend;
 pub use lookup::IndexQuery;
+pub use memory::{Fault, MemoryBackend};
+pub use txn::Txn;
 
 /// Default bound on keyring set-up and each keyring call.
 pub const DEFAULT_KEYRING_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Which backend holds a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BackendKind {
-    /// The OS keyring.
-    Keyring,
-    /// `credentials.json`.
-    File,
-}
-
-impl BackendKind {
-    /// `keyring` or `file`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BackendKind::Keyring => "keyring",
-            BackendKind::File => "file",
-        }
-    }
-
-    /// How messages name it.
-    pub fn describe(self) -> &'static str {
-        match self {
-            BackendKind::Keyring => "OS keyring",
-            BackendKind::File => "file",
-        }
-    }
-}
 
 /// The user's choice of backend for new values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -75,73 +55,14 @@ impl BackendChoice {
     }
 }
 
-/// The address of one value in a backend: keyring service attribute, account, human label.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CredKey {
-    /// `keyward:<service>`.
-    pub service: String,
-    /// `<profile>` or `secret:<name>`.
-    pub account: String,
-    /// Shown in Keychain Access / Seahorse.
-    pub label: String,
-}
+type Opener = Box<dyn Fn() -> Result<Box<dyn Backend>>>;
 
-impl CredKey {
-    /// A profile's API token.
-    pub fn token(app: &App, service: &str, profile: &str) -> Self {
-        CredKey {
-            service: app.keyring_service(service),
-            account: profile.to_string(),
-            label: format!("{} {service}/{profile} API token", app.name),
-        }
-    }
-
-    /// A build secret.
-    pub fn secret(app: &App, service: &str, name: &str) -> Self {
-        CredKey {
-            service: app.keyring_service(service),
-            account: format!("secret:{name}"),
-            label: format!("{} {service} secret {name}", app.name),
-        }
-    }
-
-    /// A password git stored through the credential helper; `key` is
-    /// `protocol://host[/path]`. The service attribute `<prefix>:@git` cannot collide with a
-    /// service's, since service names never contain `@`.
-    pub fn git(app: &App, key: &str) -> Self {
-        CredKey {
-            service: app.keyring_service(GIT_KEYRING_SERVICE),
-            account: key.to_string(),
-            label: format!("{} git credential for {key}", app.command),
-        }
-    }
-
-    /// The `oauth_refresh_token` git stored beside the password under `key`. Its account
-    /// `oauth_refresh_token:<key>` cannot equal a password's account, whose protocol (a URL
-    /// scheme, checked before storing) never contains `_` or `:`.
-    pub fn git_refresh_token(app: &App, key: &str) -> Self {
-        CredKey {
-            service: app.keyring_service(GIT_KEYRING_SERVICE),
-            account: format!("oauth_refresh_token:{key}"),
-            label: format!("{} git OAuth refresh token for {key}", app.command),
-        }
-    }
-}
-
-/// The pseudo service under which git's own credentials are kept (`keyward:@git`).
-pub const GIT_KEYRING_SERVICE: &str = "@git";
-
-/// One place values can live. Not-found is `Ok(None)`/`Ok(false)`, never an error, so that
-/// "no token" and "storage broken" cannot be confused.
-pub trait Backend {
-    /// Which backend this is.
-    fn kind(&self) -> BackendKind;
-    /// Reads a value.
-    fn get(&self, key: &CredKey) -> Result<Option<Secret>>;
-    /// Writes a value, updating an existing one in place. Needs the home lock.
-    fn set(&self, key: &CredKey, value: &Secret, lock: &DirLock) -> Result<()>;
-    /// Deletes a value; `false` if there was none. Needs the home lock.
-    fn delete(&self, key: &CredKey, lock: &DirLock) -> Result<bool>;
+/// One backend of the registry: opened on first use, and only then (reads of file values
+/// and env tokens never touch D-Bus).
+struct Slot {
+    id: BackendId,
+    open: Opener,
+    opened: OnceCell<Result<Box<dyn Backend>, Error>>,
 }
 
 /// The backends, the index and the policy between them.
@@ -151,8 +72,10 @@ pub struct Store {
     choice: BackendChoice,
     timeout: Duration,
     file: FileBackend,
-    keyring: OnceCell<Result<KeyringBackend, String>>,
+    slots: Vec<Slot>,
     warned: Cell<bool>,
+    notice: Box<dyn Fn(&str)>,
+    leftovers: RefCell<Vec<Error>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -160,23 +83,35 @@ impl std::fmt::Debug for Store {
         f.debug_struct("Store")
             .field("home", &self.home)
             .field("choice", &self.choice)
+            .field("backends", &self.backend_ids())
             .finish_non_exhaustive()
     }
 }
 
 impl Store {
-    /// A store under `home`. Touches nothing until used.
+    /// A store under `home` with the OS keyring and the file backend. Touches nothing
+    /// until used.
     pub fn new(app: &App, home: PathBuf, choice: BackendChoice, timeout: Duration) -> Self {
         let file = FileBackend::new(home.join("credentials.json"));
-        Store {
+        let file_slot = file.clone();
+        let mut store = Store {
             app: app.clone(),
             home,
             choice,
             timeout,
             file,
-            keyring: OnceCell::new(),
+            slots: Vec::new(),
             warned: Cell::new(false),
-        }
+            notice: Box::new(crate::output::warn),
+            leftovers: RefCell::new(Vec::new()),
+        };
+        store.register(BackendId::KEYRING, move || {
+            KeyringBackend::open(timeout).map(|k| Box::new(k) as Box<dyn Backend>)
+        });
+        store.register(BackendId::FILE, move || {
+            Ok(Box::new(file_slot.clone()) as Box<dyn Backend>)
+        });
+        store
     }
 
     /// The store an app's environment describes: `<APP>_HOME`, `<APP>_BACKEND` (unless
@@ -205,6 +140,36 @@ impl Store {
         };
         let timeout = env.seconds(&app.env_var("KEYRING_TIMEOUT"), DEFAULT_KEYRING_TIMEOUT)?;
         Ok(Store::new(app, home, choice, timeout))
+    }
+
+    /// Adds a backend opened by `open` on first use, or replaces the one with that id.
+    pub fn register(&mut self, id: BackendId, open: impl Fn() -> Result<Box<dyn Backend>> + 'static) {
+        self.slots.retain(|s| s.id != id);
+        self.slots.push(Slot {
+            id,
+            open: Box::new(open),
+            opened: OnceCell::new(),
+        });
+    }
+
+    /// Puts an already open backend in the place of its id: an embedder's own store, or an
+    /// in-memory one in tests (`MemoryBackend::new(BackendId::KEYRING)` stands in for the
+    /// OS keyring).
+    pub fn with_backend(mut self, backend: impl Backend + Clone + 'static) -> Self {
+        self.register(backend.id(), move || {
+            Ok(Box::new(backend.clone()) as Box<dyn Backend>)
+        });
+        self
+    }
+
+    /// Where one-line notices (the file fallback warning) go; stderr by default.
+    pub fn set_notice(&mut self, notice: impl Fn(&str) + 'static) {
+        self.notice = Box::new(notice);
+    }
+
+    /// The ids of every backend this store can use.
+    pub fn backend_ids(&self) -> Vec<BackendId> {
+        self.slots.iter().map(|s| s.id).collect()
     }
 
     /// The app this store belongs to.
@@ -242,23 +207,19 @@ impl Store {
         &self.file
     }
 
-    /// The keyring backend, opened on first use (and only then: reads of file values and
-    /// env tokens never touch D-Bus).
-    pub fn keyring(&self) -> Result<&KeyringBackend> {
-        self.keyring
-            .get_or_init(|| KeyringBackend::open(self.timeout).map_err(|e| reason_of(&e)))
-            .as_ref()
-            .map_err(|reason| Error::NoKeyring {
-                reason: reason.clone(),
-            })
-    }
-
-    /// The backend of a kind.
-    pub fn backend(&self, kind: BackendKind) -> Result<&dyn Backend> {
-        Ok(match kind {
-            BackendKind::Keyring => self.keyring()?,
-            BackendKind::File => &self.file,
-        })
+    /// The backend with `id`, opened on first use. An open that failed fails again the same
+    /// way, without a second attempt.
+    pub fn backend(&self, id: BackendId) -> Result<&dyn Backend> {
+        let Some(slot) = self.slots.iter().find(|s| s.id == id) else {
+            return Err(Error::Corrupt {
+                path: self.index_path(),
+                reason: format!("names the {id} backend, which this program does not have"),
+            });
+        };
+        match slot.opened.get_or_init(|| (slot.open)()) {
+            Ok(b) => Ok(b.as_ref()),
+            Err(e) => Err(again(e)),
+        }
     }
 
     /// Reads the index; a missing file is an empty index. Takes no lock: writes are atomic
@@ -286,59 +247,72 @@ impl Store {
         }
     }
 
-    /// Reads one value from the backend the index says holds it.
-    pub fn read(&self, kind: BackendKind, key: &CredKey) -> Result<Option<Secret>> {
-        self.backend(kind)?.get(key)
+    /// Reads one value from the backend the index says holds it (joining a split value).
+    pub fn read(&self, id: BackendId, key: &CredKey) -> Result<Option<Secret>> {
+        chunk::read(self.backend(id)?, key)
     }
 
-    /// Runs `f` with the home lock held and the index loaded; saves the index afterwards if
-    /// `f` succeeded and changed it. Values `f` wrote are rolled back when it fails.
+    /// Runs `f` with the home lock held and the index loaded, then commits: the index is
+    /// saved if `f` changed it, and only then are the copies `f` deleted or replaced removed.
+    /// When `f` or the commit fails, what `f` wrote is undone and the index is untouched.
+    /// Entries an interrupted earlier write left behind are removed first.
     pub fn update<T>(&self, f: impl FnOnce(&mut Txn<'_>) -> Result<T>) -> Result<T> {
-        let lock = DirLock::acquire(&self.home)?;
-        let index = self.load_index()?;
-        let before = index.clone();
-        let mut txn = Txn {
-            store: self,
-            lock,
-            index,
-            undo: Vec::new(),
-        };
-        let result = f(&mut txn).and_then(|v| {
-            if txn.index != before {
-                fsutil::write_private_atomic(&self.index_path(), &txn.index.to_bytes())?;
-            }
-            Ok(v)
-        });
-        if result.is_err() {
-            txn.rollback();
-        }
-        result
+        txn::run(self, f)
+    }
+
+    /// Removes what interrupted writes left behind (`doctor --fix`); how many entries went.
+    pub fn repair(&self) -> Result<usize> {
+        txn::repair(self)
+    }
+
+    /// How many entries interrupted writes left behind (for `doctor`), without a lock.
+    pub fn pending_count(&self) -> Result<usize> {
+        Ok(journal::Journal::load(&self.home)?.entries().len())
+    }
+
+    /// Old copies a committed write could not remove (they are recorded, and the next write
+    /// or `doctor --fix` removes them). Taking them empties the list.
+    pub fn take_leftovers(&self) -> Vec<Error> {
+        self.leftovers.take()
+    }
+
+    fn note_leftover(&self, e: Error) {
+        self.leftovers.borrow_mut().push(e);
     }
 
     /// Picks the backend for a new value. `pinned` is where the value lives now, if anywhere:
     /// a value in the keyring is never moved to the file because the keyring failed.
-    fn write_backend(&self, pinned: Option<BackendKind>) -> Result<&dyn Backend> {
+    fn write_target(&self, pinned: Option<BackendId>) -> Result<BackendId> {
         match (self.choice, pinned) {
-            (BackendChoice::File, _) => Ok(&self.file),
-            (BackendChoice::Keyring, _) | (BackendChoice::Auto, Some(BackendKind::Keyring)) => {
-                Ok(self.keyring()?)
+            (BackendChoice::File, _) => Ok(BackendId::FILE),
+            (BackendChoice::Keyring, _) | (BackendChoice::Auto, Some(BackendId::KEYRING)) => {
+                self.backend(BackendId::KEYRING).map(|_| BackendId::KEYRING)
             }
-            (BackendChoice::Auto, _) => match self.keyring() {
-                Ok(k) => Ok(k),
+            (BackendChoice::Auto, _) => match self.backend(BackendId::KEYRING) {
+                Ok(_) => Ok(BackendId::KEYRING),
                 Err(Error::NoKeyring { reason }) => {
                     self.warn_fallback(&reason);
-                    Ok(&self.file)
+                    Ok(BackendId::FILE)
                 }
                 Err(e) => Err(e),
             },
         }
     }
 
+    /// True when a failed write to `target` may be retried in the file: `auto`, a keyring
+    /// that turned out absent (no default collection), and no keyring copy to keep.
+    fn may_fall_back(&self, target: BackendId, pinned: Option<BackendId>, e: &Error) -> bool {
+        self.choice == BackendChoice::Auto
+            && target == BackendId::KEYRING
+            && pinned != Some(BackendId::KEYRING)
+            && matches!(e, Error::NoKeyring { .. })
+    }
+
     fn warn_fallback(&self, reason: &str) {
         if self.warned.replace(true) {
             return;
         }
-        crate::output::warn(&format!(
+        (self.notice)(&format!(
             "No OS keyring available ({reason}); storing in {} (readable only by you). Run `{}` for details.",
             self.file.path().display(),
             self.app.cmd("doctor")
@@ -346,112 +320,22 @@ impl Store {
     }
 }
 
-fn reason_of(e: &Error) -> String {
+/// The same failure again, for a backend whose open failed once: the kinds an open can
+/// fail with are rebuilt exactly; anything else keeps its words and stays a storage error.
+fn again(e: &Error) -> Error {
     match e {
-        Error::NoKeyring { reason } => reason.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// An open write transaction: the home lock, the index, and an undo log.
-pub struct Txn<'s> {
-    store: &'s Store,
-    lock: DirLock,
-    /// The index as it will be written.
-    pub index: Index,
-    undo: Vec<(BackendKind, CredKey, Option<Secret>)>,
-}
-
-impl Txn<'_> {
-    /// The store.
-    pub fn store(&self) -> &Store {
-        self.store
-    }
-
-    /// Writes `value`, reads it back, and returns the backend that holds it. `pinned` is the
-    /// backend that holds the current value, if any; a copy left in another backend is removed.
-    pub fn put(&mut self, key: &CredKey, value: &Secret, pinned: Option<BackendKind>) -> Result<BackendKind> {
-        let store = self.store;
-        let backend = store.write_backend(pinned)?;
-        let backend = match self.put_in(backend, key, value, pinned) {
-            // auto: a Secret Service with no default collection is "no keyring" too.
-            Err(Error::NoKeyring { reason })
-                if store.choice == BackendChoice::Auto
-                    && backend.kind() == BackendKind::Keyring
-                    && pinned != Some(BackendKind::Keyring) =>
-            {
-                store.warn_fallback(&reason);
-                self.put_in(&store.file, key, value, pinned)?
-            }
-            r => r?,
-        };
-        Ok(backend)
-    }
-
-    fn put_in(
-        &mut self,
-        backend: &dyn Backend,
-        key: &CredKey,
-        value: &Secret,
-        pinned: Option<BackendKind>,
-    ) -> Result<BackendKind> {
-        let kind = backend.kind();
-        let previous = if pinned == Some(kind) {
-            backend.get(key)?
-        } else {
-            None
-        };
-        backend.set(key, value, &self.lock)?;
-        self.undo.push((kind, key.clone(), previous));
-        match backend.get(key)? {
-            Some(v) if &v == value => {}
-            _ => {
-                return Err(Error::Other(format!(
-                    "the value written to the {} could not be read back; nothing was changed",
-                    kind.describe()
-                )));
-            }
-        }
-        if let Some(old) = pinned.filter(|p| *p != kind) {
-            // The value moved (e.g. the keyring came back): drop the stale copy.
-            let _ = self.store.backend(old).and_then(|b| b.delete(key, &self.lock));
-        }
-        Ok(kind)
-    }
-
-    /// Deletes a value from the backend that holds it; `false` if it was not there.
-    pub fn delete(&mut self, kind: BackendKind, key: &CredKey) -> Result<bool> {
-        let backend = self.store.backend(kind)?;
-        backend.delete(key, &self.lock)
-    }
-
-    /// Writes `value` to exactly the backend `kind` (no backend choice, no fallback), reads it
-    /// back and compares, and keeps an undo record: what `rename` and `migrate` need, where the
-    /// destination is decided by the caller and the original is deleted only afterwards.
-    pub fn copy_to(&mut self, kind: BackendKind, key: &CredKey, value: &Secret) -> Result<()> {
-        let backend = self.store.backend(kind)?;
-        // A copy left by an interrupted earlier run may sit there; a rollback restores it.
-        let previous = backend.get(key)?;
-        backend.set(key, value, &self.lock)?;
-        self.undo.push((kind, key.clone(), previous));
-        match backend.get(key)? {
-            Some(v) if &v == value => Ok(()),
-            _ => Err(Error::Other(format!(
-                "the value written to the {} could not be read back; nothing was changed",
-                kind.describe()
-            ))),
-        }
-    }
-
-    fn rollback(&mut self) {
-        for (kind, key, previous) in self.undo.drain(..).rev() {
-            let Ok(backend) = self.store.backend(kind) else {
-                continue;
-            };
-            let _ = match previous {
-                Some(v) => backend.set(&key, &v, &self.lock),
-                None => backend.delete(&key, &self.lock).map(|_| ()),
-            };
-        }
+        Error::NoKeyring { reason } => Error::NoKeyring {
+            reason: reason.clone(),
+        },
+        Error::KeyringLocked { detail } => Error::KeyringLocked {
+            detail: detail.clone(),
+        },
+        Error::KeyringTimeout { seconds } => Error::KeyringTimeout { seconds: *seconds },
+        Error::Keyring { detail } => Error::Keyring {
+            detail: detail.clone(),
+        },
+        other => Error::Keyring {
+            detail: other.to_string(),
+        },
     }
 }

@@ -1,0 +1,479 @@
+//! Write ordering under faults: every backend call of every kind of write is made to fail,
+//! to answer too late, or to be the point where the process dies, and after each the
+//! committed value must still be readable where the index says, and the next write must
+//! leave no stray entry behind.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use crate::store::index::{ProfileMeta, SecretMeta};
+use crate::store::memory::Crash;
+use crate::store::{BackendChoice, BackendId, CredKey, Fault, MemoryBackend, Store};
+use crate::{App, Result, Secret};
+
+/// A home on disk, with both backends in memory (so a crash stops the file backend too).
+struct World {
+    dir: tempfile::TempDir,
+    keyring: MemoryBackend,
+    file: MemoryBackend,
+    app: App,
+}
+
+impl World {
+    fn new(keyring_limit: Option<usize>) -> World {
+        let mut keyring = MemoryBackend::new(BackendId::KEYRING);
+        if let Some(l) = keyring_limit {
+            keyring = keyring.with_limit(l);
+        }
+        World {
+            dir: tempfile::tempdir().unwrap(),
+            keyring,
+            file: MemoryBackend::new(BackendId::FILE),
+            app: App::keyward(),
+        }
+    }
+
+    /// The store a new process would open, its backends sharing `crash`.
+    fn store(&self, choice: BackendChoice, crash: &Crash) -> Store {
+        let mut s = Store::new(
+            &self.app,
+            self.dir.path().to_path_buf(),
+            choice,
+            Duration::from_secs(1),
+        )
+        .with_backend(self.keyring.clone().with_crash(crash.clone()))
+        .with_backend(self.file.clone().with_crash(crash.clone()));
+        s.set_notice(|_| {});
+        s
+    }
+
+    fn calm(&self, choice: BackendChoice) -> Store {
+        self.keyring.clear_faults();
+        self.file.clear_faults();
+        self.store(choice, &Crash::default())
+    }
+
+    /// Every entry held, in both backends.
+    fn entries(&self) -> BTreeSet<(BackendId, String, String)> {
+        let k = self
+            .keyring
+            .entries()
+            .into_iter()
+            .map(|(s, a)| (BackendId::KEYRING, s, a));
+        let f = self
+            .file
+            .entries()
+            .into_iter()
+            .map(|(s, a)| (BackendId::FILE, s, a));
+        k.chain(f).collect()
+    }
+
+    /// The entries the index points at (heads of split values count as one; their parts
+    /// are checked by reading).
+    fn expected_entries(&self, store: &Store) -> BTreeSet<(BackendId, String, String)> {
+        let index = store.load_index().unwrap();
+        let mut out = BTreeSet::new();
+        for (svc, e) in &index.services {
+            for (p, m) in &e.profiles {
+                if let Some(b) = m.backend {
+                    let k = CredKey::token(&self.app, svc, p);
+                    out.insert((b, k.service, k.account));
+                }
+            }
+            for (n, m) in &e.secrets {
+                let k = CredKey::secret(&self.app, svc, n);
+                out.insert((m.backend, k.service, k.account));
+            }
+        }
+        out
+    }
+
+    /// After a clean write, nothing but what the index points at (and the live parts of
+    /// split values) is stored, and no journal is left.
+    fn assert_clean(&self) {
+        let store = self.calm(BackendChoice::Auto);
+        store.update(|_| Ok(())).unwrap();
+        let want = self.expected_entries(&store);
+        let have: BTreeSet<_> = self
+            .entries()
+            .into_iter()
+            .filter(|(_, _, a)| !a.contains("\u{1f}part:"))
+            .collect();
+        assert_eq!(have, want, "stray or missing entries");
+        let parts = self.entries().len() - have.len();
+        let want_parts: usize = want
+            .iter()
+            .map(|(b, s, a)| {
+                let k = CredKey {
+                    service: s.clone(),
+                    account: a.clone(),
+                    label: String::new(),
+                };
+                let raw = store.backend(*b).unwrap().get(&k).unwrap().unwrap();
+                crate::store::chunk::Parts::from_head(&raw).map_or(0, |p| p.count)
+            })
+            .sum();
+        assert_eq!(parts, want_parts, "stray parts");
+        assert!(!self.dir.path().join("pending.json").exists(), "journal left");
+    }
+}
+
+fn login(store: &Store, profile: &str, value: &str) -> Result<()> {
+    let key = CredKey::token(store.app(), "svc", profile);
+    let v = Secret::new(value);
+    store.update(|txn| {
+        let pinned = txn
+            .index
+            .service("svc")
+            .and_then(|s| s.profiles.get(profile))
+            .and_then(|m| m.backend);
+        let backend = txn.put(&key, &v, pinned)?;
+        txn.index.service_mut("svc").profiles.insert(
+            profile.into(),
+            ProfileMeta {
+                backend: Some(backend),
+                hint: Some(v.masked()),
+                ..Default::default()
+            },
+        );
+        Ok(())
+    })
+}
+
+fn set_secret(store: &Store, name: &str, value: &str) -> Result<()> {
+    let key = CredKey::secret(store.app(), "svc", name);
+    let v = Secret::new(value);
+    store.update(|txn| {
+        let pinned = txn
+            .index
+            .service("svc")
+            .and_then(|s| s.secrets.get(name))
+            .map(|m| m.backend);
+        let backend = txn.put(&key, &v, pinned)?;
+        txn.index.service_mut("svc").secrets.insert(
+            name.into(),
+            SecretMeta {
+                backend,
+                hint: v.masked(),
+                created_at: None,
+                updated_at: None,
+            },
+        );
+        Ok(())
+    })
+}
+
+/// The value the index points at for a profile, read as `token` would.
+fn token(store: &Store, profile: &str) -> Option<String> {
+    let index = store.load_index().unwrap();
+    let b = index.service("svc")?.profiles.get(profile)?.backend?;
+    let v = store
+        .read(b, &CredKey::token(store.app(), "svc", profile))
+        .unwrap()
+        .unwrap_or_else(|| panic!("the index says {profile} is in the {b}, but it is not there"));
+    Some(v.expose().to_string())
+}
+
+fn secret(store: &Store, name: &str) -> Option<String> {
+    let index = store.load_index().unwrap();
+    let b = index.service("svc")?.secrets.get(name)?.backend;
+    let v = store
+        .read(b, &CredKey::secret(store.app(), "svc", name))
+        .unwrap()
+        .unwrap_or_else(|| panic!("the index says secret {name} is in the {b}, but it is not there"));
+    Some(v.expose().to_string())
+}
+
+/// Runs `op` once per backend call it makes, with `fault` at that call (on the keyring,
+/// then on the file backend), and hands each outcome to `check`, then checks that the next
+/// write leaves nothing stray. Returns how many fault points were tried.
+fn every_fault_point(
+    fault: Fault,
+    prepare: &dyn Fn() -> World,
+    op: &dyn Fn(&World, &Crash) -> Result<()>,
+    check: &dyn Fn(&Store, bool),
+) -> usize {
+    let mut tried = 0;
+    for n in 1.. {
+        let mut reached_any = false;
+        for on_keyring in [true, false] {
+            let w = prepare();
+            w.keyring.clear_faults();
+            w.file.clear_faults();
+            let target = if on_keyring { &w.keyring } else { &w.file };
+            target.inject(n, fault);
+            let crash = Crash::default();
+            let ok = op(&w, &crash).is_ok();
+            if target.calls() < n {
+                continue;
+            }
+            reached_any = true;
+            tried += 1;
+            check(&w.calm(BackendChoice::Auto), ok);
+            w.assert_clean();
+        }
+        if !reached_any {
+            return tried;
+        }
+    }
+    unreachable!()
+}
+
+const FAULTS: [Fault; 3] = [Fault::Fail, Fault::TimeoutAfterEffect, Fault::Crash];
+
+fn old_or_new(got: Option<String>, ok: bool, old: &str, new: &str, what: &str) {
+    let got = got.unwrap_or_else(|| panic!("{what}: the value is gone"));
+    if ok {
+        assert_eq!(got, new, "{what}: the write succeeded");
+    } else {
+        assert!(got == old || got == new, "{what}: neither old nor new: {got}");
+    }
+}
+
+#[test]
+fn a_backend_switch_never_loses_the_committed_value() {
+    const OLD: &str = "sk_old_0123456789abcdef";
+    const NEW: &str = "sk_new_0123456789abcdef";
+    for (from, to) in [
+        (BackendChoice::Keyring, BackendChoice::File),
+        (BackendChoice::File, BackendChoice::Keyring),
+    ] {
+        let prepare = || {
+            let w = World::new(None);
+            login(&w.calm(from), "p", OLD).unwrap();
+            w
+        };
+        for fault in FAULTS {
+            let points = every_fault_point(
+                fault,
+                &prepare,
+                &|w, crash| login(&w.store(to, crash), "p", NEW),
+                &|s, ok| {
+                    old_or_new(
+                        token(s, "p"),
+                        ok,
+                        OLD,
+                        NEW,
+                        &format!("{from:?}->{to:?} {fault:?}"),
+                    )
+                },
+            );
+            assert!(points >= 4, "{fault:?}: only {points} fault points");
+        }
+    }
+}
+
+#[test]
+fn a_new_value_is_either_stored_or_absent() {
+    for fault in FAULTS {
+        every_fault_point(
+            fault,
+            &|| World::new(None),
+            &|w, crash| {
+                set_secret(
+                    &w.store(BackendChoice::Auto, crash),
+                    "gh",
+                    "ghp_new_0123456789abcdef",
+                )
+            },
+            &|s, ok| match secret(s, "gh") {
+                Some(v) => assert_eq!(v, "ghp_new_0123456789abcdef"),
+                None => assert!(!ok, "{fault:?}: reported stored but absent"),
+            },
+        );
+    }
+}
+
+#[test]
+fn an_update_in_place_keeps_old_or_new() {
+    const OLD: &str = "sk_old_0123456789abcdef";
+    const NEW: &str = "sk_new_0123456789abcdef";
+    let prepare = || {
+        let w = World::new(None);
+        login(&w.calm(BackendChoice::Keyring), "p", OLD).unwrap();
+        w
+    };
+    for fault in FAULTS {
+        every_fault_point(
+            fault,
+            &prepare,
+            &|w, crash| login(&w.store(BackendChoice::Keyring, crash), "p", NEW),
+            &|s, ok| old_or_new(token(s, "p"), ok, OLD, NEW, &format!("{fault:?}")),
+        );
+    }
+}
+
+fn migrate_to(w: &World, crash: &Crash, to: BackendId) -> Result<()> {
+    let store = w.store(BackendChoice::Auto, crash);
+    let report = crate::migrate::migrate(&store, "svc", to, &mut |_| {})?;
+    match report.failed {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
+}
+
+#[test]
+fn migrate_both_ways_loses_nothing_and_finishes_when_run_again() {
+    for (from, to) in [
+        (BackendChoice::Keyring, BackendId::FILE),
+        (BackendChoice::File, BackendId::KEYRING),
+    ] {
+        let prepare = || {
+            let w = World::new(None);
+            let s = w.calm(from);
+            login(&s, "a", "sk_a_0123456789abcdef").unwrap();
+            login(&s, "b", "sk_b_0123456789abcdef").unwrap();
+            set_secret(&s, "gh", "ghp_0123456789abcdefgh").unwrap();
+            w
+        };
+        for fault in FAULTS {
+            let points = every_fault_point(fault, &prepare, &|w, crash| migrate_to(w, crash, to), &|s, _| {
+                assert_eq!(token(s, "a").as_deref(), Some("sk_a_0123456789abcdef"));
+                assert_eq!(token(s, "b").as_deref(), Some("sk_b_0123456789abcdef"));
+                assert_eq!(secret(s, "gh").as_deref(), Some("ghp_0123456789abcdefgh"));
+            });
+            assert!(points >= 9, "{fault:?}: only {points} fault points");
+        }
+        // And a run after an interrupted one finishes the job.
+        let w = prepare();
+        w.keyring.inject(5, Fault::Crash);
+        let _ = migrate_to(&w, &Crash::default(), to);
+        migrate_to(&w, &Crash::default(), to).unwrap();
+        let s = w.calm(BackendChoice::Auto);
+        let index = s.load_index().unwrap();
+        let svc = index.service("svc").unwrap();
+        assert!(svc.profiles.values().all(|m| m.backend == Some(to)));
+        assert!(svc.secrets.values().all(|m| m.backend == to));
+        w.assert_clean();
+    }
+}
+
+#[test]
+fn rename_keeps_the_token_under_one_name_or_the_other() {
+    let prepare = || {
+        let w = World::new(None);
+        login(&w.calm(BackendChoice::Keyring), "old", "sk_r_0123456789abcdef").unwrap();
+        w
+    };
+    for fault in FAULTS {
+        every_fault_point(
+            fault,
+            &prepare,
+            &|w, crash| {
+                crate::profiles::rename(&w.store(BackendChoice::Auto, crash), "svc", "old", "new").map(|_| ())
+            },
+            &|s, ok| {
+                let old = token(s, "old");
+                let new = token(s, "new");
+                assert!(old.is_some() != new.is_some(), "{fault:?}: exactly one name");
+                assert_eq!(old.or(new).as_deref(), Some("sk_r_0123456789abcdef"));
+                if ok {
+                    assert!(token(s, "old").is_none());
+                }
+            },
+        );
+    }
+}
+
+#[test]
+fn logout_and_unset_remove_after_the_index_or_not_at_all() {
+    let prepare = || {
+        let w = World::new(None);
+        let s = w.calm(BackendChoice::Keyring);
+        login(&s, "p", "sk_l_0123456789abcdef").unwrap();
+        set_secret(&s, "gh", "ghp_0123456789abcdefgh").unwrap();
+        w
+    };
+    for fault in FAULTS {
+        every_fault_point(
+            fault,
+            &prepare,
+            &|w, crash| {
+                let s = w.store(BackendChoice::Auto, crash);
+                crate::profiles::remove(&s, "svc", "p")?;
+                crate::secrets::unset(&s, "svc", "gh")
+            },
+            &|s, ok| {
+                // Either still there and readable, or gone from the index.
+                let t = token(s, "p");
+                let g = secret(s, "gh");
+                if ok {
+                    assert!(t.is_none() && g.is_none());
+                }
+                if let Some(t) = t {
+                    assert_eq!(t, "sk_l_0123456789abcdef");
+                }
+                if let Some(g) = g {
+                    assert_eq!(g, "ghp_0123456789abcdefgh");
+                }
+            },
+        );
+    }
+}
+
+/// Windows Credential Manager holds 2,560 bytes of UTF-16: 1,280 characters.
+const WINDOWS_LIMIT: usize = 1280;
+
+#[test]
+fn values_over_the_limit_are_split_and_joined() {
+    let w = World::new(Some(WINDOWS_LIMIT));
+    let s = w.calm(BackendChoice::Keyring);
+    let big = "eyJ".to_string() + &"a€b".repeat(1500);
+    login(&s, "p", &big).unwrap();
+    assert_eq!(token(&s, "p").as_deref(), Some(big.as_str()));
+    assert!(
+        w.keyring.entries().len() >= 4,
+        "split into parts: {:?}",
+        w.keyring.entries().len()
+    );
+    w.assert_clean();
+    // Smaller but still split, then small: the old parts go, none is ever read again.
+    let mid = "m".repeat(3000);
+    login(&s, "p", &mid).unwrap();
+    assert_eq!(token(&s, "p").as_deref(), Some(mid.as_str()));
+    w.assert_clean();
+    login(&s, "p", "sk_small_0123456789").unwrap();
+    assert_eq!(token(&s, "p").as_deref(), Some("sk_small_0123456789"));
+    assert_eq!(w.keyring.entries().len(), 1);
+    w.assert_clean();
+    // A value that looks like a head is stored split, so it reads back as itself.
+    let tricky = "\u{1f}keyward-parts:v1:abc:2";
+    login(&s, "p", tricky).unwrap();
+    assert_eq!(token(&s, "p").as_deref(), Some(tricky));
+    w.assert_clean();
+}
+
+#[test]
+fn a_split_write_interrupted_anywhere_reads_old_or_new_never_a_mix() {
+    let old = "o".repeat(3000);
+    let new = "n".repeat(4000);
+    let prepare = || {
+        let w = World::new(Some(WINDOWS_LIMIT));
+        login(&w.calm(BackendChoice::Keyring), "p", &"o".repeat(3000)).unwrap();
+        w
+    };
+    for fault in FAULTS {
+        let points = every_fault_point(
+            fault,
+            &prepare,
+            &|w, crash| login(&w.store(BackendChoice::Keyring, crash), "p", &"n".repeat(4000)),
+            &|s, ok| old_or_new(token(s, "p"), ok, &old, &new, &format!("{fault:?}")),
+        );
+        assert!(points >= 6, "{fault:?}: only {points}");
+    }
+}
+
+#[test]
+fn a_failed_read_back_is_an_error_and_changes_nothing() {
+    let w = World::new(None);
+    let s = w.calm(BackendChoice::Keyring);
+    login(&s, "p", "sk_old_0123456789abcdef").unwrap();
+    // Calls of a login over an existing value: get (previous), set, get (read back).
+    w.keyring.inject(3, Fault::Fail);
+    assert!(login(&s, "p", "sk_new_0123456789abcdef").is_err());
+    assert_eq!(
+        token(&w.calm(BackendChoice::Auto), "p").as_deref(),
+        Some("sk_old_0123456789abcdef")
+    );
+    w.assert_clean();
+}

@@ -347,6 +347,10 @@ impl Error {
                     app.env_var("HOME")
                 ))
             }
+            Error::Io { path, source } if source.kind() == std::io::ErrorKind::StorageFull => Some(format!(
+                "free some space on the disk that holds {} (nothing stored was changed), then try again",
+                path.parent().unwrap_or(path).display()
+            )),
             Error::Io { .. } => None,
             Error::TooLong { .. } => Some("store a shorter value, or use --backend file".into()),
             Error::Cancelled => None,

@@ -121,9 +121,10 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         opts.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts.open(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
-        f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        // Errors name the file being replaced: the temp name means nothing to a reader.
+        let mut f = opts.open(&tmp).map_err(|e| Error::io(path, e))?;
+        f.write_all(bytes).map_err(|e| Error::io(path, e))?;
+        f.sync_all().map_err(|e| Error::io(path, e))?;
         drop(f);
         fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
         sync_dir(dir);

@@ -18,9 +18,14 @@ use crate::{App, Env, Error, Result};
 #[command(after_help = "Examples:
   keyward doctor
   keyward doctor -o json | jq '.checks[] | select(.status != \"ok\")'
+  keyward doctor --fix                      # remove copies an interrupted write left behind
 
 Exit status: 0 when new values can be stored with the backend in force, 6 otherwise.")]
-pub struct DoctorArgs {}
+pub struct DoctorArgs {
+    /// Remove entries an interrupted write left behind (copies the index does not point at).
+    #[arg(long)]
+    pub fix: bool,
+}
 
 /// Outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,15 +87,16 @@ fn check(name: &str, status: Status, message: impl Into<String>, fix: Option<Str
 }
 
 /// Runs `doctor`.
-pub fn run(ctx: &Context, _args: DoctorArgs) -> Result<ExitCode> {
+pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     let store = ctx.store()?;
     let app = &ctx.app;
     let env = &ctx.env;
-    let mut checks = Vec::new();
-
-    checks.push(home_check(store.home()));
-    checks.push(index_check(store));
-    checks.push(credentials_check(store));
+    let mut checks = vec![
+        home_check(store.home()),
+        index_check(store),
+        credentials_check(store),
+        leftovers_check(store, args.fix),
+    ];
     let keyring = keyring_check(store, env, app);
     let keyring_works = keyring.status == Status::Ok;
     let keyring_absent = keyring.status == Status::Warn;
@@ -245,6 +251,39 @@ fn home_check(home: &Path) -> Check {
             format!("{} (created on first login)", home.display()),
             None,
         ),
+    }
+}
+
+/// Copies an interrupted write left behind: harmless (the index never points at them), but
+/// they are values that should be gone.
+fn leftovers_check(store: &Store, fix: bool) -> Check {
+    let fix_hint = || Some(format!("`{}`", store.app().cmd("doctor --fix")));
+    if fix {
+        return match store.repair() {
+            Ok(0) => check("leftovers", Status::Ok, "none (nothing to remove)", None),
+            Ok(n) => check(
+                "leftovers",
+                Status::Ok,
+                format!("removed {n} left by an interrupted write"),
+                None,
+            ),
+            Err(e) => check(
+                "leftovers",
+                Status::Fail,
+                format!("could not remove them: {e}"),
+                e.hint(store.app()),
+            ),
+        };
+    }
+    match store.pending_count() {
+        Ok(0) => check("leftovers", Status::Ok, "none", None),
+        Ok(n) => check(
+            "leftovers",
+            Status::Warn,
+            format!("{n} entries an interrupted write may have left (the next write removes them)"),
+            fix_hint(),
+        ),
+        Err(e) => check("leftovers", Status::Fail, e.to_string(), e.hint(store.app())),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod crash;
 mod embed;
 mod exec;
 mod fixtures;

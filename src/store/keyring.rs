@@ -1,10 +1,13 @@
 //! The OS keyring backend over keyring-core and the platform store crates, with store set-up
 //! and every call bounded by a timeout: a locked collection with a display can wait for a GUI
 //! prompt forever, and an activatable Secret Service that never starts blocks set-up 120 s.
+//! Opening tells an absent keyring (the only case that allows the file fallback) from a
+//! present one that hangs, fails or is locked.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use keyring_core::CredentialStore;
 
@@ -16,10 +19,41 @@ use crate::{Error, Result, Secret};
 #[cfg(target_os = "windows")]
 const MAX_VALUE_BYTES: usize = 1280;
 
+/// Bound on keyring set-up and each call when a person is there to answer an unlock prompt.
+pub const ATTENDED_KEYRING_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long a keyring call may take before the waiting notice is shown.
+const NOTICE_AFTER: Duration = Duration::from_secs(1);
+
+/// Called (at most once per process) when a keyring call has been waiting for a while.
+pub type WaitNotice = Arc<dyn Fn() + Send + Sync>;
+
+/// Whether someone can answer an unlock prompt, and how to tell them the keyring is being
+/// waited for. The store only passes this on; the caller decides what is shown.
+#[derive(Clone, Default)]
+pub struct KeyringWaits {
+    /// stdin and stderr are terminals: wait [`ATTENDED_KEYRING_TIMEOUT`] by default.
+    pub attended: bool,
+    /// Run once a call has waited [`NOTICE_AFTER`].
+    pub notice: Option<WaitNotice>,
+}
+
+impl std::fmt::Debug for KeyringWaits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyringWaits")
+            .field("attended", &self.attended)
+            .field("notice", &self.notice.is_some())
+            .finish()
+    }
+}
+
+static NOTICE_SHOWN: AtomicBool = AtomicBool::new(false);
+
 /// Values in the OS keyring.
 pub struct KeyringBackend {
     store: Arc<CredentialStore>,
     timeout: Duration,
+    notice: Option<WaitNotice>,
 }
 
 impl std::fmt::Debug for KeyringBackend {
@@ -30,9 +64,15 @@ impl std::fmt::Debug for KeyringBackend {
     }
 }
 
-/// Runs `f` on a worker thread and gives up after `limit`. A call that hangs is left behind on
-/// its thread; the process exits without waiting for it.
-fn bounded<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+/// Runs `f` on a worker thread and gives up after `limit`, running `notice` (once per
+/// process) if it is still waiting after [`NOTICE_AFTER`]. A call that hangs is left behind
+/// on its thread; the process exits without waiting for it.
+fn bounded<T: Send + 'static>(
+    limit: Duration,
+    notice: Option<&WaitNotice>,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let started = Instant::now();
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name("keyring".into())
@@ -40,7 +80,43 @@ fn bounded<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 's
             let _ = tx.send(f());
         })
         .ok()?;
-    rx.recv_timeout(limit).ok()
+    if let Some(notice) = notice.filter(|_| limit > NOTICE_AFTER) {
+        match rx.recv_timeout(NOTICE_AFTER) {
+            Ok(v) => return Some(v),
+            Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if !NOTICE_SHOWN.swap(true, Ordering::SeqCst) {
+                    notice();
+                }
+            }
+        }
+    }
+    rx.recv_timeout(limit.saturating_sub(started.elapsed())).ok()
+}
+
+/// Why the keyring could not be opened, kept so that every later use in the process gives
+/// the same answer without asking again.
+#[derive(Debug, Clone)]
+pub enum OpenError {
+    /// Absent: no bus, no Secret Service and none activatable, unsupported platform.
+    Absent(String),
+    /// Present but no answer within the bound.
+    Timeout(f64),
+    /// Present but locked.
+    Locked(String),
+    /// Present but failed.
+    Failed(String),
+}
+
+impl From<OpenError> for Error {
+    fn from(e: OpenError) -> Error {
+        match e {
+            OpenError::Absent(reason) => Error::NoKeyring { reason },
+            OpenError::Timeout(seconds) => Error::KeyringTimeout { seconds },
+            OpenError::Locked(detail) => Error::KeyringLocked { detail },
+            OpenError::Failed(detail) => Error::Keyring { detail },
+        }
+    }
 }
 
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
@@ -72,20 +148,23 @@ fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
 }
 
 impl KeyringBackend {
-    /// Connects to the platform store within `timeout`. Any failure means "no keyring here"
-    /// ([`Error::NoKeyring`]): the caller decides whether that allows the file fallback.
+    /// Connects to the platform store within `timeout`. Only an absent keyring is
+    /// [`Error::NoKeyring`] (the caller decides whether that allows the file fallback); one
+    /// that is there but does not answer, fails or is locked is another storage error.
     pub fn open(timeout: Duration) -> Result<KeyringBackend> {
-        match bounded(timeout, platform_store) {
-            Some(Ok(store)) => Ok(KeyringBackend { store, timeout }),
-            Some(Err(e)) => Err(Error::NoKeyring {
-                reason: describe_open_error(&e),
+        Self::open_with(timeout, None).map_err(Error::from)
+    }
+
+    /// [`KeyringBackend::open`] with a notice for long waits, failing with an [`OpenError`].
+    pub fn open_with(timeout: Duration, notice: Option<WaitNotice>) -> Result<KeyringBackend, OpenError> {
+        match bounded(timeout, notice.as_ref(), platform_store) {
+            Some(Ok(store)) => Ok(KeyringBackend {
+                store,
+                timeout,
+                notice,
             }),
-            None => Err(Error::NoKeyring {
-                reason: format!(
-                    "the keyring service did not answer within {:.1}s",
-                    timeout.as_secs_f64()
-                ),
-            }),
+            Some(Err(e)) => Err(classify_open_error(&e)),
+            None => Err(OpenError::Timeout(timeout.as_secs_f64())),
         }
     }
 
@@ -96,7 +175,7 @@ impl KeyringBackend {
     ) -> Result<keyring_core::Result<T>> {
         let store = self.store.clone();
         let (service, account, label) = (key.service.clone(), key.account.clone(), key.label.clone());
-        bounded(self.timeout, move || {
+        bounded(self.timeout, self.notice.as_ref(), move || {
             let mods = HashMap::from([("label", label.as_str())]);
             store.build(&service, &account, Some(&mods)).and_then(op)
         })
@@ -164,24 +243,69 @@ impl Backend for KeyringBackend {
     }
 }
 
-fn describe_open_error(e: &keyring_core::Error) -> String {
+/// Sorts a set-up failure: absent only when there is no bus to connect to, or the bus says
+/// nobody owns the Secret Service name and nothing can be started for it. Anything from a
+/// service that is there (an error answer, dying mid-call) is a failure, never "absent".
+fn classify_open_error(e: &keyring_core::Error) -> OpenError {
     match e {
         keyring_core::Error::PlatformFailure(inner) | keyring_core::Error::NoStorageAccess(inner) => {
-            let s = inner.to_string();
-            if s.contains("ServiceUnknown") || s.contains("org.freedesktop.secrets") {
-                "no Secret Service on the D-Bus session bus".into()
-            } else if let Some(rest) = s.split("Failed to connect to address `").nth(1) {
-                let addr = rest.split('`').next().unwrap_or(rest);
-                format!("no D-Bus session bus at {addr}")
-            } else {
-                format!(
-                    "cannot connect to the D-Bus session bus or Secret Service ({})",
-                    one_line(&s)
-                )
+            #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+            if let Some(ss) = inner.downcast_ref::<secret_service::Error>() {
+                return classify_secret_service(ss);
             }
+            OpenError::Failed(one_line(&inner.to_string()))
         }
-        keyring_core::Error::NotSupportedByStore(s) => s.clone(),
-        _ => "the OS keyring could not be opened".into(),
+        keyring_core::Error::NotSupportedByStore(s) => OpenError::Absent(s.clone()),
+        _ => OpenError::Failed("the OS keyring could not be opened".into()),
+    }
+}
+
+/// The bus's answer for a name nobody owns and nothing can be started for.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+fn not_there(e: &zbus::fdo::Error) -> bool {
+    matches!(
+        e,
+        zbus::fdo::Error::ServiceUnknown(_) | zbus::fdo::Error::NameHasNoOwner(_)
+    )
+}
+
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+fn classify_secret_service(e: &secret_service::Error) -> OpenError {
+    use secret_service::Error as S;
+    const NOT_THERE: [&str; 2] = [
+        "org.freedesktop.DBus.Error.ServiceUnknown",
+        "org.freedesktop.DBus.Error.NameHasNoOwner",
+    ];
+    let no_service = || OpenError::Absent("no Secret Service on the D-Bus session bus".into());
+    match e {
+        S::Unavailable => OpenError::Absent("no D-Bus session bus".into()),
+        S::Zbus(zbus::Error::Connection(io, addr))
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            OpenError::Absent(format!("no D-Bus session bus at {addr}"))
+        }
+        S::Zbus(zbus::Error::InputOutput(io))
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            OpenError::Absent("no D-Bus session bus".into())
+        }
+        S::Zbus(zbus::Error::MethodError(name, ..)) if NOT_THERE.contains(&name.as_str()) => no_service(),
+        S::Zbus(zbus::Error::FDO(fdo)) if not_there(fdo) => no_service(),
+        S::ZbusFdo(fdo) if not_there(fdo) => no_service(),
+        S::NoResult => OpenError::Absent("the Secret Service has no default collection to store in".into()),
+        S::Locked | S::Prompt => {
+            OpenError::Locked("the collection is locked and no unlock prompt could be shown".into())
+        }
+        other => OpenError::Failed(format!(
+            "the Secret Service is registered but failed: {}",
+            one_line(&other.to_string())
+        )),
     }
 }
 

@@ -17,7 +17,7 @@ use crate::fsutil::{self, DirLock};
 use crate::{App, Env, Error, Result, Secret};
 pub use file::FileBackend;
 pub use index::Index;
-pub use keyring::KeyringBackend;
+pub use keyring::{KeyringBackend, KeyringWaits};
 pub use lookup::IndexQuery;
 
 /// Default bound on keyring set-up and each keyring call.
@@ -151,7 +151,8 @@ pub struct Store {
     choice: BackendChoice,
     timeout: Duration,
     file: FileBackend,
-    keyring: OnceCell<Result<KeyringBackend, String>>,
+    keyring: OnceCell<Result<KeyringBackend, keyring::OpenError>>,
+    waits: KeyringWaits,
     warned: Cell<bool>,
 }
 
@@ -175,13 +176,26 @@ impl Store {
             timeout,
             file,
             keyring: OnceCell::new(),
+            waits: KeyringWaits::default(),
             warned: Cell::new(false),
         }
     }
 
     /// The store an app's environment describes: `<APP>_HOME`, `<APP>_BACKEND` (unless
-    /// `choice` is given), `<APP>_KEYRING_TIMEOUT`.
+    /// `choice` is given), `<APP>_KEYRING_TIMEOUT`; keyring waits as for nobody at a terminal.
     pub fn from_env(app: &App, env: &Env, choice: Option<BackendChoice>) -> Result<Self> {
+        Self::from_env_with(app, env, choice, KeyringWaits::default())
+    }
+
+    /// [`Store::from_env`] for a caller that knows whether a person can answer an unlock
+    /// prompt: then keyring calls wait [`keyring::ATTENDED_KEYRING_TIMEOUT`] unless
+    /// `<APP>_KEYRING_TIMEOUT` says otherwise.
+    pub fn from_env_with(
+        app: &App,
+        env: &Env,
+        choice: Option<BackendChoice>,
+        waits: KeyringWaits,
+    ) -> Result<Self> {
         let home = app.home(env).ok_or_else(|| {
             Error::usage(
                 "cannot find a config directory",
@@ -203,8 +217,15 @@ impl Store {
                 })?,
             },
         };
-        let timeout = env.seconds(&app.env_var("KEYRING_TIMEOUT"), DEFAULT_KEYRING_TIMEOUT)?;
-        Ok(Store::new(app, home, choice, timeout))
+        let default = if waits.attended {
+            keyring::ATTENDED_KEYRING_TIMEOUT
+        } else {
+            DEFAULT_KEYRING_TIMEOUT
+        };
+        let timeout = env.seconds(&app.env_var("KEYRING_TIMEOUT"), default)?;
+        let mut store = Store::new(app, home, choice, timeout);
+        store.waits = waits;
+        Ok(store)
     }
 
     /// The app this store belongs to.
@@ -246,11 +267,9 @@ impl Store {
     /// env tokens never touch D-Bus).
     pub fn keyring(&self) -> Result<&KeyringBackend> {
         self.keyring
-            .get_or_init(|| KeyringBackend::open(self.timeout).map_err(|e| reason_of(&e)))
+            .get_or_init(|| KeyringBackend::open_with(self.timeout, self.waits.notice.clone()))
             .as_ref()
-            .map_err(|reason| Error::NoKeyring {
-                reason: reason.clone(),
-            })
+            .map_err(|e| Error::from(e.clone()))
     }
 
     /// The backend of a kind.
@@ -343,13 +362,6 @@ impl Store {
             self.file.path().display(),
             self.app.cmd("doctor")
         ));
-    }
-}
-
-fn reason_of(e: &Error) -> String {
-    match e {
-        Error::NoKeyring { reason } => reason.clone(),
-        other => other.to_string(),
     }
 }
 

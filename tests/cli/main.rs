@@ -10,6 +10,7 @@ mod git;
 mod gitserver;
 mod harness;
 mod interactive;
+mod keyring_faults;
 mod migrate;
 mod profiles;
 mod reliability;

@@ -64,14 +64,27 @@ impl std::fmt::Debug for KeyringBackend {
     }
 }
 
-/// Runs `f` on a worker thread and gives up after `limit`, running `notice` (once per
-/// process) if it is still waiting after [`NOTICE_AFTER`]. A call that hangs is left behind
-/// on its thread; the process exits without waiting for it.
+/// Why a bounded call came back without an answer.
+enum Waited {
+    /// The bound passed (or the worker died).
+    TimedOut,
+    /// Ctrl-C while a person was being told about the wait.
+    Cancelled,
+}
+
+/// How often an announced wait looks for Ctrl-C.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+/// Runs `f` on a worker thread and gives up after `limit`. With a `notice` (someone is at
+/// the terminal), once the call has waited [`NOTICE_AFTER`] the notice runs (once per
+/// process) and Ctrl-C cancels the wait from then on: it must, since an interactive login
+/// catches SIGINT for good and would otherwise sit out a 60 s bound. A call that hangs is
+/// left behind on its thread; the process exits without waiting for it.
 fn bounded<T: Send + 'static>(
     limit: Duration,
     notice: Option<&WaitNotice>,
     f: impl FnOnce() -> T + Send + 'static,
-) -> Option<T> {
+) -> Result<T, Waited> {
     let started = Instant::now();
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
@@ -79,19 +92,76 @@ fn bounded<T: Send + 'static>(
         .spawn(move || {
             let _ = tx.send(f());
         })
-        .ok()?;
-    if let Some(notice) = notice.filter(|_| limit > NOTICE_AFTER) {
-        match rx.recv_timeout(NOTICE_AFTER) {
-            Ok(v) => return Some(v),
-            Err(mpsc::RecvTimeoutError::Disconnected) => return None,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                if !NOTICE_SHOWN.swap(true, Ordering::SeqCst) {
-                    notice();
+        .map_err(|_| Waited::TimedOut)?;
+    let Some(notice) = notice else {
+        return rx.recv_timeout(limit).map_err(|_| Waited::TimedOut);
+    };
+    let mut ctrl_c: Option<Option<CtrlC>> = None;
+    loop {
+        let left = limit.saturating_sub(started.elapsed());
+        let step = match &ctrl_c {
+            None => left.min(NOTICE_AFTER.saturating_sub(started.elapsed())),
+            Some(_) => left.min(CANCEL_POLL),
+        };
+        match rx.recv_timeout(step) {
+            Ok(v) => return Ok(v),
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Err(Waited::TimedOut),
+            Err(mpsc::RecvTimeoutError::Timeout) if started.elapsed() >= limit => {
+                return Err(Waited::TimedOut);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        match &mut ctrl_c {
+            None => {
+                if started.elapsed() >= NOTICE_AFTER {
+                    ctrl_c = Some(CtrlC::catch());
+                    if !NOTICE_SHOWN.swap(true, Ordering::SeqCst) {
+                        notice();
+                    }
                 }
             }
+            Some(Some(c)) => {
+                if c.pressed() {
+                    return Err(Waited::Cancelled);
+                }
+            }
+            Some(None) => {}
         }
     }
-    rx.recv_timeout(limit.saturating_sub(started.elapsed())).ok()
+}
+
+/// Ctrl-C, caught from the moment a wait is announced (the fetch path starts no runtime
+/// otherwise).
+struct CtrlC {
+    rt: tokio::runtime::Runtime,
+    #[cfg(unix)]
+    sig: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    sig: tokio::signal::windows::CtrlC,
+}
+
+impl CtrlC {
+    fn catch() -> Option<CtrlC> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        let _guard = rt.enter();
+        #[cfg(unix)]
+        let sig = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok()?;
+        #[cfg(windows)]
+        let sig = tokio::signal::windows::ctrl_c().ok()?;
+        drop(_guard);
+        Some(CtrlC { rt, sig })
+    }
+
+    /// True once Ctrl-C came since [`CtrlC::catch`]; lets the runtime read the signal pipe.
+    fn pressed(&mut self) -> bool {
+        let sig = &mut self.sig;
+        self.rt
+            .block_on(async { tokio::time::timeout(Duration::from_millis(1), sig.recv()).await })
+            .is_ok()
+    }
 }
 
 /// Why the keyring could not be opened, kept so that every later use in the process gives
@@ -106,6 +176,8 @@ pub enum OpenError {
     Locked(String),
     /// Present but failed.
     Failed(String),
+    /// The person waiting pressed Ctrl-C.
+    Cancelled,
 }
 
 impl From<OpenError> for Error {
@@ -115,6 +187,7 @@ impl From<OpenError> for Error {
             OpenError::Timeout(seconds) => Error::KeyringTimeout { seconds },
             OpenError::Locked(detail) => Error::KeyringLocked { detail },
             OpenError::Failed(detail) => Error::Keyring { detail },
+            OpenError::Cancelled => Error::Cancelled,
         }
     }
 }
@@ -158,13 +231,14 @@ impl KeyringBackend {
     /// [`KeyringBackend::open`] with a notice for long waits, failing with an [`OpenError`].
     pub fn open_with(timeout: Duration, notice: Option<WaitNotice>) -> Result<KeyringBackend, OpenError> {
         match bounded(timeout, notice.as_ref(), platform_store) {
-            Some(Ok(store)) => Ok(KeyringBackend {
+            Ok(Ok(store)) => Ok(KeyringBackend {
                 store,
                 timeout,
                 notice,
             }),
-            Some(Err(e)) => Err(classify_open_error(&e)),
-            None => Err(OpenError::Timeout(timeout.as_secs_f64())),
+            Ok(Err(e)) => Err(classify_open_error(&e)),
+            Err(Waited::TimedOut) => Err(OpenError::Timeout(timeout.as_secs_f64())),
+            Err(Waited::Cancelled) => Err(OpenError::Cancelled),
         }
     }
 
@@ -179,8 +253,11 @@ impl KeyringBackend {
             let mods = HashMap::from([("label", label.as_str())]);
             store.build(&service, &account, Some(&mods)).and_then(op)
         })
-        .ok_or(Error::KeyringTimeout {
-            seconds: self.timeout.as_secs_f64(),
+        .map_err(|w| match w {
+            Waited::TimedOut => Error::KeyringTimeout {
+                seconds: self.timeout.as_secs_f64(),
+            },
+            Waited::Cancelled => Error::Cancelled,
         })
     }
 

@@ -355,7 +355,14 @@ fn without_a_terminal_the_default_bound_is_5_s_and_nothing_is_printed_while_wait
 /// keyward on a pseudo-terminal (stdin and stderr both terminals), through `sh` so the exit
 /// code is printed.
 fn on_pty(t: &TestEnv, args: &[&str]) -> rexpect::session::PtySession {
-    let mut argv = vec!["-c", r#""$0" "$@"; echo "rc=$?""#, bin(), "-s", t.svc.as_str()];
+    // sh ignores the Ctrl-C meant for keyward, so it can still print the exit code.
+    let mut argv = vec![
+        "-c",
+        r#"trap 'true' INT; "$0" "$@"; echo "rc=$?""#,
+        bin(),
+        "-s",
+        t.svc.as_str(),
+    ];
     argv.extend_from_slice(args);
     let mut c = t.plain_command("sh", &argv);
     c.env("TERM", "xterm").env("NO_COLOR", "1").env("LANG", "C.UTF-8");
@@ -416,4 +423,32 @@ fn on_a_terminal_the_default_wait_outlasts_5_s_and_succeeds_once_the_keyring_ans
         started.elapsed()
     );
     assert!(out.contains("sk_SENTINEL"), "the token was printed: {out:?}");
+}
+
+#[test]
+fn ctrl_c_during_the_wait_cancels_an_interactive_login_and_stores_nothing() {
+    let api = crate::api::Api::start();
+    let (_bus, mut t) = stopped_keyring();
+    crate::api::add_service(&t, &api);
+    t.set("KEYWARD_KEYRING_TIMEOUT", "20");
+    let tok = t.sentinel("sk_");
+    api.accept(&tok, serde_json::json!({"email": "user@example.com"}));
+    let creds = read_opt(&t.path("credentials.json"));
+    let mut p = on_pty(&t, &["login", "-p", "new"]);
+    p.exp_string(&raw("API URL [")).expect("URL question");
+    p.send_line("").unwrap();
+    p.exp_string(&raw("API token: ")).expect("token prompt");
+    p.send_line(&tok).unwrap();
+    p.exp_string(&raw(WAITING)).expect("the waiting line");
+    let pressed = Instant::now();
+    p.send_control('c').unwrap();
+    let rest = p.exp_string("rc=").expect("keyward exits");
+    let took = pressed.elapsed();
+    let code = p.exp_regex(r"\d+").expect("exit code").1;
+    eprintln!("Ctrl-C while waiting: exit {code} {took:?} later");
+    assert_eq!(code, "130", "{rest:?}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert!(!rest.contains(&tok));
+    assert_eq!(read_opt(&t.path("credentials.json")), creds);
+    assert!(t.index()["services"][&t.svc]["profiles"].get("new").is_none());
 }

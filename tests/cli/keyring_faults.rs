@@ -166,7 +166,7 @@ fn stopped_keyring_fails_every_write_within_the_timeout_and_writes_no_plaintext(
         let started = Instant::now();
         let out = w.run(&t);
         let took = started.elapsed();
-        eprintln!("{what}: exit {} in {took:?}", out.code);
+        eprintln!("{what}: exit {} in {took:?}\n{}", out.code, out.stderr);
         assert_one_keyring_error(what, &out, "did not answer within 1.0s");
         assert!(
             took < Duration::from_secs(4),
@@ -266,9 +266,10 @@ fn keyring_killed_mid_call_fails_every_write_and_writes_no_plaintext() {
         daemon.wait().unwrap();
         let out = finish(&t, child);
         let took = killed_at.elapsed();
+        let member = call.rsplit("member=").next().unwrap_or_default();
         eprintln!(
-            "{what}: blocked in {call:?}; exit {} {took:?} after SIGKILL",
-            out.code
+            "{what}: blocked in {member}; exit {} {took:?} after SIGKILL\n{}",
+            out.code, out.stderr
         );
         assert_one_keyring_error(what, &out, "failed");
         assert!(took < Duration::from_secs(5), "{what}: {took:?} after the kill");

@@ -4,11 +4,12 @@
 
 use std::cell::OnceCell;
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 use crate::cli::GlobalArgs;
 use crate::output::{self, Format};
 use crate::service::{Service, ServiceConfig};
-use crate::store::{Index, IndexQuery, Store};
+use crate::store::{Index, IndexQuery, KeyringWaits, Store};
 use crate::{App, Env, Error, Result, Secret, names};
 
 /// Per-invocation state shared by the commands.
@@ -47,12 +48,25 @@ impl Context {
         std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
     }
 
+    /// How keyring calls wait: a person at a terminal may have an unlock prompt to answer, so
+    /// they get the long bound and a line saying what is being waited for.
+    fn keyring_waits(&self) -> KeyringWaits {
+        let attended = self.can_prompt();
+        KeyringWaits {
+            attended,
+            notice: attended.then(|| {
+                Arc::new(|| output::warn("waiting for the OS keyring to unlock… (Ctrl-C to cancel)"))
+                    as crate::store::keyring::WaitNotice
+            }),
+        }
+    }
+
     /// The store, opened on first use.
     pub fn store(&self) -> Result<&Store> {
         if let Some(s) = self.store.get() {
             return Ok(s);
         }
-        let s = Store::from_env(&self.app, &self.env, self.global.backend)?;
+        let s = Store::from_env_with(&self.app, &self.env, self.global.backend, self.keyring_waits())?;
         Ok(self.store.get_or_init(|| s))
     }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::fsutil;
 use crate::output::{self, Format, Style};
-use crate::store::{Backend, BackendChoice, BackendId, CredKey, KeyringBackend, Store};
+use crate::store::{Backend, BackendChoice, BackendId, CredKey, Store};
 use crate::{App, Env, Error, Result};
 
 /// Check which backends work here and why not, paths and permissions, env overrides.
@@ -257,7 +257,6 @@ fn home_check(home: &Path) -> Check {
 /// Copies an interrupted write left behind: harmless (the index never points at them), but
 /// they are values that should be gone.
 fn leftovers_check(store: &Store, fix: bool) -> Check {
-    let fix_hint = || Some(format!("`{}`", store.app().cmd("doctor --fix")));
     if fix {
         return match store.repair() {
             Ok(0) => check("leftovers", Status::Ok, "none (nothing to remove)", None),
@@ -281,7 +280,7 @@ fn leftovers_check(store: &Store, fix: bool) -> Check {
             "leftovers",
             Status::Warn,
             format!("{n} entries an interrupted write may have left (the next write removes them)"),
-            fix_hint(),
+            Some(format!("`{}`", store.app().cmd("doctor --fix"))),
         ),
         Err(e) => check("leftovers", Status::Fail, e.to_string(), e.hint(store.app())),
     }
@@ -355,7 +354,8 @@ fn keyring_check(store: &Store, env: &Env, app: &App) -> Check {
         "or store in a file: --backend file / export {}=file",
         app.env_var("BACKEND")
     );
-    let kr = match KeyringBackend::open(store.timeout()) {
+    let present_but_failing = |e: Error| keyring_failure(e, app, &fix_file);
+    let kr = match store.backend(BackendId::KEYRING) {
         Ok(k) => k,
         Err(Error::NoKeyring { reason }) => {
             let fix = if cfg!(target_os = "linux") && !env.is_set("DBUS_SESSION_BUS_ADDRESS") {
@@ -376,14 +376,14 @@ fn keyring_check(store: &Store, env: &Env, app: &App) -> Check {
                 Some(fix),
             );
         }
-        Err(e) => return check("keyring", Status::Fail, e.to_string(), e.hint(app)),
+        Err(e) => return present_but_failing(e),
     };
     let key = CredKey {
         service: format!("{}:@doctor", app.keyring_prefix),
         account: format!("probe-{}", std::process::id()),
         label: format!("{} doctor probe (safe to delete)", app.name),
     };
-    match kr.round_trip(&key) {
+    match kr.probe(&key) {
         Ok(()) => check(
             "keyring",
             Status::Ok,
@@ -398,7 +398,47 @@ fn keyring_check(store: &Store, env: &Env, app: &App) -> Check {
                 "create and unlock a login keyring: `echo -n PASSWORD | gnome-keyring-daemon --unlock --replace --components=secrets`; {fix_file}"
             )),
         ),
-        Err(e) => check("keyring", Status::Fail, e.to_string(), e.hint(app)),
+        Err(e) => present_but_failing(e),
+    }
+}
+
+/// A Secret Service that is there but hangs, is locked or fails: an error (nothing is
+/// written to the file in its place), with a fix that never suggests installing one.
+fn keyring_failure(e: Error, app: &App, fix_file: &str) -> Check {
+    let timeout_var = app.env_var("KEYRING_TIMEOUT");
+    match e {
+        Error::KeyringTimeout { seconds } => check(
+            "keyring",
+            Status::Fail,
+            format!(
+                "the Secret Service did not answer within {}: an unlock prompt may be waiting on your desktop",
+                seconds_text(seconds)
+            ),
+            Some(format!(
+                "answer or dismiss the prompt; if there is none the keyring daemon is stuck: restart it (`gnome-keyring-daemon --replace --unlock --components=secrets`); or wait longer with {timeout_var}=SECONDS; {fix_file}"
+            )),
+        ),
+        Error::KeyringLocked { detail } => check(
+            "keyring",
+            Status::Fail,
+            format!("locked: {detail}"),
+            Some(format!(
+                "unlock it (log in to the desktop session, or `echo -n PASSWORD | gnome-keyring-daemon --unlock --replace --components=secrets`); {fix_file}"
+            )),
+        ),
+        e => {
+            let hint = e.hint(app);
+            check("keyring", Status::Fail, e.to_string(), hint)
+        }
+    }
+}
+
+/// `5 s`, `1.5 s`.
+fn seconds_text(s: f64) -> String {
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
     }
 }
 

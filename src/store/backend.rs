@@ -161,6 +161,15 @@ pub trait Backend {
     fn set(&self, key: &CredKey, value: &Secret, lock: &DirLock) -> Result<()>;
     /// Deletes a value; `false` if there was none. Needs the home lock.
     fn delete(&self, key: &CredKey, lock: &DirLock) -> Result<bool>;
+    /// Writes, reads back and deletes the throwaway entry `key`, without the home lock (for
+    /// `doctor`, which must not create the home). Backends that need the lock say so.
+    fn probe(&self, key: &CredKey) -> Result<()> {
+        let _ = key;
+        Err(crate::Error::Other(format!(
+            "the {} backend cannot be probed without the home lock",
+            self.id().describe()
+        )))
+    }
 }
 
 #[cfg(test)]

@@ -226,7 +226,7 @@ mod tests {
             // Found by fuzzing: serde_json quotes the unknown value, line breaks included.
             (
                 b"{\"version\": 1, \"git\": {\"h\": {\"backend\": \"k\\nx\", \"hint\": \"\"}}}",
-                "unknown variant",
+                "unknown backend",
             ),
         ];
         for (bytes, want) in cases {

@@ -23,7 +23,7 @@ use crate::{App, Env, Error, Result, Secret};
 pub use backend::{Backend, BackendId, CredKey, GIT_KEYRING_SERVICE};
 pub use file::FileBackend;
 pub use index::Index;
-pub use keyring::KeyringBackend;
+pub use keyring::{KeyringBackend, KeyringWaits};
 pub use lookup::IndexQuery;
 pub use memory::{Fault, MemoryBackend};
 pub use txn::Txn;
@@ -92,6 +92,16 @@ impl Store {
     /// A store under `home` with the OS keyring and the file backend. Touches nothing
     /// until used.
     pub fn new(app: &App, home: PathBuf, choice: BackendChoice, timeout: Duration) -> Self {
+        Self::new_with(app, home, choice, timeout, KeyringWaits::default())
+    }
+
+    fn new_with(
+        app: &App,
+        home: PathBuf,
+        choice: BackendChoice,
+        timeout: Duration,
+        waits: KeyringWaits,
+    ) -> Self {
         let file = FileBackend::new(home.join("credentials.json"));
         let file_slot = file.clone();
         let mut store = Store {
@@ -106,7 +116,9 @@ impl Store {
             leftovers: RefCell::new(Vec::new()),
         };
         store.register(BackendId::KEYRING, move || {
-            KeyringBackend::open(timeout).map(|k| Box::new(k) as Box<dyn Backend>)
+            KeyringBackend::open_with(timeout, waits.notice.clone())
+                .map(|k| Box::new(k) as Box<dyn Backend>)
+                .map_err(Error::from)
         });
         store.register(BackendId::FILE, move || {
             Ok(Box::new(file_slot.clone()) as Box<dyn Backend>)
@@ -115,8 +127,20 @@ impl Store {
     }
 
     /// The store an app's environment describes: `<APP>_HOME`, `<APP>_BACKEND` (unless
-    /// `choice` is given), `<APP>_KEYRING_TIMEOUT`.
+    /// `choice` is given), `<APP>_KEYRING_TIMEOUT`; keyring waits as for nobody at a terminal.
     pub fn from_env(app: &App, env: &Env, choice: Option<BackendChoice>) -> Result<Self> {
+        Self::from_env_with(app, env, choice, KeyringWaits::default())
+    }
+
+    /// [`Store::from_env`] for a caller that knows whether a person can answer an unlock
+    /// prompt: then keyring calls wait [`keyring::ATTENDED_KEYRING_TIMEOUT`] unless
+    /// `<APP>_KEYRING_TIMEOUT` says otherwise.
+    pub fn from_env_with(
+        app: &App,
+        env: &Env,
+        choice: Option<BackendChoice>,
+        waits: KeyringWaits,
+    ) -> Result<Self> {
         let home = app.home(env).ok_or_else(|| {
             Error::usage(
                 "cannot find a config directory",
@@ -138,8 +162,13 @@ impl Store {
                 })?,
             },
         };
-        let timeout = env.seconds(&app.env_var("KEYRING_TIMEOUT"), DEFAULT_KEYRING_TIMEOUT)?;
-        Ok(Store::new(app, home, choice, timeout))
+        let default = if waits.attended {
+            keyring::ATTENDED_KEYRING_TIMEOUT
+        } else {
+            DEFAULT_KEYRING_TIMEOUT
+        };
+        let timeout = env.seconds(&app.env_var("KEYRING_TIMEOUT"), default)?;
+        Ok(Store::new_with(app, home, choice, timeout, waits))
     }
 
     /// Adds a backend opened by `open` on first use, or replaces the one with that id.

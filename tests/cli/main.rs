@@ -11,6 +11,7 @@ mod git;
 mod gitserver;
 mod harness;
 mod interactive;
+mod keyring_faults;
 mod migrate;
 mod profiles;
 mod reliability;

@@ -170,6 +170,17 @@ fn sigkill_mid_write_never_tears_files() {
     let mut pending: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut kills = 0;
     let mut round = 0;
+    // How long one uninterrupted write takes on this machine now, so the kill points cover
+    // the whole write however loaded the machine is (a fixed few ms kills every run before
+    // it starts on a busy machine).
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        t.cmd(&["--backend", "file", "-q", "login", "--with-token", "-p", "calibrate"])
+            .stdin(t.sentinel("cal_"))
+            .run()
+            .ok();
+    }
+    let span = (started.elapsed().as_micros() as u64 / 3 * 6 / 5).max(1);
     while kills < 200 {
         round += 1;
         let profile = format!("k{}", round % 40);
@@ -177,8 +188,8 @@ fn sigkill_mid_write_never_tears_files() {
         let mut child = t
             .cmd(&["--backend", "file", "-q", "login", "--with-token", "-p", &profile])
             .spawn_with_stdin(&tok);
-        // A random point inside the write: keyward takes a few ms here.
-        std::thread::sleep(std::time::Duration::from_micros(rng.next() % 8000));
+        // A random point inside the write.
+        std::thread::sleep(std::time::Duration::from_micros(rng.next() % span));
         let killed = child.kill().is_ok();
         let status = child.wait().unwrap();
         if status.success() {

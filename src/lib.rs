@@ -64,5 +64,5 @@ pub mod verify;
 
 pub use app::App;
 pub use env::Env;
-pub use error::{Error, ErrorKind, Result, TokenOrigin};
+pub use error::{Error, ErrorKind, PathFix, Result, TokenOrigin};
 pub use secret::Secret;

@@ -88,7 +88,7 @@ pub fn run(ctx: &Context, _args: DoctorArgs) -> Result<ExitCode> {
     let env = &ctx.env;
     let mut checks = Vec::new();
 
-    checks.push(home_check(store.home()));
+    checks.push(home_check(store.home(), app));
     checks.push(index_check(store));
     checks.push(credentials_check(store));
     let keyring = keyring_check(store, env, app);
@@ -217,9 +217,13 @@ fn print_text(r: &Report, app: &App) {
     }
 }
 
-fn home_check(home: &Path) -> Check {
+fn home_check(home: &Path, app: &App) -> Check {
     match std::fs::metadata(home) {
         Ok(m) if m.is_dir() => {
+            // Writable by others or not ours (here or above): every command refuses it.
+            if let Err(e) = fsutil::check_dir(home) {
+                return check("home", Status::Fail, e.to_string(), e.hint(app));
+            }
             let mode = fsutil::mode_of(home);
             let loose = mode.is_some_and(|m| m & 0o077 != 0);
             check(

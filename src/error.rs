@@ -50,7 +50,7 @@ pub enum Error {
         hint: Option<String>,
     },
     /// The API answered 401/403 (exit 4).
-    #[error("API key is invalid or revoked (HTTP {status} from {url})")]
+    #[error("API key is invalid or revoked (HTTP {status} from {url}){}", token_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default())]
     Rejected {
         /// HTTP status.
         status: u16,
@@ -60,6 +60,9 @@ pub enum Error {
         service: String,
         /// Where the token came from, for the hint.
         origin: TokenOrigin,
+        /// Something about the token that likely explains it ("the token from … ends with a
+        /// space").
+        token_note: Option<String>,
     },
     /// The API could not be reached or failed (exit 5).
     #[error("could not reach {url}: {reason}")]

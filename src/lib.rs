@@ -60,6 +60,7 @@ pub mod secret;
 pub mod secrets;
 pub mod service;
 pub mod store;
+pub mod urls;
 pub mod verify;
 
 pub use app::App;

@@ -371,7 +371,7 @@ fn apply(ctx: &Context, cfg: &mut ServiceConfig, a: &AddArgs) -> Result<()> {
         cfg.api_url = if url.is_empty() {
             None
         } else {
-            parse_api_url(url)?;
+            parse_api_url(&ctx.app, url)?;
             Some(url.to_string())
         };
     }

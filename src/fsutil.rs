@@ -100,16 +100,24 @@ pub fn check_dir(dir: &Path) -> Result<()> {
 /// cannot write (exit 6); with `private`, not read either. Its directory must pass
 /// [`check_dir`].
 pub fn read_owned(path: &Path, private: bool) -> Result<Option<Vec<u8>>> {
-    let Some(mut f) = open_owned(path, private)? else {
+    let Some((f, len)) = open_checked(path, private)? else {
         return Ok(None);
     };
-    let mut bytes = Vec::new();
-    f.read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
+    // Sized from the fstat already made (File::read_to_end would make another).
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
+    (&f).take(u64::MAX)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
     Ok(Some(bytes))
 }
 
 /// Opens a file keyward owns for reading, with the checks of [`read_owned`].
 pub fn open_owned(path: &Path, private: bool) -> Result<Option<File>> {
+    Ok(open_checked(path, private)?.map(|(f, _)| f))
+}
+
+/// The file and its length, after the checks of [`read_owned`].
+fn open_checked(path: &Path, private: bool) -> Result<Option<(File, u64)>> {
     if let Some(dir) = path.parent() {
         check_dir(dir)?;
     }
@@ -118,8 +126,8 @@ pub fn open_owned(path: &Path, private: bool) -> Result<Option<File>> {
     let Some(f) = open_nofollow(path, &mut opts)? else {
         return Ok(None);
     };
-    check_opened(path, &f, private)?;
-    Ok(Some(f))
+    let len = check_opened(path, &f, private)?;
+    Ok(Some((f, len)))
 }
 
 /// Opens `path` without following a symlink in its last component (and without blocking on
@@ -153,7 +161,8 @@ fn symlink_error(path: &Path) -> Error {
 }
 
 /// Checks the opened file itself (fstat), so a file swapped in after a path check is seen.
-fn check_opened(path: &Path, f: &File, private: bool) -> Result<()> {
+/// Returns its length.
+fn check_opened(path: &Path, f: &File, private: bool) -> Result<u64> {
     let meta = f.metadata().map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
         return Err(Error::Corrupt {
@@ -175,7 +184,7 @@ fn check_opened(path: &Path, f: &File, private: bool) -> Result<()> {
     }
     #[cfg(not(unix))]
     let _ = private;
-    Ok(())
+    Ok(meta.len())
 }
 
 /// Owned by the current user and not writable by group or others; `mode` is the fix.

@@ -67,6 +67,14 @@ fn api_url_with_credentials_is_refused_everywhere() {
             .run(),
         &masked,
     );
+    // exec would hand it to the child: refused, and the child never runs.
+    let ran = t.dir.path().join("child-ran");
+    let out = t
+        .cmd(&["exec", "--", "touch", ran.to_str().unwrap()])
+        .env(&format!("{}_API_URL", upper(&t.svc)), &url)
+        .run();
+    refused(&out, &masked);
+    assert!(!ran.exists());
     // A lone user name is often a token: all of it is masked.
     let lone = format!("http://{pw}@{host}");
     refused(

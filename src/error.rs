@@ -50,7 +50,7 @@ pub enum Error {
         hint: Option<String>,
     },
     /// The API answered 401/403 (exit 4).
-    #[error("API key is invalid or revoked (HTTP {status} from {url})")]
+    #[error("API key is invalid or revoked (HTTP {status} from {url}){}", token_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default())]
     Rejected {
         /// HTTP status.
         status: u16,
@@ -60,6 +60,9 @@ pub enum Error {
         service: String,
         /// Where the token came from, for the hint.
         origin: TokenOrigin,
+        /// Something about the token that likely explains it ("the token from … ends with a
+        /// space").
+        token_note: Option<String>,
     },
     /// The API could not be reached or failed (exit 5).
     #[error("could not reach {url}: {reason}")]
@@ -135,6 +138,17 @@ pub enum Error {
         /// Its permission bits.
         mode: u32,
     },
+    /// A file or directory keyward relies on could be changed or swapped by another user, or
+    /// is a symbolic link (exit 6). Nothing was read from or written through it.
+    #[error("{} {problem}; refusing to use it", path.display())]
+    Unprotected {
+        /// The file or directory.
+        path: PathBuf,
+        /// What is wrong (owner, mode or link), in words.
+        problem: String,
+        /// What the hint tells the user to run.
+        fix: PathFix,
+    },
     /// A file-system operation failed (exit 6).
     #[error("{}: {}", path.display(), io_message(source))]
     Io {
@@ -171,6 +185,25 @@ fn io_message(e: &std::io::Error) -> String {
             s.split(" (os error").next().unwrap_or(&s).to_lowercase()
         }
     }
+}
+
+/// The fix for an [`Error::Unprotected`] path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathFix {
+    /// Take it over: `chown` to the current user if `chown`, then `chmod` to the mode given.
+    Own {
+        /// The owner is someone else.
+        chown: bool,
+        /// The mode to set, if group or others can write.
+        chmod: Option<u32>,
+    },
+    /// Remove the link.
+    Unlink,
+    /// A directory above the home: take write access away (`chmod`), or move the home.
+    Parent {
+        /// Others can write it (else its owner is another user).
+        chmod: bool,
+    },
 }
 
 /// Where a token the API rejected came from, so the hint can say what to do about it.
@@ -269,6 +302,7 @@ impl Error {
             | Error::NoKeyring { .. }
             | Error::Corrupt { .. }
             | Error::InsecurePermissions { .. }
+            | Error::Unprotected { .. }
             | Error::Io { .. } => ErrorKind::Storage,
             Error::Cancelled => ErrorKind::Cancelled,
             Error::Other(_) => ErrorKind::Other,
@@ -340,6 +374,30 @@ impl Error {
                 path.display()
             )),
             Error::InsecurePermissions { path, .. } => Some(format!("chmod 600 {}", path.display())),
+            Error::Unprotected { path, fix, .. } => {
+                let p = path.display();
+                Some(match fix {
+                    PathFix::Own { chown, chmod } => {
+                        let mut steps = Vec::new();
+                        if *chown {
+                            steps.push(format!("chown $(id -un) {p}"));
+                        }
+                        if let Some(m) = chmod {
+                            steps.push(format!("chmod {m:o} {p}"));
+                        }
+                        steps.join(" && ")
+                    }
+                    PathFix::Unlink => format!("rm {p}, then run the command again"),
+                    PathFix::Parent { chmod: true } => format!(
+                        "chmod go-w {p} (or chmod +t {p}), or set {} to a directory only you can change",
+                        app.env_var("HOME")
+                    ),
+                    PathFix::Parent { chmod: false } => format!(
+                        "set {} to a directory only you (and root) can change",
+                        app.env_var("HOME")
+                    ),
+                })
+            }
             Error::Io { path, source } if source.kind() == std::io::ErrorKind::PermissionDenied => {
                 Some(format!(
                     "check the owner and permissions: ls -la {0}; fix with chmod 700 on the directory, 600 on files, or set {1} to a writable directory",

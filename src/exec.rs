@@ -78,6 +78,8 @@ pub fn child_env(store: &Store, env: &Env, index: &Index, req: ExecRequest<'_>) 
     }
     let url = resolve_api_url(app, env, req.api_url_flag, service, req.profile, index);
     if let Some(u) = url.url {
+        // Refused, not passed on masked: the child would get a URL that does not work.
+        crate::urls::refuse_credentials(app, &u, false)?;
         let first = service
             .url_env_vars(app)
             .into_iter()

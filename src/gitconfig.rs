@@ -152,10 +152,12 @@ pub fn effective(entries: &[HelperEntry]) -> Vec<(String, Vec<&HelperEntry>)> {
 
 /// The config key for all hosts (`None`) or one host: `credential.https://HOST.helper`,
 /// or `credential.URL.helper` when `host` is already a URL (`http://127.0.0.1:8080`).
-pub fn helper_key(host: Option<&str>) -> Result<String> {
+pub fn helper_key(app: &crate::App, host: Option<&str>) -> Result<String> {
     let Some(host) = host else {
         return Ok("credential.helper".into());
     };
+    // `--host user:pw@github.com` would put the password in the git config key.
+    crate::urls::refuse_credentials(app, host, true)?;
     let bad = || {
         Error::usage(
             format!("--host {host:?} is not a host name"),
@@ -365,17 +367,35 @@ mod tests {
 
     #[test]
     fn helper_keys() {
-        assert_eq!(helper_key(None).unwrap(), "credential.helper");
         assert_eq!(
-            helper_key(Some("github.com")).unwrap(),
+            helper_key(&crate::App::keyward(), None).unwrap(),
+            "credential.helper"
+        );
+        assert_eq!(
+            helper_key(&crate::App::keyward(), Some("github.com")).unwrap(),
             "credential.https://github.com.helper"
         );
         assert_eq!(
-            helper_key(Some("http://127.0.0.1:8080/")).unwrap(),
+            helper_key(&crate::App::keyward(), Some("http://127.0.0.1:8080/")).unwrap(),
             "credential.http://127.0.0.1:8080.helper"
         );
-        for bad in ["", "a b", "a/b", "://x", "h\"x", "https://"] {
-            assert_eq!(helper_key(Some(bad)).unwrap_err().exit_code(), 2, "{bad}");
+        for bad in [
+            "",
+            "a b",
+            "a/b",
+            "://x",
+            "h\"x",
+            "https://",
+            "u:pw@github.com",
+            "https://tok@github.com",
+        ] {
+            assert_eq!(
+                helper_key(&crate::App::keyward(), Some(bad))
+                    .unwrap_err()
+                    .exit_code(),
+                2,
+                "{bad}"
+            );
         }
     }
 }

@@ -60,9 +60,10 @@ pub mod secret;
 pub mod secrets;
 pub mod service;
 pub mod store;
+pub mod urls;
 pub mod verify;
 
 pub use app::App;
 pub use env::Env;
-pub use error::{Error, ErrorKind, Result, TokenOrigin};
+pub use error::{Error, ErrorKind, PathFix, Result, TokenOrigin};
 pub use secret::Secret;

@@ -191,6 +191,9 @@ pub fn set_setting(store: &Store, service: &str, profile: &str, key: &ProfileKey
             ),
         ));
     }
+    // Any setting that is a URL, not only api-url: nothing with a password in the index. First,
+    // so that no later message quotes the value with it.
+    crate::urls::refuse_credentials(store.app(), value, false)?;
     check_value(key, value)?;
     store.update(|txn| {
         let meta = txn

@@ -71,6 +71,14 @@ impl ResolvedToken {
     pub fn shadow_notes(&self) -> Vec<String> {
         token_shadow_notes(&self.source, &self.shadowed)
     }
+
+    /// "the token from … ends with a space", for a token given by flag or env.
+    pub fn whitespace_note(&self) -> Option<String> {
+        match self.source {
+            Source::Flag { .. } | Source::Env { .. } => whitespace_note(&self.source, &self.token),
+            _ => None,
+        }
+    }
 }
 
 /// "`winner` is set and shadows …" for each token source that lost.
@@ -189,6 +197,59 @@ pub fn resolve_token(
     let token = match &source {
         Source::Flag { .. } => flag.expect("flag source implies a flag"),
         Source::Env { var } => Secret::new(env.get(var).expect("env source implies the var is set")),
+        _ => read_stored(store, service, profile, &source)?,
+    };
+    if matches!(source, Source::Flag { .. } | Source::Env { .. }) {
+        check_override_token(&source, &token)?;
+    }
+    Ok(ResolvedToken {
+        token,
+        source,
+        shadowed,
+    })
+}
+
+/// Refuses a `--token` or env token with a newline or other control character in it (exit
+/// 2): in an HTTP header or a shell it would not be the token meant, or worse, more than it.
+pub fn check_override_token(source: &Source, token: &Secret) -> Result<()> {
+    let Some(c) = token.expose().chars().find(|c| c.is_control()) else {
+        return Ok(());
+    };
+    let what = match c {
+        '\n' => "a newline",
+        '\r' => "a carriage return",
+        '\t' => "a tab",
+        _ => "a control character",
+    };
+    Err(Error::usage(
+        format!("the token from {} contains {what}", source.describe()),
+        "give the token alone on one line, e.g. `export VAR=\"$(cat token-file)\"` drops a trailing newline",
+    ))
+}
+
+/// "the token from DISTROPACK_API_TOKEN ends with a space": white space around a token is
+/// almost always a copy-and-paste slip, and the reason an API rejects it.
+pub fn whitespace_note(source: &Source, token: &Secret) -> Option<String> {
+    let t = token.expose();
+    let kind = |c: Option<char>| match c {
+        Some(' ') => Some("a space"),
+        Some(c) if c.is_whitespace() => Some("white space"),
+        _ => None,
+    };
+    let (start, end) = (kind(t.chars().next()), kind(t.chars().next_back()));
+    let what = match (start, end) {
+        (None, None) => return None,
+        (Some(a), None) => format!("starts with {a}"),
+        (None, Some(b)) => format!("ends with {b}"),
+        (Some(a), Some(b)) if a == b => format!("starts and ends with {a}"),
+        (Some(a), Some(b)) => format!("starts with {a} and ends with {b}"),
+    };
+    Some(format!("the token from {} {what}", source.describe()))
+}
+
+fn read_stored(store: &Store, service: &Service, profile: &str, source: &Source) -> Result<Secret> {
+    let app = store.app();
+    Ok(match source {
         Source::Profile {
             backend: Some(kind), ..
         } => {
@@ -211,11 +272,6 @@ pub fn resolve_token(
             }
         }
         _ => unreachable!("token sources are flags, env vars or stored profiles"),
-    };
-    Ok(ResolvedToken {
-        token,
-        source,
-        shadowed,
     })
 }
 
@@ -281,6 +337,8 @@ pub fn resolve_api_url(
     profile: &str,
     index: &Index,
 ) -> ResolvedUrl {
+    // A URL with credentials is kept masked: it is refused wherever it would be used or kept
+    // (verify, login), so the password is neither shown nor sent.
     let mut found: Vec<(String, Source)> = Vec::new();
     if let Some(f) = flag.filter(|f| !f.is_empty()) {
         found.push((
@@ -308,7 +366,9 @@ pub fn resolve_api_url(
     if let Some(u) = service.config.api_url.clone() {
         found.push((u, Source::ServiceDefault));
     }
-    let mut it = found.into_iter();
+    let mut it = found
+        .into_iter()
+        .map(|(u, s)| (crate::urls::mask(&u).into_owned(), s));
     match it.next() {
         None => ResolvedUrl {
             url: None,

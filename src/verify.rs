@@ -74,7 +74,7 @@ impl Target {
                 url_env,
             });
         };
-        let base_url = parse_api_url(base)?;
+        let base_url = parse_api_url(app, base)?;
         let joined = format!(
             "{}/{}",
             base_url.as_str().trim_end_matches('/'),
@@ -123,8 +123,9 @@ impl Target {
     }
 }
 
-/// Parses an API URL: absolute, `http` or `https`.
-pub fn parse_api_url(s: &str) -> Result<Url> {
+/// Parses an API URL: absolute, `http` or `https`, with no credentials in it.
+pub fn parse_api_url(app: &App, s: &str) -> Result<Url> {
+    crate::urls::refuse_credentials(app, s, false)?;
     let bad = |why: String| {
         Error::usage(
             format!("the API URL {s:?} {why}"),
@@ -396,6 +397,7 @@ async fn request(client: Client, target: Target, token: Secret, timeout: Duratio
             url: url_shown,
             service: target.service,
             origin: target.origin,
+            token_note: None,
         });
     }
     if status.is_server_error() || code == 429 {
@@ -650,12 +652,22 @@ mod tests {
         let t = Target::for_service(
             &app,
             &svc,
-            Some("https://user:pw@api.acme.test/base/"),
+            Some("https://api.acme.test/base/"),
             TokenOrigin::Override,
         )
         .unwrap()
         .unwrap();
         assert_eq!(t.display_url(), "https://api.acme.test/base/v1/me");
+        // Credentials in the URL are never sent, nor shown.
+        let e = Target::for_service(
+            &app,
+            &svc,
+            Some("https://user:pw@api.acme.test/base/"),
+            TokenOrigin::Override,
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(!e.to_string().contains("pw@"), "{e}");
         let none = Service::new("plain", ServiceConfig::default());
         assert!(
             Target::for_service(&app, &none, None, TokenOrigin::Override)
@@ -665,7 +677,7 @@ mod tests {
         let e = Target::for_service(&app, &svc, None, TokenOrigin::Override).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.hint(&app).unwrap().contains("ACME_API_URL"));
-        assert!(parse_api_url("ftp://x").is_err());
-        assert!(parse_api_url("api.acme.test").is_err());
+        assert!(parse_api_url(&App::keyward(), "ftp://x").is_err());
+        assert!(parse_api_url(&App::keyward(), "api.acme.test").is_err());
     }
 }

@@ -92,7 +92,7 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     let app = &ctx.app;
     let env = &ctx.env;
     let mut checks = vec![
-        home_check(store.home()),
+        home_check(store.home(), app),
         index_check(store),
         credentials_check(store),
         leftovers_check(store, args.fix),
@@ -223,9 +223,13 @@ fn print_text(r: &Report, app: &App) {
     }
 }
 
-fn home_check(home: &Path) -> Check {
+fn home_check(home: &Path, app: &App) -> Check {
     match std::fs::metadata(home) {
         Ok(m) if m.is_dir() => {
+            // Writable by others or not ours (here or above): every command refuses it.
+            if let Err(e) = fsutil::check_dir(home) {
+                return check("home", Status::Fail, e.to_string(), e.hint(app));
+            }
             let mode = fsutil::mode_of(home);
             let loose = mode.is_some_and(|m| m & 0o077 != 0);
             check(

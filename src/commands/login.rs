@@ -100,7 +100,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
         ));
     }
     if let Some(u) = ctx.global.api_url.as_deref() {
-        parse_api_url(u)?;
+        parse_api_url(&ctx.app, u)?;
     }
     let interactive = !args.with_token && ctx.global.token.is_none();
     let mut verifier = None;
@@ -260,7 +260,7 @@ fn ask(ctx: &Context, service: &Service, force: bool) -> Result<Request> {
                         Ok(())
                     };
                 }
-                parse_api_url(s).map(|_| ()).map_err(|e| e.to_string())
+                parse_api_url(app, s).map(|_| ()).map_err(|e| e.to_string())
             })?;
             let answer = Some(answer).filter(|a| !a.is_empty());
             let store = answer

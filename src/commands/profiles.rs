@@ -174,7 +174,12 @@ fn list(ctx: &Context) -> Result<ExitCode> {
                 .map(|(name, m)| ProfileRow {
                     name: name.clone(),
                     active: *name == active,
-                    api_url: m.api_url.clone().or_else(|| service.config.api_url.clone()),
+                    // Masked: an index written before such URLs were refused may hold one.
+                    api_url: m
+                        .api_url
+                        .as_deref()
+                        .or(service.config.api_url.as_deref())
+                        .map(|u| crate::urls::mask(u).into_owned()),
                     identity: m.identity.clone(),
                     backend: m.backend,
                     token_hint: m.backend.and(m.hint.clone()),

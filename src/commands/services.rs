@@ -198,7 +198,8 @@ fn view(ctx: &Context, name: &str) -> Result<ServiceView> {
     Ok(ServiceView {
         name: name.to_string(),
         configured,
-        api_url: c.api_url.clone(),
+        // Masked: an index written before such URLs were refused may hold one.
+        api_url: c.api_url.as_deref().map(|u| crate::urls::mask(u).into_owned()),
         verify_path: c.verify_path.clone().filter(|p| !p.is_empty()),
         verify_method: c.verify_method().to_string(),
         identity_field: c.identity_field.clone().filter(|f| !f.is_empty()),
@@ -371,7 +372,7 @@ fn apply(ctx: &Context, cfg: &mut ServiceConfig, a: &AddArgs) -> Result<()> {
         cfg.api_url = if url.is_empty() {
             None
         } else {
-            parse_api_url(url)?;
+            parse_api_url(&ctx.app, url)?;
             Some(url.to_string())
         };
     }

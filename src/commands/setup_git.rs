@@ -38,7 +38,7 @@ struct SetupOutput<'a> {
 /// Runs `setup-git`.
 pub fn run(ctx: &Context, args: SetupGitArgs) -> Result<ExitCode> {
     let app = &ctx.app;
-    let key = gitconfig::helper_key(args.host.as_deref())?;
+    let key = gitconfig::helper_key(&ctx.app, args.host.as_deref())?;
     let value = gitconfig::helper_value(app, &ctx.env)?;
     let done = gitconfig::add_global_helper(app, &ctx.env, &key, &value)?;
     let file = done

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::error::ErrorKind;
 use crate::output::{self, Format, Style};
-use crate::resolve::{Source, not_logged_in, resolve_api_url};
+use crate::resolve::{Source, check_override_token, not_logged_in, resolve_api_url, whitespace_note};
 use crate::service::Service;
 use crate::store::{BackendId, CredKey};
 use crate::verify::{Target, Verified, Verifier};
@@ -222,6 +222,7 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     // A token from --token or an env var, used instead of any stored one.
     let mut override_token = None;
     let mut override_job = None;
+    let mut override_note = None;
     if let Some(src @ (Source::Flag { .. } | Source::Env { .. })) = &resolution.token_source {
         let token = match src {
             Source::Flag { .. } => ctx.token_flag(),
@@ -229,6 +230,8 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
             _ => None,
         }
         .ok_or_else(|| Error::Other("the overriding token vanished".into()))?;
+        let bad_token = check_override_token(src, &token).err();
+        override_note = whitespace_note(src, &token);
         let mut o = OverrideStatus {
             source: src.clone(),
             token_hint: token.masked(),
@@ -238,7 +241,10 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
             verified_at: None,
             check: Check::plain(CheckState::Skipped, Some("not checked (--offline)".into())),
         };
-        if !args.offline {
+        if let Some(e) = bad_token {
+            // Never sent: a newline in a header is not the token meant.
+            o.check = Check::from_error(app, &e);
+        } else if !args.offline {
             match Target::for_service(app, &service, o.api_url.as_deref(), TokenOrigin::Override) {
                 Ok(Some(t)) => override_job = Some((t, token)),
                 Ok(None) => o.check = Check::from_error(app, &no_endpoint(&service)),
@@ -263,6 +269,11 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
         }
         if let (Some(o), Some(r)) = (override_token.as_mut(), results.next()) {
             apply(app, r, &mut o.identity, &mut o.verified_at, &mut o.check);
+            if let (CheckState::Rejected, Some(m), Some(n)) =
+                (o.check.state, &mut o.check.message, &override_note)
+            {
+                m.push_str(&format!("; {n}"));
+            }
         }
     }
 
@@ -281,7 +292,7 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
         ok: code == 0,
         token_source: resolution.token_source.clone(),
         token_shadowed: resolution.token_shadowed.clone(),
-        notes: resolution.notes.clone(),
+        notes: resolution.notes.iter().cloned().chain(override_note).collect(),
         override_token,
         profiles,
     };

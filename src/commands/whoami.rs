@@ -70,7 +70,18 @@ pub fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
             service: service.name.clone(),
         }
     })?;
-    let verified = Verifier::new(app, &ctx.env)?.verify(&target, &resolved.token)?;
+    let note = resolved.whitespace_note();
+    if let Some(n) = &note {
+        output::warn(&format!("{}{}", n[..1].to_uppercase(), &n[1..]));
+    }
+    let verified = Verifier::new(app, &ctx.env)?
+        .verify(&target, &resolved.token)
+        .map_err(|mut e| {
+            if let Error::Rejected { token_note, .. } = &mut e {
+                *token_note = note.clone();
+            }
+            e
+        })?;
     match ctx.format() {
         Format::Json => output::json(&WhoamiOutput {
             service: service.name.clone(),

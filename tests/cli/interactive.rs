@@ -320,3 +320,38 @@ fn profile_name_alias_and_api_url_answer_are_recorded() {
         eu.as_str()
     );
 }
+
+#[test]
+fn api_url_prompt_refuses_credentials_and_never_shows_the_password() {
+    let api = Api::start();
+    let t = env_with_api(&api);
+    let tok = t.sentinel("sk_");
+    api.accept(&tok, json!({"email": "u@example.com"}));
+    // Not a harness sentinel: the terminal echoes what is typed at a text prompt.
+    let pw = format!("pw{}x{}", std::process::id(), t.svc);
+    let host = api.url().trim_start_matches("http://").to_string();
+    let mut p = Pty::spawn(&t, &["login"], true);
+    p.expect("Profile name [default]: ");
+    p.send_line("");
+    p.expect("API URL [");
+    p.send_line(&format!("http://user:{pw}@{host}"));
+    let error_at = p.seen.len();
+    p.expect(&format!("the URL http://user:***@{host} has credentials in it"));
+    // Asked again; a clean URL goes through.
+    p.expect("API URL [");
+    let asked_again = p.seen.len();
+    p.send_line(&api.url());
+    p.expect("API token: ");
+    p.send_line(&tok);
+    p.expect("✓ Logged in to");
+    assert_eq!(p.finish(), 0, "{}", p.seen);
+    // The echo of the typed answer comes first; the error line after it must not repeat it.
+    let shown = &p.seen[error_at..asked_again];
+    let error = &shown[shown.find("error: the URL").expect("error line")..];
+    let error = error.lines().next().unwrap();
+    assert!(!error.contains(&pw), "the error showed the password: {error}");
+    t.check_no_sentinel(&p.seen, "the terminal");
+    let index = std::fs::read_to_string(t.path("index.json")).unwrap();
+    assert!(!index.contains(&pw), "{index}");
+    assert_eq!(api.requests().len(), 1, "verified once, at the clean URL");
+}

@@ -360,6 +360,7 @@ fn again(e: &Error) -> Error {
             detail: detail.clone(),
         },
         Error::KeyringTimeout { seconds } => Error::KeyringTimeout { seconds: *seconds },
+        Error::Cancelled => Error::Cancelled,
         Error::Keyring { detail } => Error::Keyring {
             detail: detail.clone(),
         },

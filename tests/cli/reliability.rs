@@ -175,10 +175,18 @@ fn sigkill_mid_write_never_tears_files() {
     // it starts on a busy machine).
     let started = std::time::Instant::now();
     for _ in 0..3 {
-        t.cmd(&["--backend", "file", "-q", "login", "--with-token", "-p", "calibrate"])
-            .stdin(t.sentinel("cal_"))
-            .run()
-            .ok();
+        t.cmd(&[
+            "--backend",
+            "file",
+            "-q",
+            "login",
+            "--with-token",
+            "-p",
+            "calibrate",
+        ])
+        .stdin(t.sentinel("cal_"))
+        .run()
+        .ok();
     }
     let span = (started.elapsed().as_micros() as u64 / 3 * 6 / 5).max(1);
     while kills < 200 {

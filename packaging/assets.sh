@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Generates the packaged assets (man pages, shell completions) from a built keyward binary,
-# so every package installs files made from the same clap definitions.
+# Generates the packaged assets (man pages, shell completions, the git-credential-keyward
+# link) from a built keyward binary, so every package installs files made from the same clap
+# definitions.
 # Usage: packaging/assets.sh PATH/TO/keyward OUTDIR
 set -euo pipefail
 bin=$1 out=$2
@@ -8,4 +9,7 @@ rm -rf "$out"
 "$bin" generate man "$out/man"
 "$bin" generate completions "$out/completions"
 gzip -9n "$out"/man/*.1
+# One binary: the git helper is a relative link to it, as installed in usr/bin.
+mkdir -p "$out/bin"
+ln -s keyward "$out/bin/git-credential-keyward"
 ls -R "$out"

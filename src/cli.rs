@@ -100,6 +100,26 @@ pub enum AuthCommand {
     Generate(commands::completions::GenerateArgs),
 }
 
+/// The binary's entry point: the process's arguments and environment, dispatched on the name
+/// it was started as — `git-credential-<app>` (a link to the one binary) speaks git's
+/// credential-helper protocol, any other name is the command line.
+pub fn main(app: &App) -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let env = Env::from_process();
+    let started_as = args
+        .first()
+        .map(std::path::Path::new)
+        .and_then(|p| p.file_stem())
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    if started_as == format!("git-credential-{}", app.command) {
+        commands::git::helper_main(app, args, env)
+    } else {
+        run(app, args, env)
+    }
+}
+
 /// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
 pub fn run(app: &App, args: impl IntoIterator<Item = OsString>, env: Env) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {

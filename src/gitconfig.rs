@@ -203,37 +203,33 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// The helper value to configure: the short name (`keyward`) when `git-credential-keyward`
-/// is on `PATH`, else the absolute path of the one installed beside this program.
+/// is on `PATH`; else the absolute path of the link installed beside this program; else
+/// this program itself, which git runs as `/path/keyward get` (what `cargo install`, which
+/// makes no links, leaves).
 pub fn helper_value(app: &App, env: &Env) -> Result<String> {
     let helper = format!("git-credential-{}{}", app.command, std::env::consts::EXE_SUFFIX);
     if on_path(env, &helper).is_some() {
         return Ok(app.command.clone());
     }
-    let beside = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|d| d.join(&helper)))
-        .filter(|p| is_executable(p));
-    match beside {
-        Some(p) => {
-            let s = p.display().to_string();
-            let plain = s
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+'));
-            // An absolute path is run verbatim by sh; anything else needs quoting and `!`.
-            Ok(if plain {
-                s
-            } else {
-                format!("!'{}'", s.replace('\'', r"'\''"))
-            })
-        }
-        None => Err(Error::NotFound {
-            what: format!("{helper} on PATH"),
-            hint: Some(format!(
-                "install it beside {0} (`cargo install` puts both in ~/.cargo/bin) or add its directory to PATH",
-                app.command
-            )),
-        }),
-    }
+    let exe = std::env::current_exe().map_err(|e| Error::NotFound {
+        what: format!("{helper} on PATH, or this program's own path ({e})"),
+        hint: Some(format!("add the directory holding {} to PATH", app.command)),
+    })?;
+    let beside = exe
+        .parent()
+        .map(|d| d.join(&helper))
+        .filter(|p| is_executable(p))
+        .unwrap_or(exe);
+    let s = beside.display().to_string();
+    let plain = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+'));
+    // An absolute path is run verbatim by sh; anything else needs quoting and `!`.
+    Ok(if plain {
+        s
+    } else {
+        format!("!'{}'", s.replace('\'', r"'\''"))
+    })
 }
 
 /// What [`add_global_helper`] did.

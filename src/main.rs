@@ -1,9 +1,6 @@
-//! The `keyward` binary: everything lives in the library.
+//! The `keyward` binary (also installed as the link `git-credential-keyward`): everything
+//! lives in the library, which answers to the name it was started as.
 
 fn main() -> std::process::ExitCode {
-    keyward::cli::run(
-        &keyward::App::keyward(),
-        std::env::args_os(),
-        keyward::Env::from_process(),
-    )
+    keyward::cli::main(&keyward::App::keyward())
 }

@@ -10,8 +10,9 @@ class Keyward < Formula
   depends_on "rust" => :build
 
   def install
-    # Installs both binaries: keyward and git-credential-keyward.
+    # One binary; git-credential-keyward is a link to it (keyward answers to that name).
     system "cargo", "install", *std_cargo_args
+    bin.install_symlink "keyward" => "git-credential-keyward"
     system bin/"keyward", "generate", "man", buildpath/"man"
     man1.install Dir[buildpath/"man/*.1"]
     generate_completions_from_executable(bin/"keyward", "completions")

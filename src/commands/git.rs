@@ -128,6 +128,25 @@ fn one_line_error(app: &App, action: Action, e: &Error) {
     let _ = writeln!(std::io::stderr().lock(), "{}", st.text(&line));
 }
 
+fn helper_help(app: &App) -> ExitCode {
+    let _ = writeln!(
+        std::io::stdout(),
+        "git-credential-{cmd}: {cmd}'s git credential helper (git runs it; you rarely do)\n\n\
+         Usage: git-credential-{cmd} [GLOBAL OPTIONS] get|store|erase\n\n\
+         git runs it for `credential.helper = {cmd}`, with the request on stdin.\n\
+         Set it up with `{setup}`; the same commands are `{get}`, `{store}` and `{erase}`.\n\n\
+         Examples:\n  \
+         printf 'protocol=https\\nhost=github.com\\n' | git-credential-{cmd} get\n  \
+         {setup}",
+        cmd = app.command,
+        setup = app.cmd("setup-git"),
+        get = app.cmd("get"),
+        store = app.cmd("store"),
+        erase = app.cmd("erase"),
+    );
+    ExitCode::SUCCESS
+}
+
 /// The `git-credential-<app>` binary: `git-credential-keyward [FLAGS…] ACTION`, as git runs
 /// it for `credential.helper=keyward`. Flags before the action are keyward's global flags;
 /// an action other than get/store/erase is ignored with exit 0, as git requires.
@@ -138,6 +157,19 @@ pub fn helper_main(app: &App, args: impl IntoIterator<Item = OsString>, env: Env
     } else {
         args.remove(0)
     };
+    match args.first().and_then(|a| a.to_str()) {
+        Some("-h" | "--help" | "help") => return helper_help(app),
+        Some("-V" | "--version") => {
+            let _ = writeln!(
+                std::io::stdout(),
+                "git-credential-{} {}",
+                app.command,
+                env!("CARGO_PKG_VERSION")
+            );
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
     let Some(action) = args.last() else {
         let _ = writeln!(
             std::io::stderr(),

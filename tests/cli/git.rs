@@ -498,11 +498,20 @@ fn storage_error_on_get_is_one_line_no_stdout_and_git_moves_on() {
 fn git_credential_keyward_binary() {
     let t = Kind::File.env();
     // Unknown actions are ignored silently, as git requires.
-    for action in ["capability", "list", "--help"] {
+    for action in ["capability", "list"] {
         let out = program(&t, helper_bin(), &[action]).run();
         out.ok();
         assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""), "{action}");
     }
+    // The link answers --help and --version as a program of its own.
+    let out = program(&t, helper_bin(), &["--help"]).run();
+    out.ok()
+        .stdout_has("Usage: git-credential-keyward [GLOBAL OPTIONS] get|store|erase")
+        .stdout_has("Examples:")
+        .stdout_has("keyward setup-git");
+    let out = program(&t, helper_bin(), &["--version"]).run();
+    out.ok();
+    assert_eq!(out.stdout, format!("git-credential-keyward {}\n", env!("CARGO_PKG_VERSION")));
     let out = program(&t, helper_bin(), &[]).run();
     out.code(2)
         .stderr_has("usage: git-credential-keyward get|store|erase");

@@ -10,7 +10,18 @@ use crate::harness::{Run, TestEnv};
 
 /// Path of the git helper binary under test.
 pub fn helper_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_git-credential-keyward")
+    // One binary: the helper is a link to keyward, as the packages install it.
+    static LINK: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    LINK.get_or_init(|| {
+        let dir =
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in ["keyward", "git-credential-keyward"] {
+            let _ = std::fs::remove_file(dir.join(name));
+            std::os::unix::fs::symlink(crate::harness::bin(), dir.join(name)).unwrap();
+        }
+        dir.join("git-credential-keyward").display().to_string()
+    })
 }
 
 /// Which backend a test runs against.

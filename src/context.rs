@@ -191,7 +191,7 @@ impl Context {
         let Some(name) = known_service else {
             let service = self.service()?;
             let profile = self.profile_name(&service.name)?;
-            let query = IndexQuery {
+            let query = IndexQuery::Profile {
                 service: &service.name,
                 profile: Some(&profile),
                 secrets,
@@ -204,7 +204,7 @@ impl Context {
             });
         };
         names::validate("service", &name)?;
-        let index = self.store()?.load_index_for(&IndexQuery {
+        let index = self.store()?.load_index_for(&IndexQuery::Profile {
             service: &name,
             profile: explicit_profile.as_deref(),
             secrets,

@@ -206,6 +206,9 @@ pub fn secret_host<'c>(config: &'c ServiceConfig, secret: &str) -> Option<&'c st
 /// Answers `get`, in this order: a credential git stored for this protocol/host(/path) that
 /// has not expired; a profile whose API URL has this protocol and host; a secret mapped to
 /// this host. `Ok(None)` when nothing answers; a storage error is an error, never "none".
+/// `index` may be the whole index or the part [`IndexQuery::Git`] reads.
+///
+/// [`IndexQuery::Git`]: crate::store::IndexQuery::Git
 pub fn lookup(store: &Store, env: &Env, index: &Index, req: &Request) -> Result<Option<Answer>> {
     let Ok(target) = Target::from_request(req) else {
         return Ok(None);

@@ -12,6 +12,7 @@ use crate::context::Context;
 use crate::gitcred;
 use crate::output::Style;
 use crate::protocol::git::{Request, parse, read_input, write_response};
+use crate::store::IndexQuery;
 use crate::{App, Env, Error, Result};
 
 const HELP: &str = "\
@@ -92,8 +93,8 @@ fn act(ctx: &Context, action: Action) -> Result<()> {
         Action::Get => {
             // A bad index or keyring must not be confused with "nothing stored".
             let store = ctx.store()?;
-            let index = ctx.index()?;
-            let Some(answer) = gitcred::lookup(store, &ctx.env, index, &req)? else {
+            let index = store.load_index_for(&IndexQuery::Git)?;
+            let Some(answer) = gitcred::lookup(store, &ctx.env, &index, &req)? else {
                 return Ok(());
             };
             let mut out = std::io::stdout().lock();

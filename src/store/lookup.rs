@@ -732,4 +732,24 @@ mod tests {
             agrees(f.as_bytes());
         }
     }
+
+    /// Every input the `index_parse` fuzz target kept: the read fails exactly where the
+    /// full parse does, and otherwise answers the same.
+    #[test]
+    fn agrees_on_the_fuzz_corpus() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/index_parse");
+        let mut counts = (0, 0);
+        for entry in std::fs::read_dir(&dir).expect("the corpus is in the repository") {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            agrees(&bytes);
+            match Index::parse(&bytes, Path::new("/h/index.json")) {
+                Ok(_) => counts.0 += 1,
+                Err(_) => counts.1 += 1,
+            }
+        }
+        assert!(
+            counts.0 > 100 && counts.1 > 100,
+            "valid and invalid inputs: {counts:?}"
+        );
+    }
 }

@@ -33,7 +33,10 @@ fn queries(full: &Index) -> Vec<IndexQuery<'_>> {
     let mut services: Vec<&str> = full.services.keys().map(String::as_str).take(4).collect();
     services.push("a");
     services.push("missing");
-    let mut v = vec![IndexQuery::Git];
+    let mut v = vec![
+        IndexQuery::Git { protocol: "https", host: "a" },
+        IndexQuery::Git { protocol: "http", host: "127.0.0.1:80" },
+    ];
     for service in services {
         let mut profiles: Vec<Option<&str>> = vec![None, Some("default"), Some("missing")];
         if let Some(s) = full.service(service) {

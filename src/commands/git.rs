@@ -93,7 +93,14 @@ fn act(ctx: &Context, action: Action) -> Result<()> {
         Action::Get => {
             // A bad index or keyring must not be confused with "nothing stored".
             let store = ctx.store()?;
-            let index = store.load_index_for(&IndexQuery::Git)?;
+            let index = match gitcred::Target::from_request(&req) {
+                Ok(t) => store.load_index_for(&IndexQuery::Git {
+                    protocol: &t.protocol,
+                    host: &t.host,
+                })?,
+                // Answers nothing, but a broken index is still reported.
+                Err(_) => store.load_index()?,
+            };
             let Some(answer) = gitcred::lookup(store, &ctx.env, &index, &req)? else {
                 return Ok(());
             };

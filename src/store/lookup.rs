@@ -18,6 +18,7 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::gitcred::url_serves;
 use crate::service::ServiceConfig;
 use crate::store::index::{GitMeta, INDEX_VERSION, Index, ProfileMeta, SecretMeta, ServiceEntry};
 
@@ -34,10 +35,16 @@ pub enum IndexQuery<'a> {
         /// Also the service's secrets.
         secrets: bool,
     },
-    /// `get`: the `git` map and, of every service, its settings, active profile, the
-    /// profiles that hold a token (only their backend and API URL) and its secrets (only
-    /// their backend): all that matching a host and reading the value consults.
-    Git,
+    /// `get` for git's `protocol` and `host`: the `git` map and, of every service, its
+    /// settings, active profile, the profiles that hold a token and whose API URL (or,
+    /// without one, the service's) may have that host — only their backend and API URL —
+    /// and its secrets (only their backend): all that matching the host consults.
+    Git {
+        /// git's `protocol`.
+        protocol: &'a str,
+        /// git's `host`.
+        host: &'a str,
+    },
 }
 
 impl IndexQuery<'_> {
@@ -59,16 +66,20 @@ impl IndexQuery<'_> {
             };
             out.services.insert(name.clone(), entry);
         }
-        if *self == IndexQuery::Git {
+        if self.is_git() {
             out.git = full.git.clone();
         }
         out
     }
 
+    fn is_git(&self) -> bool {
+        matches!(self, IndexQuery::Git { .. })
+    }
+
     fn wants(&self, service: &str) -> bool {
         match self {
             IndexQuery::Profile { service: s, .. } => *s == service,
-            IndexQuery::Git => true,
+            IndexQuery::Git { .. } => true,
         }
     }
 
@@ -78,7 +89,7 @@ impl IndexQuery<'_> {
         match *self {
             IndexQuery::Profile { profile: Some(p), .. } => Some(p),
             IndexQuery::Profile { .. } => active.map(|a| a.unwrap_or("default")),
-            IndexQuery::Git => None,
+            IndexQuery::Git { .. } => None,
         }
     }
 
@@ -89,18 +100,21 @@ impl IndexQuery<'_> {
     fn trim_profile(&self, m: ProfileMeta) -> Option<ProfileMeta> {
         match self {
             IndexQuery::Profile { .. } => Some(m),
-            IndexQuery::Git => m.backend.is_some().then(|| ProfileMeta {
-                backend: m.backend,
-                api_url: m.api_url,
-                ..ProfileMeta::default()
-            }),
+            IndexQuery::Git { protocol, host } => {
+                let may_serve = m.api_url.as_deref().is_none_or(|u| url_serves(u, protocol, host));
+                (m.backend.is_some() && may_serve).then(|| ProfileMeta {
+                    backend: m.backend,
+                    api_url: m.api_url,
+                    ..ProfileMeta::default()
+                })
+            }
         }
     }
 
     fn secret(&self, m: SecretMeta) -> Option<SecretMeta> {
         match self {
             IndexQuery::Profile { secrets, .. } => secrets.then_some(m),
-            IndexQuery::Git => Some(SecretMeta {
+            IndexQuery::Git { .. } => Some(SecretMeta {
                 hint: String::new(),
                 created_at: None,
                 updated_at: None,
@@ -166,7 +180,7 @@ impl<'de> Visitor<'de> for Top<'_> {
                     services = once(services, "services", map.next_value_seed(seed)?)?;
                 }
                 TopField::Git => {
-                    let keep = *q == IndexQuery::Git;
+                    let keep = q.is_git();
                     let seed = Entries(|_: &str| Kept(move |m: GitMeta| keep.then_some(m), PhantomData));
                     git = once(git, "git", map.next_value_seed(seed)?)?;
                 }
@@ -433,7 +447,7 @@ impl ProfileShape<'_> {
     /// What `q` keeps of this profile: [`IndexQuery::trim_profile`] without building the
     /// parts it drops.
     fn keep(self, q: &IndexQuery<'_>) -> Option<ProfileMeta> {
-        if *q == IndexQuery::Git {
+        if q.is_git() {
             return q.trim_profile(ProfileMeta {
                 backend: self.backend,
                 api_url: owned(self.api_url),
@@ -469,7 +483,7 @@ struct SecretShape<'a> {
 
 impl SecretShape<'_> {
     fn keep(self, q: &IndexQuery<'_>) -> Option<SecretMeta> {
-        let all = *q != IndexQuery::Git;
+        let all = !q.is_git();
         q.secret(SecretMeta {
             backend: self.backend,
             hint: if all {
@@ -543,8 +557,19 @@ mod tests {
         idx
     }
 
+    const GIT: IndexQuery<'static> = IndexQuery::Git {
+        protocol: "https",
+        host: "m.example",
+    };
+
     fn queries() -> Vec<IndexQuery<'static>> {
-        let mut v = vec![IndexQuery::Git];
+        let mut v = vec![
+            GIT,
+            IndexQuery::Git {
+                protocol: "https",
+                host: "x",
+            },
+        ];
         for service in ["a", "z", "missing"] {
             for profile in [
                 None,
@@ -637,10 +662,15 @@ mod tests {
         assert_eq!(a.profiles.keys().collect::<Vec<_>>(), ["a1"]);
         assert_eq!(a.secrets, idx.services["a"].secrets);
 
-        let git = read_slice(&bytes, &IndexQuery::Git).unwrap();
+        let git = read_slice(&bytes, &GIT).unwrap();
         assert_eq!(git.git, idx.git);
         let a = git.service("a").unwrap();
         assert!(!a.profiles.contains_key("bare"), "no token, nothing to hand git");
+        assert!(!a.profiles.contains_key("a0"), "an API URL on another host");
+        assert!(
+            a.profiles.contains_key("default"),
+            "no API URL: the service's decides"
+        );
         let m = &a.profiles["m"];
         assert_eq!(
             (m.backend, m.api_url.as_deref()),

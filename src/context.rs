@@ -173,9 +173,10 @@ impl Context {
     /// The service, profile and index of the fetch path (`token`, `exec`): the same answers
     /// as [`Context::service`], [`Context::profile_name`] and [`Context::index`], but when the
     /// service is known without the index (`-s`, `<APP>_SERVICE`, the app's own service)
-    /// only the part of `index.json` up to that service's profile is read (and its secrets,
-    /// with `secrets`). Otherwise the default service depends on the settings of every
-    /// service, so the whole index is read; the result is cut to the same part either way.
+    /// only that service's profile (and its secrets, with `secrets`) is built from
+    /// `index.json`, which is still read and checked whole. Otherwise the default service
+    /// depends on the settings of every service, so the whole index is parsed into maps;
+    /// the result is cut to the same part either way.
     pub fn fetch_target(&self, secrets: bool) -> Result<FetchTarget> {
         let explicit_profile = self
             .global

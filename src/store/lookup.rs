@@ -3,10 +3,12 @@
 //! and `get` build one profile (or one service's secrets, or what `get` matches hosts on)
 //! instead of ten thousand.
 //!
-//! Everything else is still read as its own type (`ProfileMeta`, `SecretMeta`, …) and
-//! dropped, and unknown keys are passed over with `IgnoredAny`, as the derived
+//! Everything else is still read as its own type and dropped — profiles and secrets as
+//! [`ProfileMeta`] and [`SecretMeta`] with borrowed strings, so passing over them allocates
+//! nothing — and unknown keys are passed over with `IgnoredAny`, as the derived
 //! `Deserialize` does; the file must be JSON to its end. So whatever the full parse
-//! refuses, this refuses too, and what it returns is `query.restrict(&Index::parse(..))`.
+//! refuses, this refuses too, and what it returns is `query.restrict(&Index::parse(..))`
+//! (the unit tests and the `index_parse` fuzz target hold the two to each other).
 //! The structs' sequence form (`[config, active_profile, profiles, secrets]`), which the
 //! derived impls accept, is accepted here the same way.
 

@@ -187,9 +187,10 @@ impl Context {
     /// The service, profile and index of the fetch path (`token`, `exec`): the same answers
     /// as [`Context::service`], [`Context::profile_name`] and [`Context::index`], but when the
     /// service is known without the index (`-s`, `<APP>_SERVICE`, the app's own service)
-    /// only the part of `index.json` up to that service's profile is read (and its secrets,
-    /// with `secrets`). Otherwise the default service depends on the settings of every
-    /// service, so the whole index is read; the result is cut to the same part either way.
+    /// only that service's profile (and its secrets, with `secrets`) is built from
+    /// `index.json`, which is still read and checked whole. Otherwise the default service
+    /// depends on the settings of every service, so the whole index is parsed into maps;
+    /// the result is cut to the same part either way.
     pub fn fetch_target(&self, secrets: bool) -> Result<FetchTarget> {
         let explicit_profile = self
             .global
@@ -205,7 +206,7 @@ impl Context {
         let Some(name) = known_service else {
             let service = self.service()?;
             let profile = self.profile_name(&service.name)?;
-            let query = IndexQuery {
+            let query = IndexQuery::Profile {
                 service: &service.name,
                 profile: Some(&profile),
                 secrets,
@@ -218,7 +219,7 @@ impl Context {
             });
         };
         names::validate("service", &name)?;
-        let index = self.store()?.load_index_for(&IndexQuery {
+        let index = self.store()?.load_index_for(&IndexQuery::Profile {
             service: &name,
             profile: explicit_profile.as_deref(),
             secrets,

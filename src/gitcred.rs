@@ -123,6 +123,12 @@ impl Origin {
     }
 }
 
+/// True when `url` (an API URL) has git's `protocol` and `host`, compared as [`lookup`]
+/// compares them.
+pub fn url_serves(url: &str, protocol: &str, host: &str) -> bool {
+    Origin::of_url(url) == Some(Origin::new(protocol, host))
+}
+
 /// Where an answer to `get` came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerSource {
@@ -206,6 +212,9 @@ pub fn secret_host<'c>(config: &'c ServiceConfig, secret: &str) -> Option<&'c st
 /// Answers `get`, in this order: a credential git stored for this protocol/host(/path) that
 /// has not expired; a profile whose API URL has this protocol and host; a secret mapped to
 /// this host. `Ok(None)` when nothing answers; a storage error is an error, never "none".
+/// `index` may be the whole index or the part [`IndexQuery::Git`] reads for this host.
+///
+/// [`IndexQuery::Git`]: crate::store::IndexQuery::Git
 pub fn lookup(store: &Store, env: &Env, index: &Index, req: &Request) -> Result<Option<Answer>> {
     let Ok(target) = Target::from_request(req) else {
         return Ok(None);

@@ -12,6 +12,7 @@ use crate::context::Context;
 use crate::gitcred;
 use crate::output::Style;
 use crate::protocol::git::{Request, parse, read_input, write_response};
+use crate::store::IndexQuery;
 use crate::{App, Env, Error, Result};
 
 const HELP: &str = "\
@@ -92,8 +93,15 @@ fn act(ctx: &Context, action: Action) -> Result<()> {
         Action::Get => {
             // A bad index or keyring must not be confused with "nothing stored".
             let store = ctx.store()?;
-            let index = ctx.index()?;
-            let Some(answer) = gitcred::lookup(store, &ctx.env, index, &req)? else {
+            let index = match gitcred::Target::from_request(&req) {
+                Ok(t) => store.load_index_for(&IndexQuery::Git {
+                    protocol: &t.protocol,
+                    host: &t.host,
+                })?,
+                // Answers nothing, but a broken index is still reported.
+                Err(_) => store.load_index()?,
+            };
+            let Some(answer) = gitcred::lookup(store, &ctx.env, &index, &req)? else {
                 return Ok(());
             };
             let mut out = std::io::stdout().lock();

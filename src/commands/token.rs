@@ -1,5 +1,5 @@
 //! `token`: prints the resolved token, for `$(keyward token)`. The fetch path: no HTTP
-//! client, no async runtime, no prompt; the index is read once, and only up to the one
+//! client, no async runtime, no prompt; the index is read once, building only the one
 //! profile it needs (`Context::fetch_target`), and the value fetched from the one backend
 //! that holds it.
 

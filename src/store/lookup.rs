@@ -1,407 +1,501 @@
-//! The fetch path's read of `index.json`: one service and one profile, parsed from the front
-//! of the file and abandoned as soon as nothing later in it can change them, so `token`
-//! costs the same with ten thousand profiles as with one.
+//! The fetch path's read of `index.json`: the whole file is deserialised and checked as
+//! [`Index::parse`] checks it, but only what a query asks for is kept, so `token`, `exec`
+//! and `get` build one profile (or one service's secrets, or what `get` matches hosts on)
+//! instead of ten thousand.
 //!
-//! Every build writes a service's keys in one order — `config`, `active_profile` (both
-//! always, `null` when unset), `profiles`, `secrets` — and `version` before `services`. Read
-//! in that order, the settings are final once `profiles` starts and the wanted profile is
-//! final once it is found, so the reader stops there and never reaches the service's
-//! secrets or the services after it. In any other order it keeps reading (or, where it
-//! cannot know which profile is wanted, gives up), so the answer never depends on the
-//! order, only the speed does.
-//!
-//! Everything the reader passes over is checked to be JSON (by [`jsonskip`], which accepts
-//! what serde_json does), and what it keeps is deserialised by serde_json into the very
-//! types `Index::parse` uses. Whenever it meets anything it does not expect — a syntax or
-//! type error, a truncated file, a duplicate field, another `version` than 1 — it answers
-//! "don't know" and the caller parses the whole file with `Index::parse`, so errors (exit
-//! 6, with the path) are exactly the full parse's. What it cannot see is what it never
-//! read or only skipped: damage after the point where it stopped, wrong types inside
-//! another service's or profile's entry, and a service or profile that a hand edit
-//! repeated later under the same name (the full parse takes the last, this reader the
-//! first; keyward never writes a name twice).
+//! Everything else is still read as its own type and dropped — profiles and secrets as
+//! [`ProfileMeta`] and [`SecretMeta`] with borrowed strings, so passing over them allocates
+//! nothing — and unknown keys are passed over with `IgnoredAny`, as the derived
+//! `Deserialize` does; the file must be JSON to its end. So whatever the full parse
+//! refuses, this refuses too, and what it returns is `query.restrict(&Index::parse(..))`
+//! (the unit tests and the `index_parse` fuzz target hold the two to each other).
+//! The structs' sequence form (`[config, active_profile, profiles, secrets]`), which the
+//! derived impls accept, is accepted here the same way.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::fmt;
+use std::marker::PhantomData;
 
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::gitcred::url_serves;
 use crate::service::ServiceConfig;
-use crate::store::index::{INDEX_VERSION, Index, ProfileMeta, SecretMeta, ServiceEntry};
-use crate::store::jsonskip::{self, Stop};
+use crate::store::index::{GitMeta, INDEX_VERSION, Index, ProfileMeta, SecretMeta, ServiceEntry};
 
-/// What the fetch path needs from the index.
+/// What a command needs from the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IndexQuery<'a> {
-    /// The service.
-    pub service: &'a str,
-    /// The profile named by `-p` or `<APP>_PROFILE`; `None` means the service's active
-    /// profile, else `default`.
-    pub profile: Option<&'a str>,
-    /// Also the service's secrets (for `exec`).
-    pub secrets: bool,
+pub enum IndexQuery<'a> {
+    /// `token` and `exec`: one service's settings and one profile (`profile`, else the
+    /// service's active profile, else `default`); with `secrets`, the service's secrets.
+    Profile {
+        /// The service.
+        service: &'a str,
+        /// The profile named by `-p` or `<APP>_PROFILE`.
+        profile: Option<&'a str>,
+        /// Also the service's secrets.
+        secrets: bool,
+    },
+    /// `get` for git's `protocol` and `host`: the `git` map and, of every service, its
+    /// settings, active profile, the profiles that hold a token and whose API URL (or,
+    /// without one, the service's) may have that host — only their backend and API URL —
+    /// and its secrets (only their backend): all that matching the host consults.
+    Git {
+        /// git's `protocol`.
+        protocol: &'a str,
+        /// git's `host`.
+        host: &'a str,
+    },
 }
 
 impl IndexQuery<'_> {
-    /// The part of a fully parsed index this query answers: the service with its settings,
-    /// the one wanted profile and, if asked for, its secrets. [`scan`] returns exactly this.
+    /// The part of a fully parsed index this query answers; [`read`] returns exactly this.
     pub fn restrict(&self, full: &Index) -> Index {
         let mut out = Index::default();
-        if let Some(s) = full.service(self.service) {
-            let profile = self.profile_name(s.active_profile.as_deref());
+        for (name, s) in full.services.iter().filter(|(n, _)| self.wants(n)) {
+            let wanted = self.profile_name(Some(s.active_profile.as_deref()));
             let entry = ServiceEntry {
                 config: s.config.clone(),
                 active_profile: s.active_profile.clone(),
-                profiles: s
-                    .profiles
-                    .get(profile)
-                    .map(|m| (profile.to_string(), m.clone()))
-                    .into_iter()
+                profiles: (s.profiles.iter())
+                    .filter(|(p, _)| self.keeps_profile(wanted, p))
+                    .filter_map(|(p, m)| Some((p.clone(), self.trim_profile(m.clone())?)))
                     .collect(),
-                secrets: if self.secrets {
-                    s.secrets.clone()
-                } else {
-                    BTreeMap::new()
-                },
+                secrets: (s.secrets.iter())
+                    .filter_map(|(k, m)| Some((k.clone(), self.secret(m.clone())?)))
+                    .collect(),
             };
-            out.services.insert(self.service.to_string(), entry);
+            out.services.insert(name.clone(), entry);
+        }
+        if self.is_git() {
+            out.git = full.git.clone();
         }
         out
     }
 
-    fn profile_name<'b>(&'b self, active: Option<&'b str>) -> &'b str {
-        self.profile.or(active).unwrap_or("default")
+    fn is_git(&self) -> bool {
+        matches!(self, IndexQuery::Git { .. })
     }
-}
 
-/// Reads from `index` only as much as answering `query` needs and returns
-/// `query.restrict(&full_index)`; `None` when it cannot tell (anything unexpected, including
-/// any error), and the caller must parse the whole file with `Index::parse`.
-pub fn scan(index: impl Read, query: &IndexQuery<'_>) -> Option<Index> {
-    scan_in_chunks(index, query, FIRST_CHUNK, CHUNK)
-}
-
-fn scan_in_chunks(index: impl Read, query: &IndexQuery<'_>, chunk: usize, max_chunk: usize) -> Option<Index> {
-    let mut r = Reader {
-        src: index,
-        buf: Vec::new(),
-        pos: 0,
-        end: 0,
-        chunk,
-        max_chunk,
-        eof: false,
-        stack: Vec::new(),
-    };
-    top_level(&mut r, query)
-}
-
-/// The first read: a small index in one read, without a large buffer to set up.
-const FIRST_CHUNK: usize = 4 * 1024;
-/// What reads grow to (doubling from [`FIRST_CHUNK`]), and the least each later read adds.
-const CHUNK: usize = 64 * 1024;
-
-/// A window on the file: values are parsed from the buffered bytes `buf[pos..end]`; a value
-/// that runs past `end` is parsed again once more has been read.
-struct Reader<R> {
-    src: R,
-    /// Zeroed once as it grows, then reused: only `..end` holds file bytes.
-    buf: Vec<u8>,
-    pos: usize,
-    end: usize,
-    /// The size of the next read (at least), and its bound.
-    chunk: usize,
-    max_chunk: usize,
-    eof: bool,
-    /// Scratch for [`jsonskip::value`].
-    stack: Vec<u8>,
-}
-
-impl<R: Read> Reader<R> {
-    /// Reads more, dropping what was consumed; at least doubles the unconsumed bytes, so a
-    /// value larger than the buffer is re-parsed a bounded number of times. `false` at the
-    /// end of the file or on a read error (the full parse will report it).
-    fn fill(&mut self) -> bool {
-        if self.eof {
-            return false;
+    fn wants(&self, service: &str) -> bool {
+        match self {
+            IndexQuery::Profile { service: s, .. } => *s == service,
+            IndexQuery::Git { .. } => true,
         }
-        self.buf.copy_within(self.pos..self.end, 0);
-        self.end -= self.pos;
-        self.pos = 0;
-        let want = self.chunk.max(self.end);
-        self.chunk = (self.chunk * 2).min(self.max_chunk);
-        if self.buf.len() < self.end + want {
-            self.buf.resize(self.end + want, 0);
+    }
+
+    /// The one profile kept, once the active profile (`Some`, maybe `null`) is known;
+    /// `None` keeps every profile until it is.
+    fn profile_name<'b>(&'b self, active: Option<Option<&'b str>>) -> Option<&'b str> {
+        match *self {
+            IndexQuery::Profile { profile: Some(p), .. } => Some(p),
+            IndexQuery::Profile { .. } => active.map(|a| a.unwrap_or("default")),
+            IndexQuery::Git { .. } => None,
         }
-        loop {
-            match self.src.read(&mut self.buf[self.end..self.end + want]) {
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Ok(0) | Err(_) => {
-                    self.eof = true;
-                    return false;
-                }
-                Ok(n) => {
-                    self.end += n;
-                    return true;
-                }
+    }
+
+    fn keeps_profile(&self, wanted: Option<&str>, name: &str) -> bool {
+        wanted.is_none_or(|w| w == name)
+    }
+
+    fn trim_profile(&self, m: ProfileMeta) -> Option<ProfileMeta> {
+        match self {
+            IndexQuery::Profile { .. } => Some(m),
+            IndexQuery::Git { protocol, host } => {
+                let may_serve = m.api_url.as_deref().is_none_or(|u| url_serves(u, protocol, host));
+                (m.backend.is_some() && may_serve).then(|| ProfileMeta {
+                    backend: m.backend,
+                    api_url: m.api_url,
+                    ..ProfileMeta::default()
+                })
             }
         }
     }
 
-    /// The next byte that is not JSON whitespace, consumed.
-    fn next_token(&mut self) -> Option<u8> {
-        loop {
-            while let Some(&b) = self.buf[..self.end].get(self.pos) {
-                self.pos += 1;
-                if !matches!(b, b' ' | b'\n' | b'\t' | b'\r') {
-                    return Some(b);
-                }
-            }
-            if !self.fill() {
-                return None;
-            }
-        }
-    }
-
-    /// The next byte that is not JSON whitespace, left in place.
-    fn peek_token(&mut self) -> Option<u8> {
-        let b = self.next_token()?;
-        self.pos -= 1;
-        Some(b)
-    }
-
-    fn expect(&mut self, want: u8) -> Option<()> {
-        (self.next_token()? == want).then_some(())
-    }
-
-    /// One JSON value, deserialised by serde_json as `T`.
-    fn value<T: DeserializeOwned>(&mut self) -> Option<T> {
-        loop {
-            let avail = &self.buf[self.pos..self.end];
-            let mut values = serde_json::Deserializer::from_slice(avail).into_iter::<T>();
-            let more = match values.next() {
-                // A number or literal that ends exactly at the end of the buffer may go on
-                // in the bytes not read yet; in a valid file something always follows.
-                Some(Ok(v)) if values.byte_offset() < avail.len() || self.eof => {
-                    self.pos += values.byte_offset();
-                    return Some(v);
-                }
-                Some(Ok(_)) | None => true,
-                Some(Err(e)) => e.is_eof(),
-            };
-            if !more || !self.fill() {
-                return None;
-            }
-        }
-    }
-
-    /// Passes over one JSON value, checking it is JSON.
-    fn skip(&mut self) -> Option<()> {
-        loop {
-            match jsonskip::value(&self.buf[..self.end], self.pos, &mut self.stack) {
-                Ok(end) => {
-                    self.pos = end;
-                    return Some(());
-                }
-                Err(Stop::Incomplete) if self.fill() => {}
-                Err(_) => return None,
-            }
-        }
-    }
-
-    /// Whether the next object key (consumed, with its `:`) is `name`: the fast way to walk
-    /// a map looking for one key, without building the others.
-    fn key_is(&mut self, name: &str) -> Option<bool> {
-        loop {
-            let data = &self.buf[..self.end];
-            let at = jsonskip::whitespace(data, self.pos);
-            match data.get(at).copied() {
-                Some(b'"') => {}
-                None if self.fill() => continue,
-                _ => return None,
-            }
-            match jsonskip::string(data, at + 1) {
-                Ok((end, escaped)) => {
-                    let is = if escaped {
-                        serde_json::from_slice::<String>(&data[at..end]).ok()? == name
-                    } else {
-                        // serde checks a key is UTF-8 even where it skips the value.
-                        std::str::from_utf8(&data[at + 1..end - 1]).ok()? == name
-                    };
-                    self.pos = end;
-                    self.expect(b':')?;
-                    return Some(is);
-                }
-                Err(Stop::Incomplete) if self.fill() => {}
-                Err(_) => return None,
-            }
-        }
-    }
-
-    /// An object key: a string followed by `:`.
-    fn key(&mut self) -> Option<String> {
-        if self.peek_token()? != b'"' {
-            return None;
-        }
-        let k = self.value::<String>()?;
-        self.expect(b':')?;
-        Some(k)
-    }
-
-    /// After a member: `true` for `,` (another follows), `false` for `}`.
-    fn more_members(&mut self) -> Option<bool> {
-        match self.next_token()? {
-            b',' => Some(true),
-            b'}' => Some(false),
-            _ => None,
-        }
-    }
-
-    /// `{`, and `false` if the object is empty (`}` consumed too).
-    fn open_object(&mut self) -> Option<bool> {
-        self.expect(b'{')?;
-        if self.peek_token()? == b'}' {
-            self.pos += 1;
-            return Some(false);
-        }
-        Some(true)
-    }
-}
-
-/// `{"version": 1, "services": {…}, …}`: `version` must come first (as written); `services`
-/// is read up to the wanted service.
-fn top_level<R: Read>(r: &mut Reader<R>, q: &IndexQuery<'_>) -> Option<Index> {
-    let mut version_seen = false;
-    if !r.open_object()? {
-        return None;
-    }
-    loop {
-        let key = r.key()?;
-        match key.as_str() {
-            "version" => {
-                if version_seen || r.value::<u64>()? != u64::from(INDEX_VERSION) {
-                    return None;
-                }
-                version_seen = true;
-            }
-            // Found or not, the answer is known at the end of the wanted service.
-            "services" if version_seen => return services(r, q),
-            // `services` before `version`: unusual, and the version decides whether the
-            // rest may be read at all.
-            "services" => return None,
-            _ => r.skip()?,
-        }
-        if !r.more_members()? {
-            // No `services`: an index without services, if the version was there.
-            return version_seen.then(Index::default);
+    fn secret(&self, m: SecretMeta) -> Option<SecretMeta> {
+        match self {
+            IndexQuery::Profile { secrets, .. } => secrets.then_some(m),
+            IndexQuery::Git { .. } => Some(SecretMeta {
+                hint: String::new(),
+                created_at: None,
+                updated_at: None,
+                ..m
+            }),
         }
     }
 }
 
-/// The services map, up to the wanted one; the others are only checked to be JSON.
-fn services<R: Read>(r: &mut Reader<R>, q: &IndexQuery<'_>) -> Option<Index> {
-    let mut out = Index::default();
-    if !r.open_object()? {
-        return Some(out);
-    }
-    loop {
-        if r.key_is(q.service)? {
-            out.services.insert(q.service.to_string(), service(r, q)?);
-            return Some(out);
-        }
-        r.skip()?;
-        if !r.more_members()? {
-            return Some(out);
-        }
-    }
+/// Deserialises a whole index from `de` (followed by nothing but whitespace) and keeps
+/// what `query` asks for; errors wherever [`Index::parse`] errors (its messages are the
+/// caller's to give: see [`Store::load_index_for`](crate::store::Store::load_index_for)).
+pub fn read<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    query: &IndexQuery<'_>,
+) -> serde_json::Result<Index> {
+    let index = de.deserialize_struct("Index", &["version", "services", "git"], Top(query))?;
+    de.end()?;
+    Ok(index)
 }
 
-/// The wanted service's object, until nothing later in it can change the answer.
-fn service<R: Read>(r: &mut Reader<R>, q: &IndexQuery<'_>) -> Option<ServiceEntry> {
-    // `Some` once the key has been read (its value may be `null`).
-    let mut config: Option<Option<ServiceConfig>> = None;
-    let mut active: Option<Option<String>> = None;
-    let mut profile: Option<Option<(String, ProfileMeta)>> = None;
-    let mut secrets: Option<BTreeMap<String, SecretMeta>> = None;
-    let finish = |config: Option<Option<ServiceConfig>>,
-                  active: Option<Option<String>>,
-                  profile: Option<Option<(String, ProfileMeta)>>,
-                  secrets: Option<BTreeMap<String, SecretMeta>>| {
-        Some(ServiceEntry {
-            config: config.flatten(),
-            active_profile: active.flatten(),
-            profiles: Option::flatten(profile).into_iter().collect(),
-            secrets: secrets.unwrap_or_default(),
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum TopField {
+    Version,
+    Services,
+    Git,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum ServiceField {
+    Config,
+    ActiveProfile,
+    Profiles,
+    Secrets,
+    #[serde(other)]
+    Other,
+}
+
+/// `{"version": 1, "services": {…}, "git": {…}}`, or `[1]`.
+struct Top<'q>(&'q IndexQuery<'q>);
+
+impl<'de> Visitor<'de> for Top<'_> {
+    type Value = Index;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an index file")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Index, A::Error> {
+        let q = self.0;
+        let (mut version, mut services, mut git) = (None, None, None);
+        while let Some(field) = map.next_key()? {
+            match field {
+                TopField::Version => {
+                    version = once(version, "version", version_of::<A::Error>(map.next_value()?)?)?
+                }
+                TopField::Services => {
+                    let seed = Entries(|name: &str| Service(q, q.wants(name)));
+                    services = once(services, "services", map.next_value_seed(seed)?)?;
+                }
+                TopField::Git => {
+                    let keep = q.is_git();
+                    let seed = Entries(|_: &str| Kept(move |m: GitMeta| keep.then_some(m), PhantomData));
+                    git = once(git, "git", map.next_value_seed(seed)?)?;
+                }
+                TopField::Other => drop(map.next_value::<IgnoredAny>()?),
+            }
+        }
+        version.ok_or_else(|| de::Error::missing_field("version"))?;
+        Ok(Index {
+            version: INDEX_VERSION,
+            services: services.unwrap_or_default(),
+            git: git.unwrap_or_default(),
         })
-    };
-    if !r.open_object()? {
-        return finish(config, active, profile, secrets);
     }
-    loop {
-        let key = r.key()?;
-        // serde rejects a repeated field, so a repeat means the full parse must answer.
-        match key.as_str() {
-            "config" if config.is_none() => config = Some(r.value()?),
-            "active_profile" if active.is_none() => active = Some(r.value::<Option<String>>()?),
-            "profiles" if profile.is_none() => {
-                let name = match (q.profile, &active) {
-                    (Some(p), _) => p,
-                    (None, Some(a)) => q.profile_name(a.as_deref()),
-                    // Which profile is wanted is not known yet: only the full parse can tell.
-                    (None, None) => return None,
-                };
-                let settled = config.is_some() && active.is_some() && !q.secrets;
-                let (found, stopped) = profiles(r, name, settled)?;
-                profile = Some(found);
-                if stopped {
-                    return finish(config, active, profile, secrets);
-                }
-            }
-            "secrets" if secrets.is_none() => {
-                secrets = Some(if q.secrets {
-                    r.value()?
-                } else {
-                    r.skip()?;
-                    BTreeMap::new()
-                });
-            }
-            "config" | "active_profile" | "profiles" | "secrets" => return None,
-            _ => r.skip()?,
-        }
-        let done =
-            config.is_some() && active.is_some() && profile.is_some() && (!q.secrets || secrets.is_some());
-        if done || !r.more_members()? {
-            return finish(config, active, profile, secrets);
+
+    // What the full parse accepts in this form: `[1]` alone.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Index, A::Error> {
+        let version = seq
+            .next_element()?
+            .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+        version_of::<A::Error>(version)?;
+        match seq.next_element::<IgnoredAny>()? {
+            None => Ok(Index::default()),
+            Some(_) => Err(de::Error::invalid_length(2, &self)),
         }
     }
 }
 
-/// The profiles map: the profile `name` as `ProfileMeta`, the others only checked to be
-/// JSON. With `stop`, returns as soon as `name` is found, leaving the rest unread (the
-/// second value is then `true`).
-fn profiles<R: Read>(
-    r: &mut Reader<R>,
-    name: &str,
-    stop: bool,
-) -> Option<(Option<(String, ProfileMeta)>, bool)> {
-    let mut found = None;
-    if !r.open_object()? {
-        return Some((found, false));
+/// The version check of [`Index::parse`]: another version is refused before the rest is
+/// read as this version's format.
+fn version_of<E: de::Error>(v: u64) -> Result<u64, E> {
+    match v == u64::from(INDEX_VERSION) {
+        true => Ok(v),
+        false => Err(E::custom(format_args!("index version {v}"))),
     }
-    loop {
-        if !r.key_is(name)? {
-            r.skip()?;
-        } else if found.is_none() {
-            found = Some((name.to_string(), r.value::<ProfileMeta>()?));
-            if stop {
-                return Some((found, true));
+}
+
+/// A struct field's value, refusing a second one as the derived impls do.
+fn once<T, E: de::Error>(seen: Option<T>, name: &'static str, value: T) -> Result<Option<T>, E> {
+    match seen {
+        Some(_) => Err(E::duplicate_field(name)),
+        None => Ok(Some(value)),
+    }
+}
+
+/// One service's entry; kept (`Some`) only when the query wants the service.
+struct Service<'q>(&'q IndexQuery<'q>, bool);
+
+impl<'de> DeserializeSeed<'de> for Service<'_> {
+    type Value = Option<ServiceEntry>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        const FIELDS: &[&str] = &["config", "active_profile", "profiles", "secrets"];
+        d.deserialize_struct("ServiceEntry", FIELDS, self)
+    }
+}
+
+impl Service<'_> {
+    /// The entry from its parts, cut to the one profile now that the active one is known.
+    fn finish(
+        &self,
+        config: Option<ServiceConfig>,
+        active: Option<String>,
+        mut profiles: BTreeMap<String, ProfileMeta>,
+        secrets: BTreeMap<String, SecretMeta>,
+    ) -> Option<ServiceEntry> {
+        if let Some(wanted) = self.0.profile_name(Some(active.as_deref())) {
+            profiles.retain(|p, _| p == wanted);
+        }
+        self.1.then_some(ServiceEntry {
+            config,
+            active_profile: active,
+            profiles,
+            secrets,
+        })
+    }
+
+    fn profiles<'a>(&'a self, active: Option<Option<&'a str>>) -> Profiles<'a> {
+        Profiles {
+            q: self.0,
+            keep: self.1,
+            wanted: self.0.profile_name(active),
+        }
+    }
+}
+
+/// A service's profiles: while the wanted one is not known yet (`wanted: None`), all.
+struct Profiles<'a> {
+    q: &'a IndexQuery<'a>,
+    keep: bool,
+    wanted: Option<&'a str>,
+}
+
+impl<'de> DeserializeSeed<'de> for Profiles<'_> {
+    type Value = BTreeMap<String, ProfileMeta>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        let Profiles { q, keep, wanted } = self;
+        Entries(|name: &str| {
+            let take = keep && q.keeps_profile(wanted, name);
+            Kept(
+                move |m: ProfileShape<'de>| take.then(|| m.keep(q)).flatten(),
+                PhantomData,
+            )
+        })
+        .deserialize(d)
+    }
+}
+
+/// A service's secrets.
+struct Secrets<'a>(&'a IndexQuery<'a>, bool);
+
+impl<'de> DeserializeSeed<'de> for Secrets<'_> {
+    type Value = BTreeMap<String, SecretMeta>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        let Secrets(q, keep) = self;
+        Entries(|_: &str| {
+            Kept(
+                move |m: SecretShape<'de>| keep.then(|| m.keep(q)).flatten(),
+                PhantomData,
+            )
+        })
+        .deserialize(d)
+    }
+}
+
+impl<'de> Visitor<'de> for Service<'_> {
+    type Value = Option<ServiceEntry>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("struct ServiceEntry")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut config, mut active, mut profiles, mut secrets) = (None, None, None, None);
+        while let Some(field) = map.next_key()? {
+            match field {
+                ServiceField::Config => config = once(config, "config", map.next_value()?)?,
+                ServiceField::ActiveProfile => active = once(active, "active_profile", map.next_value()?)?,
+                ServiceField::Profiles => {
+                    let seed = self.profiles(active.as_ref().map(Option::as_deref));
+                    profiles = once(profiles, "profiles", map.next_value_seed(seed)?)?;
+                }
+                ServiceField::Secrets => {
+                    secrets = once(secrets, "secrets", map.next_value_seed(Secrets(self.0, self.1))?)?
+                }
+                ServiceField::Other => drop(map.next_value::<IgnoredAny>()?),
             }
-        } else {
-            // The same profile twice: serde keeps the last, so only the full parse answers.
-            return None;
         }
-        if !r.more_members()? {
-            return Some((found, false));
+        Ok(self.finish(
+            config.flatten(),
+            active.flatten(),
+            profiles.unwrap_or_default(),
+            secrets.unwrap_or_default(),
+        ))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let config = seq.next_element::<Option<ServiceConfig>>()?.flatten();
+        let active = seq.next_element::<Option<String>>()?.flatten();
+        let profiles = seq.next_element_seed(self.profiles(None))?.unwrap_or_default();
+        let secrets = seq
+            .next_element_seed(Secrets(self.0, self.1))?
+            .unwrap_or_default();
+        Ok(self.finish(config, active, profiles, secrets))
+    }
+}
+
+/// A map by name whose values are read by the seed `F` makes for each name; a value the
+/// seed does not keep (`None`) drops the name, as a later repeat replaces an earlier one.
+struct Entries<F>(F);
+
+impl<'de, V, S: DeserializeSeed<'de, Value = Option<V>>, F: FnMut(&str) -> S> DeserializeSeed<'de>
+    for Entries<F>
+{
+    type Value = BTreeMap<String, V>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, V, S: DeserializeSeed<'de, Value = Option<V>>, F: FnMut(&str) -> S> Visitor<'de> for Entries<F> {
+    type Value = BTreeMap<String, V>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = BTreeMap::new();
+        while let Some(Str(name)) = map.next_key()? {
+            match map.next_value_seed((self.0)(&name))? {
+                Some(v) => drop(out.insert(name.into_owned(), v)),
+                None => drop(out.remove(&*name)),
+            }
         }
+        Ok(out)
+    }
+}
+
+/// A `T`, read whole (so checked as the full parse checks it), then kept or dropped by `G`.
+struct Kept<T, G>(G, PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>, V, G: FnOnce(T) -> Option<V>> DeserializeSeed<'de> for Kept<T, G> {
+    type Value = Option<V>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<V>, D::Error> {
+        T::deserialize(d).map(self.0)
+    }
+}
+
+/// A JSON string, borrowed from the file where it can be: passing over ten thousand
+/// profiles then allocates nothing for them.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Str<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V(PhantomData))
+    }
+}
+
+fn owned(s: Option<Str<'_>>) -> Option<String> {
+    s.map(|s| s.0.into_owned())
+}
+
+/// [`ProfileMeta`] with borrowed strings: the same fields and attributes (the conversion
+/// below names every field, so a new one cannot be forgotten).
+#[derive(Deserialize)]
+struct ProfileShape<'a> {
+    #[serde(default)]
+    backend: Option<crate::store::BackendId>,
+    #[serde(default, borrow)]
+    hint: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    identity: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    api_url: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    settings: BTreeMap<Str<'a>, Str<'a>>,
+    #[serde(default, borrow)]
+    created_at: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    updated_at: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    verified_at: Option<Str<'a>>,
+}
+
+impl ProfileShape<'_> {
+    /// What `q` keeps of this profile: [`IndexQuery::trim_profile`] without building the
+    /// parts it drops.
+    fn keep(self, q: &IndexQuery<'_>) -> Option<ProfileMeta> {
+        if q.is_git() {
+            return q.trim_profile(ProfileMeta {
+                backend: self.backend,
+                api_url: owned(self.api_url),
+                ..ProfileMeta::default()
+            });
+        }
+        q.trim_profile(ProfileMeta {
+            backend: self.backend,
+            hint: owned(self.hint),
+            identity: owned(self.identity),
+            api_url: owned(self.api_url),
+            settings: (self.settings.into_iter())
+                .map(|(k, v)| (k.0.into_owned(), v.0.into_owned()))
+                .collect(),
+            created_at: owned(self.created_at),
+            updated_at: owned(self.updated_at),
+            verified_at: owned(self.verified_at),
+        })
+    }
+}
+
+/// [`SecretMeta`] with borrowed strings, as [`ProfileShape`] is to [`ProfileMeta`].
+#[derive(Deserialize)]
+struct SecretShape<'a> {
+    backend: crate::store::BackendId,
+    #[serde(borrow)]
+    hint: Str<'a>,
+    #[serde(default, borrow)]
+    created_at: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    updated_at: Option<Str<'a>>,
+}
+
+impl SecretShape<'_> {
+    fn keep(self, q: &IndexQuery<'_>) -> Option<SecretMeta> {
+        let all = !q.is_git();
+        q.secret(SecretMeta {
+            backend: self.backend,
+            hint: if all {
+                self.hint.0.into_owned()
+            } else {
+                String::new()
+            },
+            created_at: owned(self.created_at.filter(|_| all)),
+            updated_at: owned(self.updated_at.filter(|_| all)),
+        })
     }
 }
 
@@ -411,16 +505,18 @@ mod tests {
     use crate::store::BackendId;
     use std::path::Path;
 
-    fn meta(hint: &str) -> ProfileMeta {
+    fn meta(hint: &str, api_url: Option<&str>) -> ProfileMeta {
         ProfileMeta {
             backend: Some(BackendId::FILE),
             hint: Some(hint.into()),
+            identity: Some("who@example.com".into()),
+            api_url: api_url.map(str::to_string),
             ..Default::default()
         }
     }
 
     /// Two services, `a` (settings, active profile `m`, profiles `a0`…`a{n-1}` plus
-    /// `default` and `m`, secrets) and `z`.
+    /// `default`, `m` and a settings-only `bare`, a secret) and `z`; a git credential.
     fn sample(n: usize) -> Index {
         let mut idx = Index::default();
         let a = idx.service_mut("a");
@@ -430,196 +526,262 @@ mod tests {
         });
         a.active_profile = Some("m".into());
         for i in 0..n {
-            a.profiles.insert(format!("a{i}"), meta(&format!("sk_…{i:04}")));
+            a.profiles
+                .insert(format!("a{i}"), meta(&format!("sk_…{i:04}"), Some("https://x")));
         }
-        a.profiles.insert("default".into(), meta("sk_…dflt"));
-        a.profiles.insert("m".into(), meta("sk_…mmmm"));
+        a.profiles.insert("default".into(), meta("sk_…dflt", None));
+        a.profiles
+            .insert("m".into(), meta("sk_…mmmm", Some("https://m.example")));
+        a.profiles.insert("bare".into(), ProfileMeta::default());
         a.secrets.insert(
             "github-token".into(),
             SecretMeta {
                 backend: BackendId::KEYRING,
                 hint: "ghp_…abcd".into(),
-                created_at: None,
+                created_at: Some("2026-01-01T00:00:00Z".into()),
                 updated_at: None,
             },
         );
         idx.service_mut("z")
             .profiles
-            .insert("default".into(), meta("sk_…zzzz"));
+            .insert("default".into(), meta("sk_…zzzz", None));
+        idx.git.insert(
+            "https://h.example".into(),
+            GitMeta {
+                backend: BackendId::FILE,
+                username: Some("bob".into()),
+                hint: "pw…".into(),
+                password_expiry_utc: None,
+                has_refresh_token: false,
+                updated_at: None,
+            },
+        );
         idx
     }
 
-    fn q<'a>(service: &'a str, profile: Option<&'a str>, secrets: bool) -> IndexQuery<'a> {
-        IndexQuery {
-            service,
-            profile,
-            secrets,
-        }
-    }
+    const GIT: IndexQuery<'static> = IndexQuery::Git {
+        protocol: "https",
+        host: "m.example",
+    };
 
     fn queries() -> Vec<IndexQuery<'static>> {
-        let mut v = Vec::new();
-        for service in ["a", "z", "missing", "b"] {
+        let mut v = vec![
+            GIT,
+            IndexQuery::Git {
+                protocol: "https",
+                host: "x",
+            },
+        ];
+        for service in ["a", "z", "missing"] {
             for profile in [
                 None,
                 Some("default"),
                 Some("a0"),
-                Some("a7"),
                 Some("m"),
+                Some("bare"),
                 Some("nope"),
             ] {
                 for secrets in [false, true] {
-                    v.push(q(service, profile, secrets));
+                    v.push(IndexQuery::Profile {
+                        service,
+                        profile,
+                        secrets,
+                    });
                 }
             }
         }
         v
     }
 
-    /// `scan` on `bytes`, whole and in reads of a few bytes (crossing every boundary):
-    /// `None`, or exactly the restricted full parse. Returns whether it answered.
-    fn consistent(bytes: &[u8], query: &IndexQuery<'_>) -> bool {
-        let full = Index::parse(bytes, Path::new("/h/index.json")).expect("full parse");
-        let want = query.restrict(&full);
+    fn read_slice(bytes: &[u8], query: &IndexQuery<'_>) -> serde_json::Result<Index> {
+        read(serde_json::Deserializer::from_slice(bytes), query)
+    }
+
+    /// The read, from a slice and from a reader: exactly the restricted full parse, or an
+    /// error exactly when the full parse errors.
+    #[track_caller]
+    fn agrees(bytes: &[u8]) {
         let text = String::from_utf8_lossy(bytes);
-        let got = scan(bytes, query);
-        if let Some(got) = &got {
-            assert_eq!(got, &want, "{query:?} on {text}");
+        let full = Index::parse(bytes, Path::new("/h/index.json"));
+        for query in queries() {
+            let got = read_slice(bytes, &query);
+            let via_reader = read(serde_json::Deserializer::from_reader(bytes), &query);
+            match &full {
+                Ok(full) => {
+                    let want = query.restrict(full);
+                    assert_eq!(got.as_ref().ok(), Some(&want), "{query:?} on {text}: {got:?}");
+                    assert_eq!(via_reader.ok(), Some(want), "{query:?} from a reader on {text}");
+                }
+                Err(e) => {
+                    assert!(
+                        got.is_err(),
+                        "{query:?} answered on {text}, the full parse says {e}"
+                    );
+                    assert!(via_reader.is_err(), "{query:?} from a reader on {text}");
+                }
+            }
         }
-        for chunk in 1..=9 {
-            let small = scan_in_chunks(bytes, query, chunk, chunk);
-            assert_eq!(small, got, "{query:?}, {chunk}-byte reads on {text}");
-        }
-        got.is_some()
     }
 
     #[test]
     fn agrees_with_the_full_parse_pretty_and_compact() {
         for idx in [sample(0), sample(12), Index::default()] {
-            let pretty = idx.to_bytes();
-            let compact = serde_json::to_vec(&idx).unwrap();
-            for query in queries() {
-                assert!(consistent(&pretty, &query), "{query:?}");
-                assert!(consistent(&compact, &query), "{query:?}");
-            }
+            agrees(&idx.to_bytes());
+            agrees(&serde_json::to_vec(&idx).unwrap());
         }
+    }
+
+    #[test]
+    fn keeps_only_what_the_query_asks_for() {
+        let idx = sample(3);
+        let bytes = idx.to_bytes();
+        let token = read_slice(
+            &bytes,
+            &IndexQuery::Profile {
+                service: "a",
+                profile: None,
+                secrets: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(token.services.len(), 1);
+        let a = token.service("a").unwrap();
+        assert_eq!(a.profiles.keys().collect::<Vec<_>>(), ["m"], "the active profile");
+        assert_eq!(a.profiles["m"], idx.services["a"].profiles["m"]);
+        assert!(a.secrets.is_empty() && token.git.is_empty());
+        assert_eq!(a.config, idx.services["a"].config);
+
+        let exec = read_slice(
+            &bytes,
+            &IndexQuery::Profile {
+                service: "a",
+                profile: Some("a1"),
+                secrets: true,
+            },
+        )
+        .unwrap();
+        let a = exec.service("a").unwrap();
+        assert_eq!(a.profiles.keys().collect::<Vec<_>>(), ["a1"]);
+        assert_eq!(a.secrets, idx.services["a"].secrets);
+
+        let git = read_slice(&bytes, &GIT).unwrap();
+        assert_eq!(git.git, idx.git);
+        let a = git.service("a").unwrap();
+        assert!(!a.profiles.contains_key("bare"), "no token, nothing to hand git");
+        assert!(!a.profiles.contains_key("a0"), "an API URL on another host");
+        assert!(
+            a.profiles.contains_key("default"),
+            "no API URL: the service's decides"
+        );
+        let m = &a.profiles["m"];
+        assert_eq!(
+            (m.backend, m.api_url.as_deref()),
+            (Some(BackendId::FILE), Some("https://m.example"))
+        );
+        assert_eq!(
+            (m.hint.as_ref(), m.identity.as_ref()),
+            (None, None),
+            "only what matching needs"
+        );
+        assert_eq!(a.secrets["github-token"].backend, BackendId::KEYRING);
+        assert_eq!(a.secrets["github-token"].hint, "");
+        assert_eq!(git.service("z").unwrap().profiles.len(), 1);
     }
 
     #[test]
     fn agrees_on_hand_written_files() {
         let files: &[&str] = &[
-            // Written by earlier builds: no null settings, so the reader reads the service
-            // to its end (and still never looks at the next service).
+            // Written by earlier builds: no null settings.
             r#"{"version": 1, "services": {"a": {"profiles": {"default": {"backend": "file"}}, "secrets": {}}}}"#,
             r#"{"version":1,"services":{"a":{"active_profile":"x","profiles":{"x":{"hint":"h"},"y":{}}}}}"#,
-            // Unusual orders: settings after the profiles, secrets first, git first.
-            r#"{"version": 1, "services": {"a": {"profiles": {"default": {"hint": "d"}}, "config": {"api_url": "u"}, "active_profile": null}}}"#,
+            // Unusual orders: the active profile after the profiles, secrets first, git first.
+            r#"{"version": 1, "services": {"a": {"profiles": {"default": {"hint": "d"}, "m": {}}, "config": {"api_url": "u"}, "active_profile": "m"}}}"#,
             r#"{"version": 1, "services": {"a": {"secrets": {"s": {"backend": "file", "hint": "h"}}, "config": null, "active_profile": "default", "profiles": {"default": {}}}}}"#,
-            r#"{"version": 1, "git": {}, "services": {"b": {"profiles": {"x": {}}}, "a": {"config": null, "active_profile": null, "profiles": {"default": {"api_url": "u"}}}}}"#,
+            r#"{"git": {}, "services": {"b": {"profiles": {"x": {}}}, "a": {"profiles": {"default": {"api_url": "u"}}}}, "version": 1}"#,
             // Unknown keys are skipped, as serde does; escapes in keys are keys.
-            r#"{"version": 1, "extra": [1, {"a": "}"}], "services": {"\u0061": {"config": null, "active_profile": null, "later": true, "profiles": {"def\u0061ult": {"hint": "\"}"}}}}}"#,
-            // No services at all; an empty service.
+            r#"{"version": 1, "extra": [1, {"a": "}"}], "services": {"\u0061": {"later": true, "profiles": {"def\u0061ult": {"hint": "\"}", "backend": "keyring"}}}}}"#,
+            // A name given twice: the last one counts, as in the full parse.
+            r#"{"version": 1, "services": {"a": {"profiles": {"default": {"hint": "1"}}}, "a": {"profiles": {"default": {"hint": "2", "backend": "file"}, "default": {}}}}}"#,
+            // The sequence forms the derived impls accept.
+            r#"[1]"#,
+            r#"{"version": 1, "services": {"a": [null, "m", {"m": {"hint": "h"}}, {}]}, "git": {"k": ["file", "bob", "h"]}}"#,
+            r#"{"version": 1, "services": {"a": [{"api_url": "u"}]}}"#,
+            // No services at all; an empty service; whitespace everywhere.
             r#"{"version": 1}"#,
             r#"{"version": 1, "services": {"a": {}}}"#,
-            // Whitespace everywhere.
-            " \n{ \"version\" : 1 ,\r\n\t\"services\" : { \"a\" : { \"config\" : null , \"active_profile\" : null , \"profiles\" : { \"default\" : { } } } } } \n",
+            " \n{ \"version\" : 1 ,\r\n\t\"services\" : { \"a\" : { \"config\" : null , \"profiles\" : { \"default\" : { } } } } } \n",
         ];
-        let mut answered = 0;
         for f in files {
-            for query in queries() {
-                answered += usize::from(consistent(f.as_bytes(), &query));
-            }
+            assert!(
+                Index::parse(f.as_bytes(), Path::new("/h/index.json")).is_ok(),
+                "{f}"
+            );
+            agrees(f.as_bytes());
         }
-        // Unanswerable: which profile is wanted without -p when `profiles` comes before (or
-        // without) `active_profile`: `a` in files 1 and 3, `b` in file 5; with and without
-        // secrets.
-        assert_eq!(answered, files.len() * queries().len() - 3 * 2);
     }
 
     #[test]
-    fn stops_at_the_wanted_profile() {
-        // Everything after the wanted profile is garbage: the full parse refuses the file,
-        // the scan never reads that far.
-        let good = r#"{"version": 1, "services": {"a": {"config": {"api_url": "u"}, "active_profile": "b", "profiles": {"a": {}, "b": {"hint": "sk_…bbbb"}"#;
-        let bytes = format!("{good}, \"c\": {{ this is not JSON");
-        let path = Path::new("/h/index.json");
-        assert!(Index::parse(bytes.as_bytes(), path).is_err());
-        for query in [q("a", None, false), q("a", Some("b"), false)] {
-            let got = scan(bytes.as_bytes(), &query).expect("answered from the front");
-            let entry = got.service("a").unwrap();
-            assert_eq!(entry.profiles["b"].hint.as_deref(), Some("sk_…bbbb"));
-            assert_eq!(entry.config.as_ref().unwrap().api_url.as_deref(), Some("u"));
-            assert_eq!(entry.active_profile.as_deref(), Some("b"));
-        }
-        // Wanting the secrets, or a profile after the damage, means reading into it.
-        assert_eq!(scan(bytes.as_bytes(), &q("a", None, true)), None);
-        assert_eq!(scan(bytes.as_bytes(), &q("a", Some("c"), false)), None);
-    }
-
-    #[test]
-    fn never_reads_past_the_wanted_profile() {
-        // A large index read through a counting reader: the answer for a profile near the
-        // front comes from the first read.
-        let bytes = sample(20_000).to_bytes();
-        assert!(bytes.len() > 20 * CHUNK);
-        struct Counting<'a>(&'a [u8], usize);
-        impl Read for Counting<'_> {
-            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-                let n = self.0.read(out)?;
-                self.1 += n;
-                Ok(n)
-            }
-        }
-        let mut r = Counting(&bytes, 0);
-        let got = scan(&mut r, &q("a", Some("a0"), false)).unwrap();
-        assert!(got.service("a").unwrap().profiles.contains_key("a0"));
-        assert!(r.1 <= FIRST_CHUNK, "read {} bytes", r.1);
-        // The last profile: everything up to it, not the secrets or the next service.
-        let mut r = Counting(&bytes, 0);
-        let got = scan(&mut r, &q("a", None, false)).unwrap();
-        assert_eq!(
-            got.service("a").unwrap().profiles["m"].hint.as_deref(),
-            Some("sk_…mmmm")
-        );
-        let at = bytes.windows(9).position(|w| w == b"\"secrets\"").unwrap();
-        assert!(r.1 < at + 2 * CHUNK, "read {} of {} bytes", r.1, bytes.len());
-    }
-
-    #[test]
-    fn gives_up_on_anything_unexpected() {
-        let cases: &[&[u8]] = &[
-            b"",
-            b"  ",
-            b"[1]",
-            b"{}",
-            b"{\"version\": 2, \"services\": {}}",
-            b"{\"version\": 1.0, \"services\": {}}",
-            b"{\"version\": \"1\", \"services\": {}}",
-            b"{\"version\": 1, \"version\": 1, \"services\": {}}",
-            // services before version
-            b"{\"services\": {}, \"version\": 1}",
-            // a wrong type in a field it reads
-            b"{\"version\": 1, \"services\": {\"a\": {\"config\": 5, \"active_profile\": null, \"profiles\": {}}}}",
-            b"{\"version\": 1, \"services\": {\"a\": {\"config\": null, \"active_profile\": 5, \"profiles\": {}}}}",
-            b"{\"version\": 1, \"services\": {\"a\": {\"config\": null, \"active_profile\": null, \"profiles\": {\"default\": {\"backend\": \"floppy\"}}}}}",
-            b"{\"version\": 1, \"services\": {\"a\": {\"config\": null, \"active_profile\": null, \"profiles\": []}}}",
-            b"{\"version\": 1, \"services\": []}",
-            // a repeated field of the service
-            b"{\"version\": 1, \"services\": {\"a\": {\"config\": null, \"config\": null, \"active_profile\": null, \"profiles\": {}}}}",
-            // damage before the wanted service
-            b"{\"version\": 1, \"services\": {\"0\": {\"x\": tru}, \"a\": {}}}",
-            b"{\"version\": 1, \"services\": {\"0\": {\"x\": 01}, \"a\": {}}}",
-            b"{\"version\": 1, \"services\": {\"0\" {}, \"a\": {}}}",
-            // truncated
-            b"{\"version\": 1, \"services\": {\"a\": {\"config\": null, \"active_profile\": null, \"profiles\": {\"default\": {\"hint\": \"sk_",
-            b"{\"version\": 1, \"services\": {\"a\": {\"config\": null, \"active_profile\": null, \"profiles\": {\"x\": {}",
-            b"{\"version\": 1",
-            // the active profile is only known after the profiles
-            b"{\"version\": 1, \"services\": {\"a\": {\"profiles\": {\"default\": {}}, \"active_profile\": \"default\"}}}",
+    fn refuses_whatever_the_full_parse_refuses() {
+        let good = String::from_utf8(sample(2).to_bytes()).unwrap();
+        let files = [
+            // Truncated anywhere, and trailing garbage.
+            good[..good.len() / 2].to_string(),
+            good[..good.len() - 3].to_string(),
+            format!("{good}x"),
+            format!("{good}{{}}"),
+            format!("{} {{\"version\": 1}}", good.trim_end()),
+            // Wrong types deep where no query keeps anything.
+            good.replace("\"sk_…0001\"", "5"),
+            good.replace("\"backend\": \"keyring\"", "\"backend\": \"usb-stick\""),
+            good.replace("\"identity\": \"who@example.com\"", "\"identity\": [\"who\"]"),
+            good.replace("\"hint\": \"sk_…zzzz\"", "\"hint\": {}"),
+            good.replace("\"username\": \"bob\"", "\"username\": 7"),
+            // Repeated fields of a struct (not of a map).
+            good.replacen("\"config\": null", "\"config\": null, \"config\": null", 1),
+            r#"{"version": 1, "version": 1}"#.into(),
+            r#"{"version": 1, "services": {}, "services": {}}"#.into(),
+            r#"{"version": 1, "services": {"z": {"profiles": {}, "profiles": {}}}}"#.into(),
+            // Versions and shapes.
+            r#"{"version": 2, "services": {"a": {}}}"#.into(),
+            r#"{"services": {"a": {}}, "version": 2}"#.into(),
+            r#"{"services": {}}"#.into(),
+            r#"{"version": "1"}"#.into(),
+            r#"{"version": 1.0}"#.into(),
+            r#"{"version": 1, "services": []}"#.into(),
+            r#"{"version": 1, "services": {"z": null}}"#.into(),
+            r#"{"version": 1, "services": {"z": [null, null, {}, {}, 1]}}"#.into(),
+            r#"[1, {}]"#.into(),
+            r#"[]"#.into(),
+            String::new(),
+            "  \n".into(),
+            "\u{feff}{\"version\": 1}".into(),
         ];
-        for bytes in cases {
-            let text = String::from_utf8_lossy(bytes);
-            assert_eq!(scan(*bytes, &q("a", None, false)), None, "{text}");
+        for f in &files {
+            assert!(
+                Index::parse(f.as_bytes(), Path::new("/h/index.json")).is_err(),
+                "{f}"
+            );
+            agrees(f.as_bytes());
         }
+    }
+
+    /// Every input the `index_parse` fuzz target kept: the read fails exactly where the
+    /// full parse does, and otherwise answers the same.
+    #[test]
+    fn agrees_on_the_fuzz_corpus() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/index_parse");
+        let mut counts = (0, 0);
+        for entry in std::fs::read_dir(&dir).expect("the corpus is in the repository") {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            agrees(&bytes);
+            match Index::parse(&bytes, Path::new("/h/index.json")) {
+                Ok(_) => counts.0 += 1,
+                Err(_) => counts.1 += 1,
+            }
+        }
+        assert!(
+            counts.0 > 100 && counts.1 > 100,
+            "valid and invalid inputs: {counts:?}"
+        );
     }
 }

@@ -6,7 +6,6 @@ pub mod chunk;
 pub mod file;
 pub mod index;
 pub mod journal;
-pub mod jsonskip;
 pub mod keyring;
 pub mod lookup;
 pub mod memory;
@@ -15,6 +14,7 @@ mod txn;
 mod txn_tests;
 
 use std::cell::{Cell, OnceCell, RefCell};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -261,18 +261,28 @@ impl Store {
         }
     }
 
-    /// The part of the index `query` asks for (`query.restrict(&self.load_index()?)`), read
-    /// only as far into `index.json` as needed: the fetch path's read. Errors are those of
-    /// [`Store::load_index`]; damage after the point where the answer was complete is not
-    /// seen (every other command still reads and checks the whole file).
+    /// The part of the index `query` asks for: `query.restrict(&self.load_index()?)`, without
+    /// building the rest (see [`lookup`]). The whole file is read and checked all the same,
+    /// so it fails wherever [`Store::load_index`] fails, and with its words: on an error the
+    /// file is parsed again by [`Index::parse`] to say what is wrong.
     pub fn load_index_for(&self, query: &IndexQuery<'_>) -> Result<Index> {
         let path = self.index_path();
         let Some(file) = fsutil::open_owned(&path, false)? else {
             return Ok(Index::default());
         };
-        match lookup::scan(file, query) {
-            Some(index) => Ok(index),
-            None => Ok(query.restrict(&self.load_index()?)),
+        // Read whole, then parsed from memory: serde_json reads a slice several times
+        // faster than a reader, and borrows the strings it only checks.
+        let mut bytes = Vec::new();
+        let read = file.metadata().and_then(|m| {
+            bytes.reserve_exact(usize::try_from(m.len()).unwrap_or(0).saturating_add(1));
+            (&file).read_to_end(&mut bytes)
+        });
+        if let Err(e) = read {
+            return Err(Error::io(&path, e));
+        }
+        match lookup::read(serde_json::Deserializer::from_slice(&bytes), query) {
+            Ok(index) => Ok(index),
+            Err(_) => Ok(query.restrict(&self.load_index()?)),
         }
     }
 

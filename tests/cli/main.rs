@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod corrupt_index;
 mod crash;
 mod embed;
 mod exec;

@@ -14,6 +14,7 @@ mod interactive;
 mod keyring_faults;
 mod migrate;
 mod profiles;
+mod prompts;
 mod reliability;
 mod resolution;
 mod secrets;

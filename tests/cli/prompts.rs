@@ -297,3 +297,49 @@ fn arrow_keys_never_become_part_of_an_answer() {
         p.assert_cursor_shown();
     }
 }
+
+#[test]
+fn a_refused_answer_is_asked_again_and_line_editing_keys_work() {
+    let w = World::new();
+    let mut p = Pty::spawn(&w.t, &["login"], false);
+    p.expect("Profile name [default]: ");
+    p.send("Bad Name\r");
+    p.expect("invalid profile name \"Bad Name\"");
+    // One line of reason, then the same question again.
+    p.expect("\r\nProfile name [default]: ");
+    // Ctrl-U clears the line; Backspace drops one character.
+    p.send("junk\x15stagx\x7fing\r");
+    p.expect("API URL [");
+    p.send_line("");
+    p.expect("API token: ");
+    p.send_line(&w.fresh);
+    p.expect("(profile staging, OS keyring)");
+    assert_eq!(p.finish(), 0, "{}", p.seen);
+    assert_eq!(
+        w.t.secret_tool_lookup(&w.t.svc, "staging").as_deref(),
+        Some(w.fresh.as_str())
+    );
+}
+
+#[test]
+fn ctrl_d_cancels_on_an_empty_line_only() {
+    let w = World::new();
+    // With something typed, Ctrl-D is neither an answer nor part of it.
+    let mut p = Pty::spawn(&w.t, &["secrets", "set", "new_key"], false);
+    p.expect("Value for new_key: ");
+    p.send("ab\x04c\r");
+    p.expect("Secret 'new_key' saved");
+    assert_eq!(p.finish(), 0, "{}", p.seen);
+    assert_eq!(w.secret("new_key").as_deref(), Some("abc"));
+
+    // Erased back to an empty line, it cancels.
+    let before = w.stored();
+    let mut p = Pty::spawn(&w.t, &["secrets", "set", "other"], false);
+    p.expect("Value for other: ");
+    p.send("v\x7f\x04");
+    p.expect("cancelled");
+    assert_eq!(p.finish(), 130, "{}", p.seen);
+    p.assert_terminal_restored();
+    assert!(w.stored() == before);
+    assert_eq!(w.secret("other"), None);
+}

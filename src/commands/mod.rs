@@ -103,17 +103,10 @@ pub fn check_token_shape(token: &Secret) -> Result<()> {
 /// Asks a yes/no question on the terminal (default no); "no", Esc or Ctrl-C cancel (exit
 /// 130). Callers decide whether a missing terminal means "go ahead" or "pass -f".
 pub fn confirm_on_terminal(question: &str) -> Result<()> {
-    let answer = dialoguer::Confirm::new()
-        .with_prompt(question)
-        .default(false)
-        .interact_opt()
-        .map_err(|e| match e {
-            dialoguer::Error::IO(e) if e.kind() == std::io::ErrorKind::Interrupted => Error::Cancelled,
-            dialoguer::Error::IO(e) => Error::Other(format!("cannot read the answer: {e}")),
-        })?;
-    match answer {
-        Some(true) => Ok(()),
-        _ => Err(Error::Cancelled),
+    if crate::prompt::confirm(question, false)? {
+        Ok(())
+    } else {
+        Err(Error::Cancelled)
     }
 }
 

@@ -12,7 +12,7 @@ use crate::commands::{confirm_on_terminal, human_time, needs_force, read_stdin_v
 use crate::context::Context;
 use crate::output::{self, Format, Style};
 use crate::store::BackendId;
-use crate::{Error, Result, Secret, names, secrets};
+use crate::{Result, Secret, names, secrets};
 
 /// Manage build secrets: extra credentials of a service (github-token, pip-index-url, …).
 #[derive(Debug, Args)]
@@ -251,14 +251,7 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
 }
 
 fn prompt_value(name: &str) -> Result<Secret> {
-    dialoguer::Password::new()
-        .with_prompt(format!("Value for {name}"))
-        .interact()
-        .map(Secret::new)
-        .map_err(|e| match e {
-            dialoguer::Error::IO(e) if e.kind() == std::io::ErrorKind::Interrupted => Error::Cancelled,
-            dialoguer::Error::IO(e) => Error::Other(format!("cannot read the value: {e}")),
-        })
+    crate::prompt::secret(&format!("Value for {name}"))
 }
 
 fn get(ctx: &Context, name: &str) -> Result<ExitCode> {

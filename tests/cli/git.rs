@@ -511,7 +511,10 @@ fn git_credential_keyward_binary() {
         .stdout_has("keyward setup-git");
     let out = program(&t, helper_bin(), &["--version"]).run();
     out.ok();
-    assert_eq!(out.stdout, format!("git-credential-keyward {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        out.stdout,
+        format!("git-credential-keyward {}\n", env!("CARGO_PKG_VERSION"))
+    );
     let out = program(&t, helper_bin(), &[]).run();
     out.code(2)
         .stderr_has("usage: git-credential-keyward get|store|erase");

@@ -3,8 +3,9 @@
 //! (exit 130, nothing stored, terminal modes restored), and the spinner on a slow API.
 //!
 //! keyward runs under `sh`, which first turns echo on (rexpect starts the pty with echo off,
-//! which would hide an echoed token) and afterwards prints the exit code and `stty -a`, so
-//! the test sees the terminal modes keyward left behind.
+//! which would hide an echoed token), prints keyward's pid (an inner `sh` prints its own and
+//! execs keyward), and afterwards prints the exit code and `stty -a`, so the test sees the
+//! terminal modes keyward left behind.
 
 use std::time::Duration;
 
@@ -16,16 +17,18 @@ use serde_json::json;
 use crate::api::Api;
 use crate::harness::{TestEnv, bin};
 
-const WRAPPER: &str = r#"stty echo; trap 'true' INT; "$0" "$@"; rc=$?; echo "rc=$rc"; stty -a; exit $rc"#;
+const WRAPPER: &str = r#"stty echo; trap 'true' INT; sh -c 'echo "pid=$$."; exec "$0" "$@"' "$0" "$@"; rc=$?; echo "rc=$rc"; stty -a; exit $rc"#;
 
 /// Everything the terminal showed, in order.
-struct Pty {
+pub(crate) struct Pty {
     p: PtySession,
-    seen: String,
+    pub(crate) seen: String,
+    /// keyward's process id.
+    pub(crate) pid: u32,
 }
 
 impl Pty {
-    fn spawn(t: &TestEnv, args: &[&str], strip_ansi: bool) -> Pty {
+    pub(crate) fn spawn(t: &TestEnv, args: &[&str], strip_ansi: bool) -> Pty {
         let svc = t.svc.clone();
         let mut argv = vec!["-c", WRAPPER, bin(), "-s", svc.as_str()];
         argv.extend_from_slice(args);
@@ -38,10 +41,24 @@ impl Pty {
                 .strip_ansi_escape_codes(strip_ansi),
         )
         .expect("spawn keyward on a pty");
-        Pty {
+        let mut pty = Pty {
             p,
             seen: String::new(),
-        }
+            pid: 0,
+        };
+        pty.expect("pid=");
+        let digits = pty.p.exp_string(".").expect("keyward's pid");
+        pty.pid = digits.trim().parse().expect("a pid");
+        pty
+    }
+
+    /// Sends `signal` (such as "TERM") to keyward.
+    pub(crate) fn kill(&self, signal: &str) {
+        let ok = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &self.pid.to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill -{signal} {}", self.pid);
     }
 
     /// rexpect hands back each byte as a `char`; this turns such text back into UTF-8.
@@ -51,7 +68,7 @@ impl Pty {
     }
 
     #[track_caller]
-    fn expect(&mut self, needle: &str) {
+    pub(crate) fn expect(&mut self, needle: &str) {
         // …and so a UTF-8 needle is matched byte for byte.
         let raw: String = needle.bytes().map(char::from).collect();
         match self.p.exp_string(&raw) {
@@ -63,21 +80,21 @@ impl Pty {
         }
     }
 
-    fn send_line(&mut self, s: &str) {
+    pub(crate) fn send_line(&mut self, s: &str) {
         self.p.send_line(s).expect("write to pty");
     }
 
-    fn send(&mut self, s: &str) {
+    pub(crate) fn send(&mut self, s: &str) {
         self.p.send(s).expect("write to pty");
         self.p.flush().expect("flush pty");
     }
 
-    fn ctrl_c(&mut self) {
+    pub(crate) fn ctrl_c(&mut self) {
         self.p.send_control('c').expect("send ^C");
     }
 
     /// Reads to the end and returns the exit code.
-    fn finish(&mut self) -> i32 {
+    pub(crate) fn finish(&mut self) -> i32 {
         let rest = self.p.exp_eof().expect("eof");
         self.seen.push_str(&Self::decode(&rest));
         match self.p.process().wait().expect("wait") {
@@ -88,7 +105,7 @@ impl Pty {
 
     /// The terminal was left with echo, canonical input and signal keys on.
     #[track_caller]
-    fn assert_terminal_restored(&self) {
+    pub(crate) fn assert_terminal_restored(&self) {
         let stty = self.seen.rsplit("rc=").next().unwrap_or_default();
         let words: Vec<&str> = stty.split_whitespace().collect();
         for mode in ["echo", "icanon", "isig"] {
@@ -98,10 +115,22 @@ impl Pty {
             );
         }
     }
+
+    /// The cursor was never left hidden: every hide is followed by a show.
+    #[track_caller]
+    pub(crate) fn assert_cursor_shown(&self) {
+        if let Some(hidden) = self.seen.rfind("\x1b[?25l") {
+            assert!(
+                self.seen[hidden..].contains("\x1b[?25h"),
+                "cursor left hidden:\n{:?}",
+                &self.seen[hidden..]
+            );
+        }
+    }
 }
 
 /// A keyring env whose service verifies against `api`.
-fn env_with_api(api: &Api) -> TestEnv {
+pub(crate) fn env_with_api(api: &Api) -> TestEnv {
     let t = TestEnv::keyring();
     crate::api::add_service(&t, api);
     t
@@ -145,7 +174,7 @@ fn interactive_login_asks_three_questions_and_never_echoes_the_token() {
     let code = p.finish();
     assert_eq!(code, 0, "{}", p.seen);
     // The visible answers were shown; the token never was.
-    assert!(p.seen.contains("Profile name: staging"), "{}", p.seen);
+    assert!(p.seen.contains("Profile name [default]: staging"), "{}", p.seen);
     t.check_no_sentinel(&p.seen, "the terminal");
     assert!(!p.seen.contains(&tok));
     p.assert_terminal_restored();
@@ -254,7 +283,7 @@ fn ctrl_c_at_a_text_prompt_exits_130_and_stores_nothing() {
 }
 
 #[test]
-fn ctrl_c_at_the_overwrite_question_shows_the_cursor_again() {
+fn ctrl_c_at_the_overwrite_question_never_hides_the_cursor() {
     let api = Api::start();
     let t = env_with_api(&api);
     let tok = t.sentinel("sk_");
@@ -265,12 +294,7 @@ fn ctrl_c_at_the_overwrite_question_shows_the_cursor_again() {
     p.ctrl_c();
     p.expect("cancelled");
     assert_eq!(p.finish(), 130, "{}", p.seen);
-    let hidden = p.seen.rfind("\x1b[?25l").expect("the question hides the cursor");
-    assert!(
-        p.seen[hidden..].contains("\x1b[?25h"),
-        "cursor left hidden:\n{:?}",
-        &p.seen[hidden..]
-    );
+    assert!(!p.seen.contains("\x1b[?25l"), "{:?}", p.seen);
     p.assert_terminal_restored();
     assert_eq!(
         t.secret_tool_lookup(&t.svc, "default").as_deref(),

@@ -16,6 +16,7 @@ mod keyring_faults;
 mod metadata_safety;
 mod migrate;
 mod profiles;
+mod prompts;
 mod reliability;
 mod resolution;
 mod secrets;

@@ -371,7 +371,7 @@ fn api_url_prompt_refuses_credentials_and_never_shows_the_password() {
     assert_eq!(p.finish(), 0, "{}", p.seen);
     // The echo of the typed answer comes first; the error line after it must not repeat it.
     let shown = &p.seen[error_at..asked_again];
-    let error = &shown[shown.find("error: the URL").expect("error line")..];
+    let error = &shown[shown.find("the URL http").expect("error line")..];
     let error = error.lines().next().unwrap();
     assert!(!error.contains(&pw), "the error showed the password: {error}");
     t.check_no_sentinel(&p.seen, "the terminal");

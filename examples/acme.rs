@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use keyward::cli::{AuthCommand, GlobalArgs};
-use keyward::service::{Service, ServiceConfig};
+use keyward::core::service::{Service, ServiceConfig};
 use keyward::{App, Env};
 
 #[derive(Parser)]
@@ -68,7 +68,7 @@ fn deploy(app: &App, env: &Env) -> ExitCode {
         let index = store.load_index()?;
         let service = app.builtin_service.clone().expect("acme describes its service");
         let profile = env.get("ACME_PROFILE").unwrap_or("default").to_string();
-        let resolved = keyward::resolve::resolve_token(&store, env, None, &service, &profile, &index)?;
+        let resolved = keyward::ops::resolve::resolve_token(&store, env, None, &service, &profile, &index)?;
         Ok(format!(
             "deploying with {} from {}",
             resolved.token.masked(),
@@ -81,7 +81,7 @@ fn deploy(app: &App, env: &Env) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            keyward::output::error(app, &e, keyward::output::Format::Text);
+            keyward::cli::output::error(app, &e, keyward::cli::output::Format::Text);
             ExitCode::from(e.exit_code())
         }
     }

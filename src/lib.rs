@@ -13,7 +13,7 @@
 //! directory, env vars and keyring items — or call the library directly:
 //!
 //! ```
-//! use keyward::service::{Service, ServiceConfig};
+//! use keyward::core::service::{Service, ServiceConfig};
 //! use keyward::store::Store;
 //! use keyward::{App, Env};
 //!
@@ -30,7 +30,7 @@
 //! let store = Store::from_env(&app, &env, None)?;
 //! let index = store.load_index()?;
 //! let service = app.builtin_service.clone().unwrap();
-//! let found = keyward::resolve::resolve_token(&store, &env, None, &service, "default", &index)?;
+//! let found = keyward::ops::resolve::resolve_token(&store, &env, None, &service, "default", &index)?;
 //! assert_eq!(found.source.describe(), "ACME_API_KEY"); // env wins over anything stored
 //! assert_eq!(found.token.masked(), "sk_…cdef");
 //! # Ok::<(), keyward::Error>(())
@@ -39,31 +39,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod app;
+// Layers, each depending only on those above it in this list (tests/layers.rs checks it).
+pub mod auth;
 pub mod cli;
-pub mod commands;
-pub mod context;
-pub mod env;
-pub mod error;
-pub mod exec;
-pub mod fsutil;
-pub mod gitconfig;
-pub mod gitcred;
-pub mod migrate;
-pub mod names;
-pub mod output;
-pub mod profiles;
-pub mod prompt;
-pub mod protocol;
-pub mod resolve;
-pub mod secret;
-pub mod secrets;
-pub mod service;
+pub mod core;
+pub mod helpers;
+pub mod net;
+pub mod ops;
 pub mod store;
-pub mod urls;
-pub mod verify;
 
-pub use app::App;
-pub use env::Env;
-pub use error::{Error, ErrorKind, PathFix, Result, TokenOrigin};
-pub use secret::Secret;
+pub use crate::core::app::App;
+pub use crate::core::env::Env;
+pub use crate::core::error::{Error, ErrorKind, PathFix, Result, TokenOrigin};
+pub use crate::core::secret::Secret;
+pub use crate::core::service::{Service, ServiceConfig};

@@ -2,7 +2,7 @@
 //! echoes the input; a parsed request answered with its own values writes only clean lines.
 #![no_main]
 
-use keyward::protocol::git::{Response, parse, write_response};
+use keyward::helpers::git::wire::{Response, parse, write_response};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

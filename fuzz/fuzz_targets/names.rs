@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(name) = std::str::from_utf8(data) else { return };
-    match keyward::names::validate("secret", name) {
+    match keyward::core::names::validate("secret", name) {
         Ok(()) => {
             assert!(!name.is_empty() && name.len() <= 64);
             assert!(!name.contains('/') && !name.contains('\\') && name != "." && name != "..");

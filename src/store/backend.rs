@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::fsutil::DirLock;
+use crate::store::fsutil::DirLock;
 use crate::{App, Result, Secret};
 
 /// Which backend holds a value: a short stable id, written into the index as a string.

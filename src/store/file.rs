@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fsutil::{self, DirLock};
+use crate::store::fsutil::{self, DirLock};
 use crate::store::{Backend, BackendId, CredKey};
 use crate::{Error, Result, Secret};
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::service::ServiceConfig;
+use crate::core::service::ServiceConfig;
 use crate::store::BackendId;
 use crate::{Error, Result};
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::fsutil;
+use crate::store::fsutil;
 use crate::store::{BackendId, CredKey};
 use crate::{Error, Result};
 

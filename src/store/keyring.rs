@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use keyring_core::CredentialStore;
 
-use crate::fsutil::DirLock;
+use crate::store::fsutil::DirLock;
 use crate::store::{Backend, BackendId, CredKey};
 use crate::{Error, Result, Secret};
 
@@ -34,7 +34,7 @@ pub type WaitNotice = Arc<dyn Fn() + Send + Sync>;
 pub struct KeyringWaits {
     /// stdin and stderr are terminals: wait [`ATTENDED_KEYRING_TIMEOUT`] by default.
     pub attended: bool,
-    /// Run once a call has waited [`NOTICE_AFTER`].
+    /// Run once a call has waited a second.
     pub notice: Option<WaitNotice>,
 }
 

@@ -20,8 +20,8 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::gitcred::url_serves;
-use crate::service::ServiceConfig;
+use crate::core::service::ServiceConfig;
+use crate::core::urls::url_serves;
 use crate::store::index::{GitMeta, INDEX_VERSION, Index, ProfileMeta, SecretMeta, ServiceEntry};
 
 /// What a command needs from the index.

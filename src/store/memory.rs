@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use crate::fsutil::DirLock;
+use crate::store::fsutil::DirLock;
 use crate::store::{Backend, BackendId, CredKey};
 use crate::{Error, Result, Secret};
 

@@ -4,6 +4,7 @@
 mod backend;
 pub mod chunk;
 pub mod file;
+pub mod fsutil;
 pub mod index;
 pub mod journal;
 pub mod keyring;
@@ -18,7 +19,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::fsutil;
+use crate::core::clock::Clock;
 use crate::{App, Env, Error, Result, Secret};
 pub use backend::{Backend, BackendId, CredKey, GIT_KEYRING_SERVICE};
 pub use file::FileBackend;
@@ -76,6 +77,7 @@ pub struct Store {
     warned: Cell<bool>,
     notice: Box<dyn Fn(&str)>,
     leftovers: RefCell<Vec<Error>>,
+    clock: Clock,
 }
 
 impl std::fmt::Debug for Store {
@@ -112,8 +114,10 @@ impl Store {
             file,
             slots: Vec::new(),
             warned: Cell::new(false),
-            notice: Box::new(crate::output::warn),
+            // Notices are the caller's to show (the command line sets its printer here).
+            notice: Box::new(|_| {}),
             leftovers: RefCell::new(Vec::new()),
+            clock: Clock::system(),
         };
         store.register(BackendId::KEYRING, move || {
             KeyringBackend::open_with(timeout, waits.notice.clone())
@@ -194,6 +198,16 @@ impl Store {
     /// Where one-line notices (the file fallback warning) go; stderr by default.
     pub fn set_notice(&mut self, notice: impl Fn(&str) + 'static) {
         self.notice = Box::new(notice);
+    }
+
+    /// Uses `clock` for the times recorded in the index.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    /// The clock times are recorded by.
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     /// The ids of every backend this store can use.

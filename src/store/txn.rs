@@ -6,8 +6,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::fsutil::{self, DirLock};
 use crate::store::chunk::{self, Parts};
+use crate::store::fsutil::{self, DirLock};
 use crate::store::journal::{Journal, Pending};
 use crate::store::{Backend, BackendId, CredKey, Index, Store};
 use crate::{App, Error, Result, Secret};

@@ -305,7 +305,7 @@ fn an_update_in_place_keeps_old_or_new() {
 
 fn migrate_to(w: &World, crash: &Crash, to: BackendId) -> Result<()> {
     let store = w.store(BackendChoice::Auto, crash);
-    let report = crate::migrate::migrate(&store, "svc", to, &mut |_| {})?;
+    let report = crate::ops::migrate::migrate(&store, "svc", to, &mut |_| {})?;
     match report.failed {
         Some((_, e)) => Err(e),
         None => Ok(()),
@@ -360,7 +360,8 @@ fn rename_keeps_the_token_under_one_name_or_the_other() {
             fault,
             &prepare,
             &|w, crash| {
-                crate::profiles::rename(&w.store(BackendChoice::Auto, crash), "svc", "old", "new").map(|_| ())
+                crate::ops::profiles::rename(&w.store(BackendChoice::Auto, crash), "svc", "old", "new")
+                    .map(|_| ())
             },
             &|s, ok| {
                 let old = token(s, "old");
@@ -390,8 +391,8 @@ fn logout_and_unset_remove_after_the_index_or_not_at_all() {
             &prepare,
             &|w, crash| {
                 let s = w.store(BackendChoice::Auto, crash);
-                crate::profiles::remove(&s, "svc", "p")?;
-                crate::secrets::unset(&s, "svc", "gh")
+                crate::ops::profiles::remove(&s, "svc", "p")?;
+                crate::ops::secrets::unset(&s, "svc", "gh")
             },
             &|s, ok| {
                 // Either still there and readable, or gone from the index.

@@ -1,0 +1,3 @@
+//! Authentication against a service's API: checking a token and reading who it belongs to.
+
+pub mod verify;

@@ -1,0 +1,170 @@
+//! `exec`: runs a command with the token, API URL and secrets in its environment. The fetch
+//! path: no HTTP client, no async runtime, no prompt.
+//!
+//! On Unix keyward *becomes* the command (`execvp`, as aws-vault does): the command keeps
+//! keyward's pid, so every signal meant for keyward (Ctrl-C, `kill`, a supervisor's
+//! SIGTERM) reaches it directly, and its exit status — including death by a signal — is
+//! what the caller sees, with no forwarding code, no extra dependency and no `unsafe`.
+//! Elsewhere the command is spawned and waited for, and its exit code returned.
+
+use std::ffi::OsString;
+use std::process::{Command, ExitCode};
+
+use clap::Args;
+
+use crate::cli::context::Context;
+use crate::cli::output;
+use crate::ops::exec::{ExecRequest, TokenPolicy, child_env};
+use crate::{Error, Result};
+
+/// Run a command with the token and secrets in its environment (never in its arguments).
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  keyward -s the0 exec -- pip install -r requirements.txt
+  keyward -s truto -p staging exec -- ./deploy.sh
+  keyward -s the0 exec --only github-token -- git clone https://github.com/acme/private.git
+  keyward -s the0 exec --no-token -- sh -c 'pip config list'
+
+The command gets:
+  the token        in the service's token variable (e.g. TRUTO_API_TOKEN) and KEYWARD_TOKEN
+  the API URL      in the service's URL variable (e.g. TRUTO_API_URL) and KEYWARD_API_URL
+  each secret      github-token as GITHUB_TOKEN, pip-index-url as PIP_INDEX_URL (uppercase,
+                   '-' and '.' become '_'), unless the service maps it to another name
+  KEYWARD_EXEC=1   so scripts, and a nested exec, can tell
+
+Without a stored token the command still runs when there are secrets to pass (with a
+warning; --no-token silences it), unless -p named the profile; with neither it is an
+error. A nested `keyward exec` is refused unless --allow-nested: the outer one's values
+are already in the environment.
+Exit status: the command's own (on Unix keyward becomes the command, so signals reach it
+directly); 127 if it is not found, 126 if it cannot be run.")]
+pub struct ExecArgs {
+    /// Pass only these secrets (repeat, or separate with commas)
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Do not pass the token (secrets and API URL only)
+    #[arg(long)]
+    pub no_token: bool,
+    /// Run even inside another `exec` (its variables are already set and take precedence
+    /// as environment variables do)
+    #[arg(long)]
+    pub allow_nested: bool,
+    /// The command and its arguments
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<OsString>,
+}
+
+/// Runs `exec`.
+pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
+    let app = &ctx.app;
+    let exec_var = app.env_var("EXEC");
+    if ctx.env.is_set(&exec_var) && !args.allow_nested {
+        return Err(Error::usage(
+            format!(
+                "already running under `{}` ({exec_var} is set): the token and secrets are in this environment",
+                app.cmd("exec")
+            ),
+            "run the command directly, or pass --allow-nested to resolve them again",
+        ));
+    }
+    // The service's entry with its secrets; the other services are not read.
+    let target = ctx.fetch_target(true)?;
+    let (service, profile, index) = (&target.service, &target.profile, &target.index);
+    let store = ctx.store()?;
+    let only = (!args.only.is_empty()).then_some(args.only.as_slice());
+    let has_secrets = match only {
+        Some(_) => true,
+        None => index
+            .service(&service.name)
+            .is_some_and(|s| !s.secrets.is_empty()),
+    };
+    let token = if args.no_token {
+        TokenPolicy::Skip
+    } else if has_secrets && !ctx.profile_explicit() {
+        // A build that only needs its secrets runs without a login; a profile named with
+        // -p (or the env) is asked for by name, so its missing token is an error.
+        TokenPolicy::IfAvailable
+    } else {
+        TokenPolicy::Require
+    };
+    let child = child_env(
+        store,
+        &ctx.env,
+        index,
+        ExecRequest {
+            service,
+            profile,
+            token_flag: ctx.token_flag(),
+            api_url_flag: ctx.global.api_url.as_deref(),
+            token,
+            only,
+        },
+    )?;
+    if let Some(e) = &child.missing_token {
+        output::warn(&format!(
+            "{e}: running without a token (--no-token silences this)"
+        ));
+    }
+    let (program, rest) = args
+        .command
+        .split_first()
+        .expect("clap requires at least the command");
+    // The child inherits keyward's own environment (including variables that are not
+    // UTF-8, which the Env snapshot skips), plus the values resolved here.
+    let mut cmd = Command::new(program);
+    cmd.args(rest);
+    for (name, value) in &child.vars {
+        cmd.env(name, value.expose());
+    }
+    let failure = run_command(cmd);
+    let shown = program.to_string_lossy();
+    let (code, err) = match failure.kind() {
+        std::io::ErrorKind::NotFound => (
+            127,
+            Error::NotFound {
+                what: format!("command '{shown}'"),
+                hint: Some("check the name, or give its full path; PATH is searched".into()),
+            },
+        ),
+        _ => (
+            126,
+            Error::usage(
+                format!("cannot run '{shown}': {}", io_words(&failure)),
+                "check that it is an executable file (chmod +x) with a valid interpreter line",
+            ),
+        ),
+    };
+    output::error(app, &err, ctx.format());
+    Ok(ExitCode::from(code))
+}
+
+/// Replaces this process with `cmd`; returns only if that failed.
+#[cfg(unix)]
+fn run_command(mut cmd: Command) -> std::io::Error {
+    use std::os::unix::process::CommandExt;
+    cmd.exec()
+}
+
+/// Spawns `cmd`, waits, and exits with its code; returns only if it could not start.
+#[cfg(not(unix))]
+fn run_command(mut cmd: Command) -> std::io::Error {
+    match cmd.status() {
+        Ok(status) => std::process::exit(status.code().unwrap_or(1)),
+        Err(e) => e,
+    }
+}
+
+fn io_words(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! `logout`: removes a profile's token (or, with `--all`, every profile's) from its backend,
+//! then from the index; the active marker goes with the active profile.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::cli::commands::confirm_on_terminal;
+use crate::cli::context::Context;
+use crate::cli::output;
+use crate::ops::resolve::not_logged_in;
+use crate::store::CredKey;
+use crate::{Error, Result};
+
+/// Remove a profile's stored token (it stays valid on the server until revoked there).
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  keyward -s truto logout
+  keyward -s truto logout -p staging
+  keyward -s truto logout --all -f
+
+On a terminal it asks first; -f skips the question.")]
+pub struct LogoutArgs {
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+    /// Log out of every profile of the service
+    #[arg(long, conflicts_with = "profile")]
+    pub all: bool,
+}
+
+/// Runs `logout`.
+pub fn run(ctx: &Context, args: LogoutArgs) -> Result<ExitCode> {
+    if args.all {
+        return logout_all(ctx, args.force);
+    }
+    let service = ctx.service()?;
+    let profile = ctx.profile_name(&service.name)?;
+    let store = ctx.store()?;
+    let key = CredKey::token(&ctx.app, &service.name, &profile);
+    if !args.force && ctx.can_prompt() {
+        let logged_in = ctx
+            .index()?
+            .service(&service.name)
+            .and_then(|s| s.profiles.get(&profile))
+            .is_some_and(|m| m.backend.is_some());
+        if !logged_in {
+            return Err(not_logged_in(&ctx.app, &service, &profile));
+        }
+        confirm_on_terminal(&format!("Log out of {} (profile {profile})?", service.name))?;
+    }
+    store.update(|txn| {
+        let Some(meta) = txn
+            .index
+            .service(&service.name)
+            .and_then(|s| s.profiles.get(&profile))
+            .cloned()
+        else {
+            return Err(not_logged_in(&ctx.app, &service, &profile));
+        };
+        let Some(kind) = meta.backend else {
+            return Err(not_logged_in(&ctx.app, &service, &profile));
+        };
+        txn.delete(kind, &key)?;
+        let entry = txn.index.service_mut(&service.name);
+        entry.profiles.remove(&profile);
+        if entry.active_profile.as_deref() == Some(profile.as_str()) {
+            entry.active_profile = None;
+        }
+        Ok(())
+    })?;
+    output::success(&format!("Logged out of {} (profile {profile})", service.name));
+    output::detail("The token is still valid on the server until you revoke it there.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every profile with a token. Profiles are removed one by one, each token before its index
+/// entry, so a failure partway leaves the rest logged in and the index truthful.
+fn logout_all(ctx: &Context, force: bool) -> Result<ExitCode> {
+    let service = ctx.service()?;
+    let store = ctx.store()?;
+    let profiles: Vec<String> = store
+        .load_index()?
+        .service(&service.name)
+        .map(|s| {
+            s.profiles
+                .iter()
+                .filter(|(_, m)| m.backend.is_some())
+                .map(|(n, _)| n.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    if profiles.is_empty() {
+        return Err(Error::NotFound {
+            what: format!("a logged-in profile of {}", service.name),
+            hint: Some(format!(
+                "nothing to log out of; `{}` lists the profiles",
+                ctx.app.cmd_for(&service.name, "profiles list")
+            )),
+        });
+    }
+    if !force && ctx.can_prompt() {
+        confirm_on_terminal(&format!(
+            "Log out of all {} profiles of {} ({})?",
+            profiles.len(),
+            service.name,
+            profiles.join(", ")
+        ))?;
+    }
+    for profile in &profiles {
+        crate::ops::profiles::remove(store, &service.name, profile)?;
+        output::success(&format!("Logged out of {} (profile {profile})", service.name));
+    }
+    output::detail("The tokens are still valid on the server until you revoke them there.");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,174 @@
+//! One module per subcommand: an `Args` struct and a `run(ctx, args)` returning the exit code.
+
+pub mod doctor;
+pub mod exec;
+pub mod git;
+pub mod login;
+pub mod logout;
+pub mod migrate;
+pub mod profiles;
+pub mod secrets;
+pub mod services;
+pub mod setup_git;
+pub mod status;
+pub mod token;
+pub mod whoami;
+
+use std::io::Read;
+
+use crate::{Error, Result, Secret};
+
+/// Largest token or secret accepted on stdin.
+pub const MAX_STDIN: usize = 64 * 1024;
+
+/// Reads one value from stdin: at most [`MAX_STDIN`] bytes, one trailing newline removed,
+/// no other line breaks. `what` names the value in errors ("token", "secret value").
+pub fn read_stdin_value(what: &str, flag: &str) -> Result<Secret> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_STDIN as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::Other(format!("cannot read stdin: {e}")))?;
+    value_from_bytes(buf, what, flag)
+}
+
+fn value_from_bytes(mut buf: Vec<u8>, what: &str, flag: &str) -> Result<Secret> {
+    let result = (|| {
+        if buf.len() > MAX_STDIN {
+            return Err(Error::usage(
+                format!("the {what} on stdin is larger than {} KiB", MAX_STDIN / 1024),
+                format!("pipe only the {what} into {flag}"),
+            ));
+        }
+        let mut end = buf.len();
+        if buf[..end].ends_with(b"\n") {
+            end -= 1;
+            if buf[..end].ends_with(b"\r") {
+                end -= 1;
+            }
+        }
+        let text = std::str::from_utf8(&buf[..end]).map_err(|_| {
+            Error::usage(
+                format!("the {what} on stdin is not UTF-8 text"),
+                format!("pipe the {what} as text into {flag}"),
+            )
+        })?;
+        if text.is_empty() {
+            return Err(Error::usage(
+                format!("no {what} on stdin"),
+                format!("pipe it in: echo \"$VALUE\" | … {flag}"),
+            ));
+        }
+        if text.contains(['\n', '\r']) {
+            return Err(Error::usage(
+                format!("stdin holds more than one line; {flag} reads a single {what}"),
+                format!("pipe only the {what}, on one line"),
+            ));
+        }
+        Ok(Secret::new(text))
+    })();
+    zeroize::Zeroize::zeroize(&mut buf);
+    result
+}
+
+/// Checks the shape of a token: not empty, no whitespace or control characters.
+pub fn check_token_shape(token: &Secret) -> Result<()> {
+    if token.is_empty() {
+        return Err(Error::usage(
+            "the token is empty",
+            "pass the token you copied from the service",
+        ));
+    }
+    if token
+        .expose()
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(Error::usage(
+            "the token contains whitespace or control characters",
+            "copy the token again without spaces or line breaks",
+        ));
+    }
+    if token.len() > MAX_STDIN {
+        return Err(Error::usage(
+            "the token is longer than 64 KiB",
+            "check that you passed the token itself",
+        ));
+    }
+    Ok(())
+}
+
+/// Asks a yes/no question on the terminal (default no); "no", Esc or Ctrl-C cancel (exit
+/// 130). Callers decide whether a missing terminal means "go ahead" or "pass -f".
+pub fn confirm_on_terminal(question: &str) -> Result<()> {
+    if crate::cli::prompt::confirm(question, false)? {
+        Ok(())
+    } else {
+        Err(Error::Cancelled)
+    }
+}
+
+/// The usage error for a destructive command run without a terminal and without `-f`.
+pub fn needs_force(what: &str) -> Error {
+    Error::usage(
+        format!("{what} asks for confirmation, and there is no terminal to ask on"),
+        "pass -f to go ahead without asking",
+    )
+}
+
+/// An RFC 3339 timestamp as shown to people: `2025-07-07 23:02:48` (UTC).
+pub fn human_time(rfc3339: &str) -> String {
+    rfc3339.trim_end_matches('Z').replacen('T', " ", 1)
+}
+
+/// Now as RFC 3339 UTC, seconds precision.
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdin_values() {
+        assert_eq!(
+            value_from_bytes(b"tok\n".to_vec(), "token", "--with-token")
+                .unwrap()
+                .expose(),
+            "tok"
+        );
+        assert_eq!(
+            value_from_bytes(b"tok\r\n".to_vec(), "token", "--with-token")
+                .unwrap()
+                .expose(),
+            "tok"
+        );
+        assert_eq!(
+            value_from_bytes(b"tok".to_vec(), "token", "--with-token")
+                .unwrap()
+                .expose(),
+            "tok"
+        );
+        for bad in [&b""[..], b"\n", b"a\nb\n", b"\xff\xfe"] {
+            let e = value_from_bytes(bad.to_vec(), "token", "--with-token").unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}");
+        }
+        let big = vec![b'a'; MAX_STDIN + 1];
+        assert_eq!(
+            value_from_bytes(big, "token", "--with-token")
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
+    }
+
+    #[test]
+    fn token_shapes() {
+        check_token_shape(&Secret::new("sk_abc")).unwrap();
+        for bad in ["", "a b", "a\tb", "a\u{7f}"] {
+            assert!(check_token_shape(&Secret::new(bad)).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,419 @@
+//! `profiles list|use|get|set|unset|rename|remove|set-key`: one token per environment of a
+//! service, the active marker, and each profile's non-secret settings.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use crate::cli::commands::{confirm_on_terminal, human_time, needs_force, secrets};
+use crate::cli::context::Context;
+use crate::cli::output::{self, Format, Style};
+use crate::ops::profiles::{self, ProfileKey};
+use crate::store::BackendId;
+use crate::{Error, Result, core::names};
+
+/// Manage profiles (one token per environment) and their settings.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  keyward -s truto profiles list
+  keyward -s truto profiles use staging
+  keyward -s truto profiles set api-url https://custom.truto.one
+  keyward -s truto profiles set default-integrated-account acc_123 -p staging
+  keyward -s truto profiles get api-url
+  keyward -s truto profiles rename staging stage
+  keyward -s truto profiles remove old -f
+
+Keys are accepted as api-url, api_url or apiUrl (any key, in any of the three spellings);
+they are stored in kebab-case. Settings are plain text in index.json: keys that name a
+credential (…-key, …-token, …-secret, …-password) are refused; store those with
+`secrets set` (or `profiles set-key`).")]
+pub struct ProfilesArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ProfilesCommand,
+}
+
+/// `profiles` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCommand {
+    /// List the profiles of the service: active marker, API URL, identity, masked token,
+    /// backend, connected since, settings
+    #[command(after_help = "Examples:
+  keyward -s truto profiles list
+  keyward -s truto profiles list -o json")]
+    #[command(visible_alias = "ls")]
+    List,
+    /// Make a profile the active one (used when no -p is given)
+    #[command(after_help = "Examples:
+  keyward -s truto profiles use staging")]
+    Use {
+        /// The profile.
+        name: String,
+    },
+    /// Print a setting of the profile (-p, else the active one); exit 3 if it is not set
+    #[command(after_help = "Examples:
+  keyward -s truto profiles get api-url
+  keyward -s truto -p staging profiles get default-integrated-account")]
+    Get {
+        /// The key (api-url, default-integrated-account, …; any spelling).
+        key: String,
+    },
+    /// Set a setting of the profile (-p, else the active one)
+    #[command(after_help = "Examples:
+  keyward -s truto profiles set api-url https://custom.truto.one
+  keyward -s truto -p staging profiles set default-integrated-account acc_42")]
+    Set {
+        /// The key (api-url, default-integrated-account, …; any spelling).
+        key: String,
+        /// The value.
+        value: String,
+    },
+    /// Remove a setting of the profile (-p, else the active one)
+    #[command(after_help = "Examples:
+  keyward -s truto -p staging profiles unset api-url")]
+    Unset {
+        /// The key.
+        key: String,
+    },
+    /// Rename a profile; its token moves within the backend that holds it
+    #[command(after_help = "Examples:
+  keyward -s truto profiles rename staging eu-staging")]
+    Rename {
+        /// The current name.
+        old: String,
+        /// The new name.
+        new: String,
+    },
+    /// Remove a profile: its token and its settings
+    #[command(after_help = "Examples:
+  keyward -s truto profiles remove staging
+  keyward -s truto profiles remove staging -f    # no confirmation")]
+    #[command(visible_alias = "rm")]
+    Remove {
+        /// The profile.
+        name: String,
+        /// Do not ask for confirmation
+        #[arg(short, long)]
+        force: bool,
+    },
+    /// Store a bring-your-own key (anthropic, firecrawl, …) as a secret of the service; the
+    /// same as `secrets set`
+    #[command(after_help = "Examples:
+  keyward -s truto profiles set-key anthropic          # masked prompt
+  keyward -s truto profiles set-key firecrawl < key.txt")]
+    SetKey(secrets::SetArgs),
+}
+
+/// One profile in `profiles list -o json`.
+#[derive(Debug, Serialize)]
+pub struct ProfileRow {
+    /// Profile name.
+    pub name: String,
+    /// True for the profile used when no -p is given.
+    pub active: bool,
+    /// The profile's api-url, else the service default.
+    pub api_url: Option<String>,
+    /// Who the API said the token belongs to.
+    pub identity: Option<String>,
+    /// Where the token is stored; `None` for a settings-only profile.
+    pub backend: Option<BackendId>,
+    /// The masked token.
+    pub token_hint: Option<String>,
+    /// When the token was first stored (RFC 3339).
+    pub connected_since: Option<String>,
+    /// When the token was last stored.
+    pub updated_at: Option<String>,
+    /// When the API last accepted it.
+    pub verified_at: Option<String>,
+    /// Free settings, kebab-case keys.
+    pub settings: BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct ListOutput {
+    service: String,
+    active_profile: Option<String>,
+    profiles: Vec<ProfileRow>,
+}
+
+#[derive(Serialize)]
+struct SettingOutput<'a> {
+    service: &'a str,
+    profile: &'a str,
+    key: &'a str,
+    value: Option<&'a str>,
+}
+
+/// Runs `profiles`.
+pub fn run(ctx: &Context, args: ProfilesArgs) -> Result<ExitCode> {
+    match args.command {
+        ProfilesCommand::List => list(ctx),
+        ProfilesCommand::Use { name } => use_profile(ctx, &name),
+        ProfilesCommand::Get { key } => get(ctx, &key),
+        ProfilesCommand::Set { key, value } => set(ctx, &key, &value),
+        ProfilesCommand::Unset { key } => unset(ctx, &key),
+        ProfilesCommand::Rename { old, new } => rename(ctx, &old, &new),
+        ProfilesCommand::Remove { name, force } => remove(ctx, &name, force),
+        ProfilesCommand::SetKey(a) => secrets::set(ctx, a),
+    }
+}
+
+fn list(ctx: &Context) -> Result<ExitCode> {
+    let service = ctx.service()?;
+    let index = ctx.index()?;
+    let entry = index.service(&service.name);
+    let active = entry
+        .and_then(|e| e.active_profile.clone())
+        .unwrap_or_else(|| "default".to_string());
+    let rows: Vec<ProfileRow> = entry
+        .map(|e| {
+            e.profiles
+                .iter()
+                .map(|(name, m)| ProfileRow {
+                    name: name.clone(),
+                    active: *name == active,
+                    // Masked: an index written before such URLs were refused may hold one.
+                    api_url: m
+                        .api_url
+                        .as_deref()
+                        .or(service.config.api_url.as_deref())
+                        .map(|u| crate::core::urls::mask(u).into_owned()),
+                    identity: m.identity.clone(),
+                    backend: m.backend,
+                    token_hint: m.backend.and(m.hint.clone()),
+                    connected_since: m.backend.and(m.created_at.clone()),
+                    updated_at: m.backend.and(m.updated_at.clone()),
+                    verified_at: m.backend.and(m.verified_at.clone()),
+                    settings: m.settings.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if ctx.format() == Format::Json {
+        output::json(&ListOutput {
+            service: service.name.clone(),
+            active_profile: entry.and_then(|e| e.active_profile.clone()),
+            profiles: rows,
+        })
+        .map_err(stdout_error)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        output::data(&format!("No profiles for {}.", service.name)).map_err(stdout_error)?;
+        output::detail(&format!(
+            "Log in to create one: `{}`",
+            ctx.app.cmd_for(&service.name, "login")
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let header = [
+        "PROFILE",
+        "API URL",
+        "IDENTITY",
+        "TOKEN",
+        "BACKEND",
+        "CONNECTED SINCE",
+    ];
+    let dash = || "-".to_string();
+    let table: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            [
+                format!("{} {}", if r.active { "*" } else { " " }, r.name),
+                r.api_url.clone().unwrap_or_else(dash),
+                r.identity.clone().unwrap_or_else(dash),
+                // Styled before measuring: the ASCII fallback widens `…` to `...`.
+                r.token_hint
+                    .as_deref()
+                    .map_or_else(|| "(no token)".into(), |h| Style::current().text(h)),
+                r.backend.map_or_else(dash, |b| b.describe().to_string()),
+                r.connected_since.as_deref().map_or_else(dash, human_time),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    widths[0] += 2;
+    for row in &table {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(cell);
+            } else {
+                s.push_str(cell);
+                s.push_str(&" ".repeat(w - cell.chars().count() + 2));
+            }
+        }
+        s.trim_end().to_string()
+    };
+    let mut head: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    head[0] = format!("  {}", head[0]);
+    output::data(&line(&head)).map_err(stdout_error)?;
+    for (row, r) in table.iter().zip(&rows) {
+        output::data(&line(row)).map_err(stdout_error)?;
+        for (k, v) in &r.settings {
+            output::data(&format!("      {k} = {v}")).map_err(stdout_error)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn use_profile(ctx: &Context, name: &str) -> Result<ExitCode> {
+    let service = ctx.service()?;
+    names::validate("profile", name)?;
+    profiles::set_active(ctx.store()?, &service.name, name)?;
+    match ctx.format() {
+        Format::Json => output::json(&serde_json::json!({
+            "service": service.name, "active_profile": name,
+        }))
+        .map_err(stdout_error)?,
+        Format::Text => output::success(&format!("Now using profile {name} for {}", service.name)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn get(ctx: &Context, raw: &str) -> Result<ExitCode> {
+    let key = ProfileKey::parse(raw)?;
+    let service = ctx.service()?;
+    let profile = ctx.profile_name(&service.name)?;
+    let index = ctx.index()?;
+    let meta = index
+        .service(&service.name)
+        .and_then(|s| s.profiles.get(&profile))
+        .ok_or_else(|| profiles::not_found(&ctx.app, index, &service.name, &profile))?;
+    let Some(value) = key.get(meta) else {
+        let mut e = profiles::unset_key(&ctx.app, &service.name, &profile, &key);
+        if let (ProfileKey::ApiUrl, Some(d), Error::NotFound { hint, .. }) =
+            (&key, &service.config.api_url, &mut e)
+        {
+            *hint = Some(format!("the service default applies: {d}"));
+        }
+        return Err(e);
+    };
+    match ctx.format() {
+        Format::Json => print_setting(&service.name, &profile, &key, Some(value))?,
+        Format::Text => output::data(value).map_err(stdout_error)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A setting as `-o json`: `{service, profile, key, value}`.
+fn print_setting(service: &str, profile: &str, key: &ProfileKey, value: Option<&str>) -> Result<()> {
+    output::json(&SettingOutput {
+        service,
+        profile,
+        key: key.name(),
+        value,
+    })
+    .map_err(stdout_error)
+}
+
+fn set(ctx: &Context, raw: &str, value: &str) -> Result<ExitCode> {
+    let key = ProfileKey::parse(raw)?;
+    let service = ctx.service()?;
+    let profile = ctx.profile_name(&service.name)?;
+    profiles::set_setting(ctx.store()?, &service.name, &profile, &key, value)?;
+    match ctx.format() {
+        Format::Json => print_setting(&service.name, &profile, &key, Some(value))?,
+        Format::Text => output::success(&format!(
+            "Set {} = {value} (profile {profile} of {})",
+            key.name(),
+            service.name
+        )),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn unset(ctx: &Context, raw: &str) -> Result<ExitCode> {
+    let key = ProfileKey::parse(raw)?;
+    let service = ctx.service()?;
+    let profile = ctx.profile_name(&service.name)?;
+    profiles::unset_setting(ctx.store()?, &service.name, &profile, &key)?;
+    match ctx.format() {
+        Format::Json => print_setting(&service.name, &profile, &key, None)?,
+        Format::Text => output::success(&format!(
+            "Removed {} (profile {profile} of {})",
+            key.name(),
+            service.name
+        )),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rename(ctx: &Context, old: &str, new: &str) -> Result<ExitCode> {
+    let service = ctx.service()?;
+    names::validate("profile", old)?;
+    let store = ctx.store()?;
+    let done = profiles::rename(store, &service.name, old, new)?;
+    match ctx.format() {
+        Format::Json => output::json(&serde_json::json!({
+            "service": service.name, "old": old, "new": new, "backend": done.backend,
+            "old_entry_left": done.left_behind.is_some(),
+        }))
+        .map_err(stdout_error)?,
+        Format::Text => {
+            let where_ = done
+                .backend
+                .map(|b| format!(" (token moved within the {})", b.describe()))
+                .unwrap_or_default();
+            output::success(&format!(
+                "Renamed profile {old} to {new} of {}{where_}",
+                service.name
+            ));
+        }
+    }
+    if let (Some(e), Some(kind)) = (&done.left_behind, done.backend) {
+        output::warn(&format!(
+            "the token is safe under {new}, but the old entry {old} could not be removed from the {}: {e}",
+            kind.describe()
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn remove(ctx: &Context, name: &str, force: bool) -> Result<ExitCode> {
+    let service = ctx.service()?;
+    names::validate("profile", name)?;
+    let store = ctx.store()?;
+    if !force {
+        // Fail on an unknown name before asking about it.
+        let index = store.load_index()?;
+        if !index
+            .service(&service.name)
+            .is_some_and(|s| s.profiles.contains_key(name))
+        {
+            return Err(profiles::not_found(&ctx.app, &index, &service.name, name));
+        }
+        if !ctx.can_prompt() {
+            return Err(needs_force("profiles remove"));
+        }
+        confirm_on_terminal(&format!(
+            "Remove profile {name} of {} and its stored token?",
+            service.name
+        ))?;
+    }
+    let backend = profiles::remove(store, &service.name, name)?;
+    match ctx.format() {
+        Format::Json => output::json(&serde_json::json!({
+            "service": service.name, "removed": name, "backend": backend,
+        }))
+        .map_err(stdout_error)?,
+        Format::Text => {
+            output::success(&format!("Removed profile {name} of {}", service.name));
+            if backend.is_some() {
+                output::detail("The token is still valid on the server until you revoke it there.");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn stdout_error(e: std::io::Error) -> Error {
+    Error::Other(format!("cannot write to stdout: {e}"))
+}

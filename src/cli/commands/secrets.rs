@@ -1,0 +1,308 @@
+//! `secrets list|set|get|unset|clear`: a service's build secrets and bring-your-own keys,
+//! stored like tokens (keyring or file) and handed to programs by `exec`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use crate::cli::commands::profiles::stdout_error;
+use crate::cli::commands::{confirm_on_terminal, human_time, needs_force, read_stdin_value};
+use crate::cli::context::Context;
+use crate::cli::output::{self, Format, Style};
+use crate::store::BackendId;
+use crate::{Result, Secret, core::names, ops::secrets};
+
+/// Manage build secrets: extra credentials of a service (github-token, pip-index-url, …).
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  keyward -s the0 secrets set github-token                 # prompts (masked) on a terminal
+  echo \"$PIP_URL\" | keyward -s the0 secrets set pip-index-url   # or reads stdin
+  keyward -s the0 secrets list
+  keyward -s the0 secrets get github-token
+  keyward -s the0 exec -- pip install -r requirements.txt  # as GITHUB_TOKEN, PIP_INDEX_URL
+  keyward -s the0 secrets clear -f
+
+Names: lowercase letters, digits, '-', '_' and '.'; at most 64 characters. Values live in
+the OS keyring (or the 0600 file), never in index.json.")]
+pub struct SecretsArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: SecretsCommand,
+}
+
+/// `secrets` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// List the secrets with masked values (known names not set show `(not set)`)
+    #[command(after_help = "Examples:
+  keyward -s the0 secrets list
+  keyward -s the0 secrets show -o json")]
+    #[command(visible_aliases = ["show", "ls"])]
+    List,
+    /// Store a secret: VALUE, else a masked prompt on a terminal, else one line of stdin
+    #[command(after_help = "Examples:
+  keyward -s the0 secrets set github-token              # masked prompt on a terminal
+  echo \"$PIP_INDEX_URL\" | keyward -s the0 secrets set pip-index-url
+  keyward -s the0 secrets set github-token ghp_xxxx     # visible in the process list")]
+    Set(SetArgs),
+    /// Print one secret's value, and nothing else
+    #[command(after_help = "Examples:
+  GITHUB_TOKEN=$(keyward -s the0 secrets get github-token)")]
+    Get {
+        /// The secret's name.
+        name: String,
+    },
+    /// Remove one secret
+    #[command(after_help = "Examples:
+  keyward -s the0 secrets unset pip-index-url")]
+    Unset {
+        /// The secret's name.
+        name: String,
+    },
+    /// Remove all secrets of the service
+    #[command(after_help = "Examples:
+  keyward -s the0 secrets clear
+  keyward -s the0 secrets clear -f    # no confirmation")]
+    Clear {
+        /// Do not ask for confirmation
+        #[arg(short, long)]
+        force: bool,
+    },
+}
+
+/// Arguments of `secrets set` (also `profiles set-key`).
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The secret's name (github-token, pip-index-url, anthropic, …).
+    pub name: String,
+    /// The value. Visible in the process list: prefer the prompt or stdin.
+    #[arg(value_parser = crate::core::secret::parse_arg)]
+    pub value: Option<Secret>,
+}
+
+/// One secret in `secrets list -o json`.
+#[derive(Debug, Serialize)]
+pub struct SecretRow {
+    /// The name.
+    pub name: String,
+    /// False for a known name of the service that has no value yet.
+    pub set: bool,
+    /// The masked value.
+    pub hint: Option<String>,
+    /// Where the value is stored.
+    pub backend: Option<BackendId>,
+    /// The variable `exec` passes it in.
+    pub env_var: String,
+    /// When first stored (RFC 3339).
+    pub created_at: Option<String>,
+    /// When last stored.
+    pub updated_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ListOutput {
+    service: String,
+    secrets: Vec<SecretRow>,
+}
+
+#[derive(Serialize)]
+struct SetOutput<'a> {
+    service: &'a str,
+    name: &'a str,
+    hint: &'a str,
+    backend: BackendId,
+    env_var: String,
+}
+
+/// Runs `secrets`.
+pub fn run(ctx: &Context, args: SecretsArgs) -> Result<ExitCode> {
+    match args.command {
+        SecretsCommand::List => list(ctx),
+        SecretsCommand::Set(a) => set(ctx, a),
+        SecretsCommand::Get { name } => get(ctx, &name),
+        SecretsCommand::Unset { name } => unset(ctx, &name),
+        SecretsCommand::Clear { force } => clear(ctx, force),
+    }
+}
+
+fn list(ctx: &Context) -> Result<ExitCode> {
+    let service = ctx.service()?;
+    let index = ctx.index()?;
+    let stored = index.service(&service.name).map(|s| &s.secrets);
+    let mut names: Vec<String> = stored.map(|s| s.keys().cloned().collect()).unwrap_or_default();
+    for known in &service.config.secrets {
+        if !names.contains(known) {
+            names.push(known.clone());
+        }
+    }
+    names.sort();
+    let rows: Vec<SecretRow> = names
+        .into_iter()
+        .map(|name| {
+            let m = stored.and_then(|s| s.get(&name));
+            SecretRow {
+                env_var: service.secret_env_var(&name),
+                set: m.is_some(),
+                hint: m.map(|m| m.hint.clone()),
+                backend: m.map(|m| m.backend),
+                created_at: m.and_then(|m| m.created_at.clone()),
+                updated_at: m.and_then(|m| m.updated_at.clone()),
+                name,
+            }
+        })
+        .collect();
+    if ctx.format() == Format::Json {
+        output::json(&ListOutput {
+            service: service.name.clone(),
+            secrets: rows,
+        })
+        .map_err(stdout_error)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let title = format!("Build Secrets ({}):", service.name);
+    output::data(&title).map_err(stdout_error)?;
+    output::data(&"-".repeat(title.chars().count())).map_err(stdout_error)?;
+    if rows.is_empty() {
+        output::data("  (none)").map_err(stdout_error)?;
+        output::detail(&format!(
+            "Add one: `{}`",
+            ctx.app.cmd_for(&service.name, "secrets set NAME")
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let name_w = rows.iter().map(|r| r.name.chars().count() + 1).max().unwrap_or(0);
+    // Styled before measuring: the ASCII fallback widens `…` to `...`.
+    let shown = |r: &SecretRow| {
+        r.hint
+            .as_deref()
+            .map_or_else(|| "(not set)".into(), |h| Style::current().text(h))
+    };
+    let hint_w = rows.iter().map(|r| shown(r).chars().count()).max().unwrap_or(0);
+    let set_rows = || rows.iter().filter(|r| r.set);
+    let var_w = set_rows().map(|r| r.env_var.len() + 1).max().unwrap_or(0);
+    let backend_w = set_rows()
+        .filter_map(|r| r.backend.map(|b| b.describe().len()))
+        .max()
+        .unwrap_or(0);
+    for r in &rows {
+        let label = format!("{}:", r.name);
+        let mut line = format!("  {label:<name_w$} {:<hint_w$}", shown(r));
+        if let Some(b) = r.backend {
+            let var = format!("${}", r.env_var);
+            let updated = r.updated_at.as_deref().map(human_time).unwrap_or_default();
+            line.push_str(&format!(
+                "  {var:<var_w$}  {:<backend_w$}  {updated}",
+                b.describe()
+            ));
+        }
+        output::data(line.trim_end()).map_err(stdout_error)?;
+    }
+    if !rows.iter().any(|r| r.set) {
+        return Ok(ExitCode::SUCCESS);
+    }
+    output::data("").map_err(stdout_error)?;
+    output::data(&format!(
+        "`{}` passes them to CMD as the variables shown.",
+        ctx.app.cmd_for(&service.name, "exec -- CMD")
+    ))
+    .map_err(stdout_error)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `secrets set` (and `profiles set-key`).
+pub fn set(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
+    let service = ctx.service()?;
+    names::validate("secret", &args.name)?;
+    let value = match args.value {
+        Some(v) => {
+            output::warn(&format!(
+                "a value on the command line is visible to other users in the process list; prefer `echo \"$VALUE\" | {}`",
+                ctx.app
+                    .cmd_for(&service.name, &format!("secrets set {}", args.name))
+            ));
+            v
+        }
+        None if ctx.can_prompt() => prompt_value(&args.name)?,
+        None => read_stdin_value("secret value", "secrets set")?,
+    };
+    let meta = secrets::set(ctx.store()?, &service.name, &args.name, &value)?;
+    match ctx.format() {
+        Format::Json => output::json(&SetOutput {
+            service: &service.name,
+            name: &args.name,
+            hint: &meta.hint,
+            backend: meta.backend,
+            env_var: service.secret_env_var(&args.name),
+        })
+        .map_err(stdout_error)?,
+        Format::Text => {
+            output::success(&format!("Secret '{}' saved", args.name));
+            output::detail(&format!("Value: {}", meta.hint));
+            output::detail(&format!(
+                "Stored in: {}; `exec` passes it as {}",
+                meta.backend.describe(),
+                service.secret_env_var(&args.name)
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn prompt_value(name: &str) -> Result<Secret> {
+    crate::cli::prompt::secret(&format!("Value for {name}"))
+}
+
+fn get(ctx: &Context, name: &str) -> Result<ExitCode> {
+    let service = ctx.service()?;
+    let value = secrets::get(ctx.store()?, ctx.index()?, &service.name, name)?;
+    // The value only, whatever -o says: JSON output never carries a secret.
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", value.expose())
+        .and_then(|()| out.flush())
+        .map_err(stdout_error)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn unset(ctx: &Context, name: &str) -> Result<ExitCode> {
+    let service = ctx.service()?;
+    secrets::unset(ctx.store()?, &service.name, name)?;
+    match ctx.format() {
+        Format::Json => output::json(&serde_json::json!({
+            "service": service.name, "removed": [name],
+        }))
+        .map_err(stdout_error)?,
+        Format::Text => output::success(&format!("Secret '{name}' removed")),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn clear(ctx: &Context, force: bool) -> Result<ExitCode> {
+    let service = ctx.service()?;
+    let store = ctx.store()?;
+    if !force {
+        if !ctx.can_prompt() {
+            return Err(needs_force("secrets clear"));
+        }
+        let n = store
+            .load_index()?
+            .service(&service.name)
+            .map_or(0, |s| s.secrets.len());
+        confirm_on_terminal(&format!("Remove all {n} build secrets of {}?", service.name))?;
+    }
+    let removed = secrets::clear(store, &service.name)?;
+    match ctx.format() {
+        Format::Json => output::json(&serde_json::json!({
+            "service": service.name, "removed": removed,
+        }))
+        .map_err(stdout_error)?,
+        Format::Text => {
+            output::success("All build secrets cleared");
+            if !removed.is_empty() {
+                output::detail(&format!("Removed: {}", removed.join(", ")));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,108 @@
+//! `whoami`: verifies the token commands would use now (flag > env > stored) against the API
+//! and prints who it belongs to; `-o json` adds where the token and URL came from and the
+//! API's own answer.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use serde::Serialize;
+
+use crate::auth::verify::Target;
+use crate::cli::context::Context;
+use crate::cli::output::{self, Format};
+use crate::ops::resolve::{Source, resolve_api_url, resolve_token};
+use crate::{Error, Result, TokenOrigin};
+
+/// Check the token in use against the API and print who it belongs to.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  keyward -s truto whoami
+  keyward -s truto whoami -p staging -o json
+  TRUTO_API_TOKEN=… keyward -s truto whoami        # checks the env token, not the stored one
+
+Exit status: 0 valid, 1 the service has no verify endpoint, 3 not logged in, 4 rejected,
+5 the API cannot be reached, 6 the token cannot be read from storage.")]
+pub struct WhoamiArgs {}
+
+#[derive(Serialize)]
+struct WhoamiOutput {
+    service: String,
+    profile: String,
+    source: Source,
+    shadowed: Vec<Source>,
+    api_url: String,
+    api_url_source: Option<Source>,
+    identity: Option<String>,
+    verified_at: String,
+    user: serde_json::Value,
+}
+
+/// Runs `whoami`.
+pub fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
+    let app = &ctx.app;
+    let service = ctx.service()?;
+    let profile = ctx.profile_name(&service.name)?;
+    let index = ctx.index()?;
+    let resolved = resolve_token(
+        ctx.store()?,
+        &ctx.env,
+        ctx.token_flag(),
+        &service,
+        &profile,
+        index,
+    )?;
+    let url = resolve_api_url(
+        app,
+        &ctx.env,
+        ctx.global.api_url.as_deref(),
+        &service,
+        &profile,
+        index,
+    );
+    let origin = match &resolved.source {
+        Source::Profile { profile, .. } => TokenOrigin::Stored {
+            profile: profile.clone(),
+        },
+        _ => TokenOrigin::Override,
+    };
+    let target = Target::for_service(app, &service, url.url.as_deref(), origin)?.ok_or_else(|| {
+        Error::NotVerifiable {
+            service: service.name.clone(),
+        }
+    })?;
+    let note = resolved.whitespace_note();
+    if let Some(n) = &note {
+        output::warn(&format!("{}{}", n[..1].to_uppercase(), &n[1..]));
+    }
+    let verified = ctx
+        .verifier()?
+        .verify(&target, &resolved.token)
+        .map_err(|mut e| {
+            if let Error::Rejected { token_note, .. } = &mut e {
+                *token_note = note.clone();
+            }
+            e
+        })?;
+    match ctx.format() {
+        Format::Json => output::json(&WhoamiOutput {
+            service: service.name.clone(),
+            profile,
+            source: resolved.source.clone(),
+            shadowed: resolved.shadowed.clone(),
+            api_url: url.url.clone().unwrap_or_default(),
+            api_url_source: url.source.clone(),
+            identity: verified.identity.clone(),
+            verified_at: verified.verified_at.clone(),
+            user: verified.user.clone(),
+        })
+        .map_err(|e| Error::Other(e.to_string()))?,
+        Format::Text => match &verified.identity {
+            Some(i) => output::data(i).map_err(|e| Error::Other(format!("cannot write to stdout: {e}")))?,
+            None => output::warn(&format!(
+                "The API accepted the token ({}) but its answer does not say who it belongs to",
+                resolved.source.describe()
+            )),
+        },
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,87 @@
+//! `completions` and the hidden `generate`: shell completions and man pages, generated
+//! from the clap definitions so they can never drift from the real flags.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Subcommand};
+use clap_complete::Shell;
+
+use crate::cli::Cli;
+use crate::cli::context::Context;
+use crate::{Error, Result};
+
+/// Print shell completions.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  keyward completions bash > ~/.local/share/bash-completion/completions/keyward
+  keyward completions zsh > \"${fpath[1]}/_keyward\"
+  keyward completions fish > ~/.config/fish/completions/keyward.fish")]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// Generate packaging assets (man pages, completions) into a directory.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What to generate
+    #[command(subcommand)]
+    pub what: GenerateWhat,
+}
+
+/// Assets `generate` can write.
+#[derive(Debug, Subcommand)]
+pub enum GenerateWhat {
+    /// Man pages: keyward.1 and one keyward-COMMAND.1 per subcommand
+    Man {
+        /// Output directory
+        dir: PathBuf,
+    },
+    /// Completions for bash, zsh, fish, powershell and elvish
+    Completions {
+        /// Output directory
+        dir: PathBuf,
+    },
+}
+
+/// Runs `completions`.
+pub fn run_completions(_ctx: &Context, args: CompletionsArgs) -> Result<ExitCode> {
+    let mut cmd = Cli::command();
+    // Into a buffer first: clap_complete panics on a write error such as a closed pipe.
+    let mut buf = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "keyward", &mut buf);
+    match std::io::Write::write_all(&mut std::io::stdout(), &buf) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::Other(format!("cannot write to stdout: {e}")))
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Runs `generate`.
+pub fn run_generate(_ctx: &Context, args: GenerateArgs) -> Result<ExitCode> {
+    let io = |p: &std::path::Path, e: std::io::Error| Error::io(p, e);
+    match args.what {
+        GenerateWhat::Man { dir } => {
+            std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+            let cmd = Cli::command();
+            clap_mangen::generate_to(cmd, &dir).map_err(|e| io(&dir, e))?;
+        }
+        GenerateWhat::Completions { dir } => {
+            std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+            for shell in [
+                Shell::Bash,
+                Shell::Zsh,
+                Shell::Fish,
+                Shell::PowerShell,
+                Shell::Elvish,
+            ] {
+                let mut cmd = Cli::command();
+                clap_complete::generate_to(shell, &mut cmd, "keyward", &dir).map_err(|e| io(&dir, e))?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,274 @@
+//! What every command needs: the app, the environment snapshot, the global flags, and the
+//! store and index opened lazily (so `--help`, `--version` and env-only `token` never touch
+//! the disk or D-Bus).
+
+use std::cell::OnceCell;
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use crate::cli::GlobalArgs;
+use crate::cli::output::{self, Format};
+use crate::core::service::{Service, ServiceConfig};
+use crate::store::{Index, IndexQuery, KeyringWaits, Store};
+use crate::{App, Env, Error, Result, Secret, core::names};
+
+/// Per-invocation state shared by the commands.
+pub struct Context {
+    /// The app speaking.
+    pub app: App,
+    /// The environment.
+    pub env: Env,
+    /// Global flags.
+    pub global: GlobalArgs,
+    store: OnceCell<Store>,
+    index: OnceCell<Index>,
+    warned_token_flag: std::cell::Cell<bool>,
+}
+
+impl Context {
+    /// A context over parsed global flags.
+    pub fn new(app: App, env: Env, global: GlobalArgs) -> Self {
+        Context {
+            app,
+            env,
+            global,
+            store: OnceCell::new(),
+            index: OnceCell::new(),
+            warned_token_flag: std::cell::Cell::new(false),
+        }
+    }
+
+    /// `-o`.
+    pub fn format(&self) -> Format {
+        self.global.output
+    }
+
+    /// True when prompts can be shown: stdin and stderr are terminals.
+    pub fn can_prompt(&self) -> bool {
+        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    }
+
+    /// How keyring calls wait: a person at a terminal may have an unlock prompt to answer, so
+    /// they get the long bound and a line saying what is being waited for.
+    fn keyring_waits(&self) -> KeyringWaits {
+        let attended = self.can_prompt();
+        KeyringWaits {
+            attended,
+            notice: attended.then(|| {
+                Arc::new(|| output::warn("waiting for the OS keyring to unlock… (Ctrl-C to cancel)"))
+                    as crate::store::keyring::WaitNotice
+            }),
+        }
+    }
+
+    /// A verifier for this invocation: the system clock, and a spinner while the API is slow
+    /// when a person watches (stderr a terminal, not `-q`).
+    pub fn verifier(&self) -> Result<crate::auth::verify::Verifier> {
+        let v =
+            crate::auth::verify::Verifier::new(&self.app, &self.env, crate::core::clock::Clock::system())?;
+        let watched = std::io::stderr().is_terminal() && !output::Style::current().quiet;
+        Ok(if watched {
+            v.with_progress(Box::new(|label| {
+                Box::new(crate::cli::spinner::Spinner::start(label.to_string())) as Box<dyn std::any::Any>
+            }))
+        } else {
+            v
+        })
+    }
+
+    /// The store, opened on first use.
+    pub fn store(&self) -> Result<&Store> {
+        if let Some(s) = self.store.get() {
+            return Ok(s);
+        }
+        let mut s = Store::from_env_with(&self.app, &self.env, self.global.backend, self.keyring_waits())?;
+        s.set_notice(output::warn);
+        Ok(self.store.get_or_init(|| s))
+    }
+
+    /// The index as read at first use in this process.
+    pub fn index(&self) -> Result<&Index> {
+        if let Some(i) = self.index.get() {
+            return Ok(i);
+        }
+        let i = self.store()?.load_index()?;
+        Ok(self.index.get_or_init(|| i))
+    }
+
+    /// The service: `-s`, `<APP>_SERVICE`, the only configured service, else `default`.
+    pub fn service_name(&self) -> Result<String> {
+        let explicit = self
+            .global
+            .service
+            .clone()
+            .or_else(|| self.env.get(&self.app.env_var("SERVICE")).map(str::to_string));
+        let name = match explicit {
+            Some(n) => n,
+            None if self.app.builtin_service.is_some() => self
+                .app
+                .builtin_service
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            None => {
+                let idx = self.index()?;
+                let configured: Vec<_> = idx
+                    .services
+                    .iter()
+                    .filter(|(_, s)| s.config.is_some())
+                    .map(|(n, _)| n)
+                    .collect();
+                match configured.as_slice() {
+                    [only] => (*only).clone(),
+                    _ => "default".to_string(),
+                }
+            }
+        };
+        names::validate("service", &name)?;
+        Ok(name)
+    }
+
+    /// A service's settings: stored by `services add`, else the app's built-in ones for its
+    /// own service, else generic defaults.
+    fn service_config(&self, name: &str, entry: Option<&crate::store::index::ServiceEntry>) -> ServiceConfig {
+        let builtin = self
+            .app
+            .builtin_service
+            .as_ref()
+            .filter(|s| s.name == name)
+            .map(|s| s.config.clone());
+        entry
+            .and_then(|s| s.config.clone())
+            .or(builtin)
+            .unwrap_or_default()
+    }
+
+    /// The service with its settings (stored, else generic defaults).
+    pub fn service(&self) -> Result<Service> {
+        let name = self.service_name()?;
+        let config = self.service_config(&name, self.index()?.service(&name));
+        Ok(Service::new(&name, config))
+    }
+
+    /// The profile: `-p`, `<APP>_PROFILE`, the service's active profile, else `default`.
+    pub fn profile_name(&self, service: &str) -> Result<String> {
+        let explicit = self
+            .global
+            .profile
+            .clone()
+            .or_else(|| self.env.get(&self.app.env_var("PROFILE")).map(str::to_string));
+        let name = match explicit {
+            Some(n) => n,
+            None => self
+                .index()?
+                .service(service)
+                .and_then(|s| s.active_profile.clone())
+                .unwrap_or_else(|| "default".to_string()),
+        };
+        names::validate("profile", &name)?;
+        Ok(name)
+    }
+
+    /// True when `-p` or `<APP>_PROFILE` named the profile.
+    pub fn profile_explicit(&self) -> bool {
+        self.global.profile.is_some() || self.env.is_set(&self.app.env_var("PROFILE"))
+    }
+
+    /// `--token`, with the one-time process-list warning.
+    pub fn token_flag(&self) -> Option<Secret> {
+        let t = self.global.token.as_ref()?;
+        if !self.warned_token_flag.replace(true) {
+            output::warn(&format!(
+                "--token is visible to other users in the process list; prefer `{}` or an env var",
+                self.app.cmd("login --with-token")
+            ));
+        }
+        Some(t.clone())
+    }
+
+    /// Where the token and API URL of `service`/`profile` come from, worked out from the flags,
+    /// the environment and the index without reading any secret.
+    pub fn resolution(&self, service: &Service, profile: &str) -> Result<crate::ops::resolve::Resolution> {
+        Ok(crate::ops::resolve::Resolution::new(
+            &self.app,
+            &self.env,
+            self.global.token.is_some(),
+            self.global.api_url.as_deref(),
+            service,
+            profile,
+            self.index()?,
+        ))
+    }
+
+    /// The service, profile and index of the fetch path (`token`, `exec`): the same answers
+    /// as [`Context::service`], [`Context::profile_name`] and [`Context::index`], but when the
+    /// service is known without the index (`-s`, `<APP>_SERVICE`, the app's own service)
+    /// only that service's profile (and its secrets, with `secrets`) is built from
+    /// `index.json`, which is still read and checked whole. Otherwise the default service
+    /// depends on the settings of every service, so the whole index is parsed into maps;
+    /// the result is cut to the same part either way.
+    pub fn fetch_target(&self, secrets: bool) -> Result<FetchTarget> {
+        let explicit_profile = self
+            .global
+            .profile
+            .clone()
+            .or_else(|| self.env.get(&self.app.env_var("PROFILE")).map(str::to_string));
+        let known_service = self
+            .global
+            .service
+            .clone()
+            .or_else(|| self.env.get(&self.app.env_var("SERVICE")).map(str::to_string))
+            .or_else(|| self.app.builtin_service.as_ref().map(|s| s.name.clone()));
+        let Some(name) = known_service else {
+            let service = self.service()?;
+            let profile = self.profile_name(&service.name)?;
+            let query = IndexQuery::Profile {
+                service: &service.name,
+                profile: Some(&profile),
+                secrets,
+            };
+            let index = query.restrict(self.index()?);
+            return Ok(FetchTarget {
+                service,
+                profile,
+                index,
+            });
+        };
+        names::validate("service", &name)?;
+        let index = self.store()?.load_index_for(&IndexQuery::Profile {
+            service: &name,
+            profile: explicit_profile.as_deref(),
+            secrets,
+        })?;
+        let entry = index.service(&name);
+        let config = self.service_config(&name, entry);
+        let profile = explicit_profile
+            .or_else(|| entry.and_then(|s| s.active_profile.clone()))
+            .unwrap_or_else(|| "default".to_string());
+        names::validate("profile", &profile)?;
+        Ok(FetchTarget {
+            service: Service::new(&name, config),
+            profile,
+            index,
+        })
+    }
+
+    /// A usage error for when a prompt would be needed but cannot be shown.
+    pub fn no_prompt_error(&self, what: &str, fix: &str) -> Error {
+        Error::usage(
+            format!("{what}, and there is no terminal to prompt on"),
+            fix.to_string(),
+        )
+    }
+}
+
+/// What the fetch path resolves against: see [`Context::fetch_target`].
+#[derive(Debug)]
+pub struct FetchTarget {
+    /// The service with its settings.
+    pub service: Service,
+    /// The profile.
+    pub profile: String,
+    /// The index cut to the service, that profile and (if asked for) the service's secrets.
+    pub index: Index,
+}

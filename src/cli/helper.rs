@@ -1,0 +1,68 @@
+//! `git-credential-<app>`: the one binary started under git's helper name. Flags before the
+//! action are keyward's global flags; the action is parsed like any command.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::cli::commands::git::Action;
+use crate::{App, Env};
+
+fn helper_help(app: &App) -> ExitCode {
+    let _ = writeln!(
+        std::io::stdout(),
+        "git-credential-{cmd}: {cmd}'s git credential helper (git runs it; you rarely do)\n\n\
+         Usage: git-credential-{cmd} [GLOBAL OPTIONS] get|store|erase\n\n\
+         git runs it for `credential.helper = {cmd}`, with the request on stdin.\n\
+         Set it up with `{setup}`; the same commands are `{get}`, `{store}` and `{erase}`.\n\n\
+         Examples:\n  \
+         printf 'protocol=https\\nhost=github.com\\n' | git-credential-{cmd} get\n  \
+         {setup}",
+        cmd = app.command,
+        setup = app.cmd("setup-git"),
+        get = app.cmd("get"),
+        store = app.cmd("store"),
+        erase = app.cmd("erase"),
+    );
+    ExitCode::SUCCESS
+}
+
+/// The `git-credential-<app>` binary: `git-credential-keyward [FLAGS…] ACTION`, as git runs
+/// it for `credential.helper=keyward`. Flags before the action are keyward's global flags;
+/// an action other than get/store/erase is ignored with exit 0, as git requires.
+pub fn helper_main(app: &App, args: impl IntoIterator<Item = OsString>, env: Env) -> ExitCode {
+    let mut args: Vec<OsString> = args.into_iter().collect();
+    let argv0 = if args.is_empty() {
+        OsString::from(app.command.as_str())
+    } else {
+        args.remove(0)
+    };
+    match args.first().and_then(|a| a.to_str()) {
+        Some("-h" | "--help" | "help") => return helper_help(app),
+        Some("-V" | "--version") => {
+            let _ = writeln!(
+                std::io::stdout(),
+                "git-credential-{} {}",
+                app.command,
+                env!("CARGO_PKG_VERSION")
+            );
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
+    let Some(action) = args.last() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "usage: git-credential-{} get|store|erase (git runs this; see `{}`)",
+            app.command,
+            app.cmd("setup-git --help")
+        );
+        return ExitCode::from(2);
+    };
+    if action.to_str().and_then(Action::parse).is_none() {
+        return ExitCode::SUCCESS;
+    }
+    let mut argv = vec![argv0];
+    argv.extend(args);
+    super::run(app, argv, env)
+}

@@ -1,0 +1,178 @@
+//! The command line: clap definitions, dispatch, and the one place errors become exit codes.
+
+pub mod commands;
+pub mod completions;
+pub mod context;
+pub mod helper;
+pub mod output;
+pub mod prompt;
+pub mod spinner;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::store::BackendChoice;
+use crate::{App, Env, Error};
+use context::Context;
+use output::{Format, Style};
+
+const EXAMPLES: &str = "\
+Examples:
+  keyward -s truto login                    # prompts for profile, API URL and token
+  echo \"$TOKEN\" | keyward -s truto login --with-token -p staging
+  keyward -s truto token                    # prints the token, for $(keyward token)
+  keyward -s truto logout -p staging
+  keyward doctor                            # which backends work here, and why not";
+
+/// Flags every command takes.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// Service (API) to act on [env: KEYWARD_SERVICE; default: the only configured one, else `default`]
+    #[arg(short = 's', long, global = true, value_name = "NAME")]
+    pub service: Option<String>,
+    /// Profile to act on [env: KEYWARD_PROFILE; default: the active one, else `default`]
+    #[arg(
+        short = 'p',
+        long,
+        global = true,
+        value_name = "NAME",
+        visible_alias = "profile-name"
+    )]
+    pub profile: Option<String>,
+    /// Output format
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+    /// Use this token instead of the stored one (visible in the process list: prefer env vars)
+    #[arg(long, global = true, value_name = "TOKEN", value_parser = crate::core::secret::parse_arg)]
+    pub token: Option<crate::Secret>,
+    /// Use this API URL instead of the configured one
+    #[arg(long, global = true, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Where new values are stored [env: KEYWARD_BACKEND] [default: auto]
+    #[arg(long, global = true, value_enum)]
+    pub backend: Option<BackendChoice>,
+    /// Print only data and errors
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
+    /// No colour (also NO_COLOR)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+/// keyward: API tokens in the OS keychain, for every CLI.
+#[derive(Debug, Parser)]
+#[command(name = "keyward", version, about, after_help = EXAMPLES)]
+#[command(
+    long_about = "keyward keeps API tokens in the OS keychain (macOS Keychain, Windows Credential \
+Manager, Secret Service) and hands them to programs: `keyward token`, `keyward exec`, or git's \
+credential protocol. On a machine without a keyring it says so and uses a file only you can read."
+)]
+pub struct Cli {
+    /// Global flags.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command.
+    #[command(subcommand)]
+    pub command: AuthCommand,
+}
+
+/// keyward's commands. A CLI that embeds keyward flattens this (with [`GlobalArgs`]) into its
+/// own command tree, e.g. as `acme auth …`, and hands the parsed values to [`execute`].
+#[derive(Debug, Subcommand)]
+#[allow(missing_docs)] // each variant's help comes from its Args struct
+pub enum AuthCommand {
+    Login(commands::login::LoginArgs),
+    Logout(commands::logout::LogoutArgs),
+    Status(commands::status::StatusArgs),
+    Whoami(commands::whoami::WhoamiArgs),
+    Token(commands::token::TokenArgs),
+    Profiles(commands::profiles::ProfilesArgs),
+    Secrets(commands::secrets::SecretsArgs),
+    Services(commands::services::ServicesArgs),
+    Exec(commands::exec::ExecArgs),
+    SetupGit(commands::setup_git::SetupGitArgs),
+    Migrate(commands::migrate::MigrateArgs),
+    Doctor(commands::doctor::DoctorArgs),
+    Completions(completions::CompletionsArgs),
+    #[command(hide = true)]
+    Get(commands::git::GetArgs),
+    #[command(hide = true)]
+    Store(commands::git::StoreArgs),
+    #[command(hide = true)]
+    Erase(commands::git::EraseArgs),
+    #[command(hide = true)]
+    Generate(completions::GenerateArgs),
+}
+
+/// The binary's entry point: the process's arguments and environment, dispatched on the name
+/// it was started as — `git-credential-<app>` (a link to the one binary) speaks git's
+/// credential-helper protocol, any other name is the command line.
+pub fn main(app: &App) -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let env = Env::from_process();
+    let started_as = args
+        .first()
+        .map(std::path::Path::new)
+        .and_then(|p| p.file_stem())
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    if started_as == format!("git-credential-{}", app.command) {
+        helper::helper_main(app, args, env)
+    } else {
+        run(app, args, env)
+    }
+}
+
+/// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
+pub fn run(app: &App, args: impl IntoIterator<Item = OsString>, env: Env) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    execute(app, env, cli.global, cli.command)
+}
+
+/// Runs one parsed command for `app` and returns the exit code; errors are printed here, once.
+pub fn execute(app: &App, env: Env, global: GlobalArgs, command: AuthCommand) -> ExitCode {
+    Style::detect(&env, global.no_color, global.quiet).install();
+    let format = global.output;
+    let ctx = Context::new(app.clone(), env, global);
+    match dispatch(&ctx, command) {
+        Ok(code) => code,
+        Err(e) => {
+            output::error(&ctx.app, &e, format);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
+    use AuthCommand as Command;
+    match cmd {
+        Command::Login(a) => commands::login::run(ctx, a),
+        Command::Logout(a) => commands::logout::run(ctx, a),
+        Command::Token(a) => commands::token::run(ctx, a),
+        Command::Doctor(a) => commands::doctor::run(ctx, a),
+        Command::Completions(a) => completions::run_completions(ctx, a),
+        Command::Generate(a) => completions::run_generate(ctx, a),
+        Command::SetupGit(a) => commands::setup_git::run(ctx, a),
+        Command::Get(_) => commands::git::run(ctx, commands::git::Action::Get),
+        Command::Store(_) => commands::git::run(ctx, commands::git::Action::Store),
+        Command::Erase(_) => commands::git::run(ctx, commands::git::Action::Erase),
+        Command::Profiles(a) => commands::profiles::run(ctx, a),
+        Command::Secrets(a) => commands::secrets::run(ctx, a),
+        Command::Exec(a) => commands::exec::run(ctx, a),
+        Command::Migrate(a) => commands::migrate::run(ctx, a),
+        Command::Status(a) => commands::status::run(ctx, a),
+        Command::Whoami(a) => commands::whoami::run(ctx, a),
+        Command::Services(a) => commands::services::run(ctx, a),
+    }
+}

@@ -1,0 +1,101 @@
+//! The app description: every name keyward shows or stores under comes from here, so an
+//! embedding CLI gets its own home dir, env vars, keyring items and messages.
+
+use std::path::PathBuf;
+
+/// Who is speaking: keyward itself, or a CLI that embeds the library.
+///
+/// ```
+/// let app = keyward::App::new("acme");
+/// assert_eq!(app.env_var("HOME"), "ACME_HOME");
+/// assert_eq!(app.keyring_service("default"), "acme:default");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    /// The product name, in keyring labels (`keyward truto/default API token`).
+    pub name: String,
+    /// The command name used in messages and hints (`keyward login`, `acme auth login`).
+    pub command: String,
+    /// Directory name under the platform config dir (`~/.config/<dir_name>`).
+    pub dir_name: String,
+    /// Prefix of the app's own env vars (`KEYWARD` → `KEYWARD_HOME`, `KEYWARD_TOKEN`).
+    pub env_prefix: String,
+    /// Prefix of the keyring service attribute (`keyward` → `keyward:<service>`).
+    pub keyring_prefix: String,
+    /// A service described in code (an embedding CLI's own API): the default service, with
+    /// these settings unless `services add` stored others.
+    pub builtin_service: Option<crate::core::service::Service>,
+}
+
+impl App {
+    /// An app whose command, directory, env prefix and keyring prefix all derive from `name`.
+    pub fn new(name: &str) -> Self {
+        App {
+            name: name.to_string(),
+            command: name.to_string(),
+            dir_name: name.to_string(),
+            env_prefix: name.to_ascii_uppercase().replace(['-', '.'], "_"),
+            keyring_prefix: name.to_string(),
+            builtin_service: None,
+        }
+    }
+
+    /// The same app with a service described in code as its default service.
+    pub fn with_service(mut self, service: crate::core::service::Service) -> Self {
+        self.builtin_service = Some(service);
+        self
+    }
+
+    /// keyward itself.
+    pub fn keyward() -> Self {
+        App::new("keyward")
+    }
+
+    /// The message name of a subcommand, e.g. `keyward login` or `acme auth login`.
+    pub fn cmd(&self, sub: &str) -> String {
+        format!("{} {sub}", self.command)
+    }
+
+    /// The command for `sub` on `service`: `keyward -s truto login`, or `acme auth login`
+    /// when `service` is the app's built-in one (no `-s` needed).
+    pub fn cmd_for(&self, service: &str, sub: &str) -> String {
+        match &self.builtin_service {
+            Some(s) if s.name == service => self.cmd(sub),
+            _ => self.cmd(&format!("-s {service} {sub}")),
+        }
+    }
+
+    /// The full name of one of the app's env vars.
+    pub fn env_var(&self, suffix: &str) -> String {
+        format!("{}_{suffix}", self.env_prefix)
+    }
+
+    /// The keyring `service` attribute for a keyward service.
+    pub fn keyring_service(&self, service: &str) -> String {
+        format!("{}:{service}", self.keyring_prefix)
+    }
+
+    /// The home directory: `$<PREFIX>_HOME`, else the platform config dir + `dir_name`.
+    pub fn home(&self, env: &crate::Env) -> Option<PathBuf> {
+        if let Some(h) = env.get(&self.env_var("HOME")).filter(|h| !h.is_empty()) {
+            return Some(PathBuf::from(h));
+        }
+        env.config_dir().map(|d| d.join(&self.dir_name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::service::{Service, ServiceConfig};
+
+    #[test]
+    fn cmd_for_names_the_service_unless_builtin() {
+        let kw = App::keyward();
+        assert_eq!(kw.cmd_for("truto", "login -p x"), "keyward -s truto login -p x");
+        let mut acme = App::new("acme").with_service(Service::new("acme", ServiceConfig::default()));
+        acme.command = "acme auth".into();
+        assert_eq!(acme.cmd_for("acme", "login"), "acme auth login");
+        assert_eq!(acme.cmd_for("other", "login"), "acme auth -s other login");
+    }
+}

@@ -1,0 +1,418 @@
+//! The library's one error type, its kinds, and their exit codes (SPEC: Output and exit codes).
+//!
+//! Messages never contain a secret value: variants carry names, paths, URLs and statuses only.
+
+use std::path::PathBuf;
+
+use crate::App;
+
+/// Result with keyward's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, in terms a caller can act on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Bad usage or bad input (exit 2).
+    #[error("{message}")]
+    Usage {
+        /// One line saying what is wrong.
+        message: String,
+        /// How to do it right.
+        hint: Option<String>,
+    },
+    /// A service, profile or secret name that cannot be used (exit 2).
+    #[error("invalid {what} name {name}: {reason}")]
+    InvalidName {
+        /// `service`, `profile` or `secret`.
+        what: &'static str,
+        /// The name, quoted and shortened for display.
+        name: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// No token for this service/profile anywhere (exit 3).
+    #[error("not logged in to {service} (profile {profile})")]
+    NotLoggedIn {
+        /// The service.
+        service: String,
+        /// The profile.
+        profile: String,
+        /// The service's first token env var, for the hint.
+        env_var: String,
+    },
+    /// A profile, secret or setting that does not exist (exit 3).
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for, e.g. `profile 'staging' of truto`.
+        what: String,
+        /// How to create it or list what exists.
+        hint: Option<String>,
+    },
+    /// The API answered 401/403 (exit 4).
+    #[error("API key is invalid or revoked (HTTP {status} from {url}){}", token_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default())]
+    Rejected {
+        /// HTTP status.
+        status: u16,
+        /// The URL that answered.
+        url: String,
+        /// The service, for the hint.
+        service: String,
+        /// Where the token came from, for the hint.
+        origin: TokenOrigin,
+        /// Something about the token that likely explains it ("the token from … ends with a
+        /// space").
+        token_note: Option<String>,
+    },
+    /// The API could not be reached or failed (exit 5).
+    #[error("could not reach {url}: {reason}")]
+    Network {
+        /// The URL tried.
+        url: String,
+        /// What failed (connection refused, timeout, HTTP 503 …).
+        reason: String,
+        /// The env var that changes the URL, for the hint.
+        url_env: String,
+    },
+    /// The verify endpoint answered something other than success, 401/403 or 5xx (exit 1).
+    #[error("unexpected answer from {url}: {reason}")]
+    UnexpectedResponse {
+        /// The URL that answered.
+        url: String,
+        /// What came back (`HTTP 404 Not Found`, a redirect …).
+        reason: String,
+        /// The service, for the hint.
+        service: String,
+    },
+    /// A token cannot be verified because the service has no verify endpoint (exit 1).
+    #[error("{service} has no verify endpoint, so the token cannot be checked")]
+    NotVerifiable {
+        /// The service.
+        service: String,
+    },
+    /// Verification needs an API URL and none is configured (exit 2).
+    #[error("no API URL for {service}")]
+    NoApiUrl {
+        /// The service.
+        service: String,
+        /// The env var that sets it, for the hint.
+        url_env: String,
+    },
+    /// The OS keyring exists but is locked (exit 6).
+    #[error("the OS keyring is locked ({detail})")]
+    KeyringLocked {
+        /// The store's own words.
+        detail: String,
+    },
+    /// The OS keyring did not answer in time (exit 6).
+    #[error("the OS keyring did not answer within {seconds:.1}s")]
+    KeyringTimeout {
+        /// The limit that passed.
+        seconds: f64,
+    },
+    /// The OS keyring refused or failed (exit 6).
+    #[error("the OS keyring failed: {detail}")]
+    Keyring {
+        /// The store's own words.
+        detail: String,
+    },
+    /// `--backend keyring` (or a value stored there) but no keyring is usable here (exit 6).
+    #[error("no OS keyring is available: {reason}")]
+    NoKeyring {
+        /// Why (no session bus, no Secret Service, …).
+        reason: String,
+    },
+    /// A file keyward owns cannot be understood; it is left untouched (exit 6).
+    #[error("{}: {reason}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The credentials file can be read by group or others (exit 6).
+    #[error("{} is readable by group or others (mode {mode:03o}); refusing to use it", path.display())]
+    InsecurePermissions {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// A file or directory keyward relies on could be changed or swapped by another user, or
+    /// is a symbolic link (exit 6). Nothing was read from or written through it.
+    #[error("{} {problem}; refusing to use it", path.display())]
+    Unprotected {
+        /// The file or directory.
+        path: PathBuf,
+        /// What is wrong (owner, mode or link), in words.
+        problem: String,
+        /// What the hint tells the user to run.
+        fix: PathFix,
+    },
+    /// A file-system operation failed (exit 6).
+    #[error("{}: {}", path.display(), io_message(source))]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A value too large for the backend (exit 2).
+    #[error("value is too long for the {backend} backend ({len} bytes, limit {limit})")]
+    TooLong {
+        /// Backend name.
+        backend: &'static str,
+        /// Length given.
+        len: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The user cancelled at a prompt (exit 130).
+    #[error("cancelled")]
+    Cancelled,
+    /// Anything else (exit 1).
+    #[error("{0}")]
+    Other(String),
+}
+
+pub(crate) fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        _ => {
+            // io::Error's Display appends "(os error N)"; keep the words.
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
+        }
+    }
+}
+
+/// The fix for an [`Error::Unprotected`] path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathFix {
+    /// Take it over: `chown` to the current user if `chown`, then `chmod` to the mode given.
+    Own {
+        /// The owner is someone else.
+        chown: bool,
+        /// The mode to set, if group or others can write.
+        chmod: Option<u32>,
+    },
+    /// Remove the link.
+    Unlink,
+    /// A directory above the home: take write access away (`chmod`), or move the home.
+    Parent {
+        /// Others can write it (else its owner is another user).
+        chmod: bool,
+    },
+}
+
+/// Where a token the API rejected came from, so the hint can say what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenOrigin {
+    /// A profile's stored token.
+    Stored {
+        /// The profile.
+        profile: String,
+    },
+    /// A token given to `login`, not stored.
+    Login {
+        /// The profile it was meant for.
+        profile: String,
+    },
+    /// `--token` or an env var.
+    Override,
+}
+
+/// Coarse classes of [`Error`], stable for JSON output and exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Exit 2.
+    Usage,
+    /// Exit 3.
+    NotFound,
+    /// Exit 4.
+    Rejected,
+    /// Exit 5.
+    Network,
+    /// Exit 6.
+    Storage,
+    /// Exit 130.
+    Cancelled,
+    /// Exit 1.
+    Other,
+}
+
+impl ErrorKind {
+    /// The process exit code for this kind.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::Other => 1,
+            ErrorKind::Usage => 2,
+            ErrorKind::NotFound => 3,
+            ErrorKind::Rejected => 4,
+            ErrorKind::Network => 5,
+            ErrorKind::Storage => 6,
+            ErrorKind::Cancelled => 130,
+        }
+    }
+
+    /// The snake_case name used in JSON errors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Other => "other",
+            ErrorKind::Usage => "usage",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Rejected => "rejected",
+            ErrorKind::Network => "network",
+            ErrorKind::Storage => "storage",
+            ErrorKind::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl Error {
+    /// A usage error with a hint.
+    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    /// An I/O error on a path.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The class of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Usage { .. } | Error::InvalidName { .. } | Error::TooLong { .. } => ErrorKind::Usage,
+            Error::NotLoggedIn { .. } | Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::Rejected { .. } => ErrorKind::Rejected,
+            Error::Network { .. } => ErrorKind::Network,
+            Error::NoApiUrl { .. } => ErrorKind::Usage,
+            Error::UnexpectedResponse { .. } | Error::NotVerifiable { .. } => ErrorKind::Other,
+            Error::KeyringLocked { .. }
+            | Error::KeyringTimeout { .. }
+            | Error::Keyring { .. }
+            | Error::NoKeyring { .. }
+            | Error::Corrupt { .. }
+            | Error::InsecurePermissions { .. }
+            | Error::Unprotected { .. }
+            | Error::Io { .. } => ErrorKind::Storage,
+            Error::Cancelled => ErrorKind::Cancelled,
+            Error::Other(_) => ErrorKind::Other,
+        }
+    }
+
+    /// The exit code (SPEC table).
+    pub fn exit_code(&self) -> u8 {
+        self.kind().exit_code()
+    }
+
+    /// One line telling the user how to fix it, with the app's own command name.
+    pub fn hint(&self, app: &App) -> Option<String> {
+        let backend_env = app.env_var("BACKEND");
+        match self {
+            Error::Usage { hint, .. } | Error::NotFound { hint, .. } => hint.clone(),
+            Error::InvalidName { .. } => {
+                Some("names use lowercase letters, digits, '-', '_' and '.', at most 64 characters".into())
+            }
+            Error::NotLoggedIn { service, env_var, .. } => Some(format!(
+                "run `{}` or `export {env_var}=…`",
+                app.cmd_for(service, "login")
+            )),
+            Error::Rejected {
+                service, origin, ..
+            } => Some(match origin {
+                TokenOrigin::Stored { profile: p } => format!(
+                    "create a new key, then run `{}` and `{}`",
+                    app.cmd_for(service, &format!("logout -p {p}")),
+                    app.cmd_for(service, &format!("login -p {p}"))
+                ),
+                TokenOrigin::Login { profile: p } => format!(
+                    "nothing was stored; check that you copied the whole key (or create a new one), then run `{}` again",
+                    app.cmd_for(service, &format!("login -p {p}"))
+                ),
+                TokenOrigin::Override => {
+                    "the token comes from --token or an env var: replace it with a valid key, or unset it to use the stored one".to_string()
+                }
+            }),
+            Error::UnexpectedResponse { service, .. } => Some(format!(
+                "check the API URL and the verify path: `{}`; change them with `{}`",
+                app.cmd(&format!("services show {service}")),
+                app.cmd(&format!("services add {service} --api-url … --verify-path …"))
+            )),
+            Error::NotVerifiable { service } => Some(format!(
+                "add one with `{}`",
+                app.cmd(&format!("services add {service} --verify-path …"))
+            )),
+            Error::NoApiUrl { service, url_env } => Some(format!(
+                "pass --api-url, set {url_env}, or give the service a default: `{}`",
+                app.cmd(&format!("services add {service} --api-url …"))
+            )),
+            Error::Network { url_env, .. } => Some(format!(
+                "check the address and your network; change it with --api-url or {url_env}"
+            )),
+            Error::KeyringLocked { .. } => Some(format!(
+                "unlock your keyring (log in to the desktop session, or `echo -n PASSWORD | gnome-keyring-daemon --unlock --replace`), or store in a file with --backend file / {backend_env}=file"
+            )),
+            Error::KeyringTimeout { .. } => Some(format!(
+                "the keyring may be waiting for an unlock prompt; answer it, raise {} (seconds), or use --backend file",
+                app.env_var("KEYRING_TIMEOUT")
+            )),
+            Error::Keyring { .. } | Error::NoKeyring { .. } => Some(format!(
+                "run `{}` to see what is wrong, or use --backend file / {backend_env}=file",
+                app.cmd("doctor")
+            )),
+            Error::Corrupt { path, .. } => Some(format!(
+                "it was left untouched: inspect it or move {} away, then log in again",
+                path.display()
+            )),
+            Error::InsecurePermissions { path, .. } => Some(format!("chmod 600 {}", path.display())),
+            Error::Unprotected { path, fix, .. } => {
+                let p = path.display();
+                Some(match fix {
+                    PathFix::Own { chown, chmod } => {
+                        let mut steps = Vec::new();
+                        if *chown {
+                            steps.push(format!("chown $(id -un) {p}"));
+                        }
+                        if let Some(m) = chmod {
+                            steps.push(format!("chmod {m:o} {p}"));
+                        }
+                        steps.join(" && ")
+                    }
+                    PathFix::Unlink => format!("rm {p}, then run the command again"),
+                    PathFix::Parent { chmod: true } => format!(
+                        "chmod go-w {p} (or chmod +t {p}), or set {} to a directory only you can change",
+                        app.env_var("HOME")
+                    ),
+                    PathFix::Parent { chmod: false } => format!(
+                        "set {} to a directory only you (and root) can change",
+                        app.env_var("HOME")
+                    ),
+                })
+            }
+            Error::Io { path, source } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+                Some(format!(
+                    "check the owner and permissions: ls -la {0}; fix with chmod 700 on the directory, 600 on files, or set {1} to a writable directory",
+                    path.parent().unwrap_or(path).display(),
+                    app.env_var("HOME")
+                ))
+            }
+            Error::Io { path, source } if source.kind() == std::io::ErrorKind::StorageFull => Some(format!(
+                "free some space on the disk that holds {} (nothing stored was changed), then try again",
+                path.parent().unwrap_or(path).display()
+            )),
+            Error::Io { .. } => None,
+            Error::TooLong { .. } => Some("store a shorter value, or use --backend file".into()),
+            Error::Cancelled => None,
+            Error::Other(_) => None,
+        }
+    }
+}

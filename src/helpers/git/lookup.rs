@@ -1,0 +1,538 @@
+//! The git credential helper's decisions: which stored value answers git's `get`, what
+//! `store` keeps and what `erase` may remove. It reads the index and only the values that
+//! answer: no HTTP client, no async runtime, no prompt (git owns stdin and stdout).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::core::service::{GitAuth, Service, ServiceConfig};
+use crate::core::urls::Origin;
+use crate::helpers::git::wire::{Request, Response};
+use crate::store::index::{GitMeta, ServiceEntry};
+use crate::store::{CredKey, Index, Store};
+use crate::{App, Env, Error, ErrorKind, Result, ops::resolve};
+
+/// Username handed to git with a token when the service names none: the convention of
+/// GitHub and gh for token-based git auth.
+pub const DEFAULT_GIT_USERNAME: &str = "x-access-token";
+
+/// The secret answering for a host when no service maps it otherwise.
+pub const DEFAULT_SECRET_HOST: (&str, &str) = ("github-token", "github.com");
+
+/// What a request is about: the protocol, host and path git named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// `protocol`, a URL scheme (`https`).
+    pub protocol: String,
+    /// `host`, with any port.
+    pub host: String,
+    /// `path`, when git sent one (`credential.useHttpPath`, or non-HTTP protocols).
+    pub path: Option<String>,
+}
+
+impl Target {
+    /// The target of a request. Refuses what could not be stored under an unambiguous key:
+    /// a missing protocol or host, a protocol that is not a URL scheme, a host with `/`,
+    /// whitespace or control characters.
+    pub fn from_request(req: &Request) -> Result<Target> {
+        let bad = |what: &str| {
+            Error::usage(
+                format!("git credential input has {what}"),
+                "git sends protocol= and host= lines; check what calls the helper",
+            )
+        };
+        let protocol = req.protocol.as_deref().ok_or_else(|| bad("no protocol"))?;
+        let host = req.host.as_deref().ok_or_else(|| bad("no host"))?;
+        let scheme_ok = protocol.starts_with(|c: char| c.is_ascii_alphabetic())
+            && protocol
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        if !scheme_ok {
+            return Err(bad("a protocol that is not a URL scheme"));
+        }
+        if host
+            .chars()
+            .any(|c| c == '/' || c.is_whitespace() || c.is_control())
+        {
+            return Err(bad("a host with '/', whitespace or control characters"));
+        }
+        let path = req.path.clone().filter(|p| !p.is_empty());
+        if host.is_empty() && path.is_none() {
+            return Err(bad("neither a host nor a path"));
+        }
+        Ok(Target {
+            protocol: protocol.to_string(),
+            host: host.to_string(),
+            path,
+        })
+    }
+
+    /// The index and keyring key: `protocol://host[/path]`.
+    pub fn key(&self) -> String {
+        match &self.path {
+            Some(p) => format!("{}://{}/{p}", self.protocol, self.host),
+            None => format!("{}://{}", self.protocol, self.host),
+        }
+    }
+
+    /// Protocol and host compared the way URLs are: case-insensitive, default port dropped.
+    fn origin(&self) -> Origin {
+        Origin::new(&self.protocol, &self.host)
+    }
+}
+
+/// Where an answer to `get` came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerSource {
+    /// A credential git stored through `store`, under this key.
+    Stored {
+        /// `protocol://host[/path]`.
+        key: String,
+    },
+    /// A profile's token; the host is its API URL's.
+    Profile {
+        /// The service.
+        service: String,
+        /// The profile.
+        profile: String,
+    },
+    /// A secret mapped to the host.
+    Secret {
+        /// The service.
+        service: String,
+        /// The secret's name.
+        name: String,
+    },
+}
+
+/// An answer to `get` and where it came from.
+#[derive(Debug)]
+pub struct Answer {
+    /// What to write back to git.
+    pub response: Response,
+    /// Where it came from.
+    pub source: AnswerSource,
+}
+
+/// Unix seconds now.
+fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// True when git would drop this password as expired (`expiry < now`, as git checks it).
+pub fn is_expired(expiry: Option<u64>, now: u64) -> bool {
+    expiry.is_some_and(|t| t < now)
+}
+
+/// The service's settings as commands see them: stored, else the app's built-in, else
+/// generic defaults.
+fn service_of(app: &App, name: &str, entry: &ServiceEntry) -> Service {
+    let config = entry
+        .config
+        .clone()
+        .or_else(|| {
+            app.builtin_service
+                .as_ref()
+                .filter(|s| s.name == name)
+                .map(|s| s.config.clone())
+        })
+        .unwrap_or_default();
+    Service::new(name, config)
+}
+
+/// The username keyward gives git with a token of this service.
+pub fn git_username(config: &ServiceConfig) -> &str {
+    config
+        .git_username
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .unwrap_or(DEFAULT_GIT_USERNAME)
+}
+
+/// The host a secret answers for: the service's `git_hosts` entry, else the default
+/// (`github-token` → `github.com`); an empty entry switches the default off.
+pub fn secret_host<'c>(config: &'c ServiceConfig, secret: &str) -> Option<&'c str> {
+    match config.git_hosts.get(secret) {
+        Some(h) => Some(h.as_str()).filter(|h| !h.is_empty()),
+        None if secret == DEFAULT_SECRET_HOST.0 => Some(DEFAULT_SECRET_HOST.1),
+        None => None,
+    }
+}
+
+/// Answers `get`, in this order: a credential git stored for this protocol/host(/path) that
+/// has not expired; a profile whose API URL has this protocol and host; a secret mapped to
+/// this host. `Ok(None)` when nothing answers; a storage error is an error, never "none".
+/// `index` may be the whole index or the part [`IndexQuery::Git`] reads for this host.
+///
+/// [`IndexQuery::Git`]: crate::store::IndexQuery::Git
+pub fn lookup(store: &Store, env: &Env, index: &Index, req: &Request) -> Result<Option<Answer>> {
+    let Ok(target) = Target::from_request(req) else {
+        return Ok(None);
+    };
+    if let Some(answer) = lookup_stored(store, index, req, &target)? {
+        return Ok(Some(answer));
+    }
+    lookup_issued(store, env, index, req, &target)
+}
+
+fn lookup_stored(store: &Store, index: &Index, req: &Request, target: &Target) -> Result<Option<Answer>> {
+    let key = target.key();
+    let Some(meta) = index.git.get(&key) else {
+        return Ok(None);
+    };
+    if req.username.is_some() && req.username != meta.username {
+        return Ok(None);
+    }
+    if is_expired(meta.password_expiry_utc, now_unix()) {
+        return Ok(None);
+    }
+    let app = store.app();
+    // Listed but gone (removed outside keyward): not an answer, and not an error either.
+    let Some(password) = store.read(meta.backend, &CredKey::git(app, &key))? else {
+        return Ok(None);
+    };
+    let oauth_refresh_token = if meta.has_refresh_token {
+        store.read(meta.backend, &CredKey::git_refresh_token(app, &key))?
+    } else {
+        None
+    };
+    Ok(Some(Answer {
+        response: Response {
+            username: meta.username.clone(),
+            password: Some(password),
+            oauth_refresh_token,
+            password_expiry_utc: meta.password_expiry_utc,
+            ..Response::default()
+        },
+        source: AnswerSource::Stored { key },
+    }))
+}
+
+/// Steps 2 and 3 of [`lookup`]: the values keyward itself holds for this host.
+fn lookup_issued(
+    store: &Store,
+    env: &Env,
+    index: &Index,
+    req: &Request,
+    target: &Target,
+) -> Result<Option<Answer>> {
+    let app = store.app();
+    let origin = target.origin();
+    let wrong_user = |username: &str| req.username.as_deref().is_some_and(|u| u != username);
+
+    for (name, entry) in &index.services {
+        let service = service_of(app, name, entry);
+        let username = git_username(&service.config);
+        if wrong_user(username) {
+            continue;
+        }
+        // The active profile first, then the others by name.
+        let mut profiles: Vec<&String> = entry
+            .profiles
+            .iter()
+            .filter(|(_, m)| m.backend.is_some())
+            .map(|(p, _)| p)
+            .collect();
+        profiles.sort_by_key(|p| entry.active_profile.as_ref() != Some(*p));
+        for profile in profiles {
+            // Only a URL the user stored decides where a token may go, never an env var.
+            let url = entry.profiles[profile]
+                .api_url
+                .as_deref()
+                .or(service.config.api_url.as_deref());
+            if url.and_then(Origin::of_url).as_ref() != Some(&origin) {
+                continue;
+            }
+            let token = match resolve::resolve_token(store, env, None, &service, profile, index) {
+                Ok(t) => t.token,
+                Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            let bearer = service.config.git_auth == Some(GitAuth::Bearer) && req.has_capability("authtype");
+            let response = if bearer {
+                Response {
+                    authtype: Some("Bearer".into()),
+                    credential: Some(token),
+                    // Keep other helpers (e.g. `store`) from writing keyward's token to disk.
+                    ephemeral: true,
+                    ..Response::default()
+                }
+            } else {
+                Response {
+                    username: Some(username.to_string()),
+                    password: Some(token),
+                    ..Response::default()
+                }
+            };
+            return Ok(Some(Answer {
+                response,
+                source: AnswerSource::Profile {
+                    service: name.clone(),
+                    profile: profile.clone(),
+                },
+            }));
+        }
+    }
+
+    for (name, entry) in &index.services {
+        let service = service_of(app, name, entry);
+        let username = git_username(&service.config);
+        if wrong_user(username) {
+            continue;
+        }
+        for (secret, meta) in &entry.secrets {
+            let mapped = secret_host(&service.config, secret).and_then(Origin::of_host_setting);
+            if mapped.as_ref() != Some(&origin) {
+                continue;
+            }
+            let Some(value) = store.read(meta.backend, &CredKey::secret(app, name, secret))? else {
+                continue;
+            };
+            return Ok(Some(Answer {
+                response: Response {
+                    username: Some(username.to_string()),
+                    password: Some(value),
+                    ..Response::default()
+                },
+                source: AnswerSource::Secret {
+                    service: name.clone(),
+                    name: secret.clone(),
+                },
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// What `store` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreOutcome {
+    /// Saved (new or changed).
+    Saved,
+    /// The same credential was already stored; nothing written.
+    Unchanged,
+    /// The password is a profile token or secret keyward already hands out for this host;
+    /// a copy would go stale when that token changes, so none is kept.
+    KeywardOwn,
+    /// No username or password (e.g. a Bearer `credential`): nothing to keep.
+    Incomplete,
+}
+
+/// Saves what git sends to `store`: password (and `oauth_refresh_token`) in the backend,
+/// username and `password_expiry_utc` in the index, under `protocol://host[/path]`.
+pub fn store_credential(store: &Store, env: &Env, req: &Request) -> Result<StoreOutcome> {
+    let (Some(username), Some(password)) = (&req.username, &req.password) else {
+        return Ok(StoreOutcome::Incomplete);
+    };
+    let target = Target::from_request(req)?;
+    let key = target.key();
+    let index = store.load_index()?;
+    if let Some(answer) = lookup_issued(store, env, &index, req, &target)?
+        && answer.response.password.as_ref() == Some(password)
+    {
+        return Ok(StoreOutcome::KeywardOwn);
+    }
+    let app = store.app();
+    let pw_key = CredKey::git(app, &key);
+    let rt_key = CredKey::git_refresh_token(app, &key);
+    let refresh = req.oauth_refresh_token.as_ref();
+    store.update(|txn| {
+        let existing = txn.index.git.get(&key).cloned();
+        if let Some(m) = &existing
+            && m.username.as_ref() == Some(username)
+            && m.password_expiry_utc == req.password_expiry_utc
+            && m.has_refresh_token == refresh.is_some()
+            && txn.store().read(m.backend, &pw_key)?.as_ref() == Some(password)
+            && (refresh.is_none() || txn.store().read(m.backend, &rt_key)?.as_ref() == refresh)
+        {
+            return Ok(StoreOutcome::Unchanged);
+        }
+        let backend = txn.put(&pw_key, password, existing.as_ref().map(|m| m.backend))?;
+        if let Some(rt) = refresh {
+            let rt_backend = txn.put(&rt_key, rt, Some(backend))?;
+            if rt_backend != backend {
+                return Err(Error::Other(
+                    "the refresh token could not be stored beside the password; nothing was changed".into(),
+                ));
+            }
+        }
+        if let Some(m) = &existing
+            && m.has_refresh_token
+            && (refresh.is_none() || m.backend != backend)
+        {
+            txn.delete(m.backend, &rt_key)?;
+        }
+        txn.index.git.insert(
+            key.clone(),
+            GitMeta {
+                backend,
+                username: Some(username.clone()),
+                hint: password.masked(),
+                password_expiry_utc: req.password_expiry_utc,
+                has_refresh_token: refresh.is_some(),
+                updated_at: Some(store.clock().rfc3339()),
+            },
+        );
+        Ok(StoreOutcome::Saved)
+    })
+}
+
+/// What `erase` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EraseOutcome {
+    /// The stored credential matched and was removed.
+    Erased,
+    /// Nothing stored for this key, or git sent no password.
+    NotStored,
+    /// Something is stored, but not with the username and password git sent: kept.
+    Mismatch,
+}
+
+/// Removes the credential git stored under this protocol/host(/path), only when the
+/// password git sends (the one the server rejected) is the stored one. Profile tokens and
+/// secrets are never touched: they are not git's to remove.
+pub fn erase_credential(store: &Store, req: &Request) -> Result<EraseOutcome> {
+    let Some(password) = &req.password else {
+        return Ok(EraseOutcome::NotStored);
+    };
+    let target = Target::from_request(req)?;
+    let key = target.key();
+    if !store.load_index()?.git.contains_key(&key) {
+        return Ok(EraseOutcome::NotStored);
+    }
+    let app = store.app();
+    let pw_key = CredKey::git(app, &key);
+    store.update(|txn| {
+        let Some(meta) = txn.index.git.get(&key).cloned() else {
+            return Ok(EraseOutcome::NotStored);
+        };
+        if req.username.is_some() && req.username != meta.username {
+            return Ok(EraseOutcome::Mismatch);
+        }
+        match txn.store().read(meta.backend, &pw_key)? {
+            Some(stored) if &stored == password => {
+                txn.delete(meta.backend, &pw_key)?;
+            }
+            Some(_) => return Ok(EraseOutcome::Mismatch),
+            // The value is gone already; the index entry answers nothing, so drop it.
+            None => {}
+        }
+        if meta.has_refresh_token {
+            txn.delete(meta.backend, &CredKey::git_refresh_token(app, &key))?;
+        }
+        txn.index.git.remove(&key);
+        Ok(EraseOutcome::Erased)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::helpers::git::wire::parse;
+
+    #[test]
+    fn keys() {
+        let req = parse(b"protocol=https\nhost=example.com:8443\npath=org/repo.git\n").unwrap();
+        assert_eq!(
+            Target::from_request(&req).unwrap().key(),
+            "https://example.com:8443/org/repo.git"
+        );
+        let req = parse(b"protocol=https\nhost=example.com\n").unwrap();
+        assert_eq!(Target::from_request(&req).unwrap().key(), "https://example.com");
+        for bad in [
+            &b"host=example.com\n"[..],
+            b"protocol=https\n",
+            b"protocol=oauth_refresh_token:https\nhost=h\n",
+            b"protocol=1x\nhost=h\n",
+            b"protocol=https\nhost=a/b\n",
+            b"protocol=https\nhost=a b\n",
+            b"protocol=https\nhost=\n",
+        ] {
+            let e = Target::from_request(&parse(bad).unwrap()).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{}", String::from_utf8_lossy(bad));
+        }
+        // A certificate passphrase has a path but no host.
+        let req = parse(b"protocol=cert\nhost=\npath=home/me/c.p12\n").unwrap();
+        assert_eq!(Target::from_request(&req).unwrap().key(), "cert:///home/me/c.p12");
+    }
+
+    #[test]
+    fn refresh_token_accounts_never_equal_password_accounts() {
+        let app = App::keyward();
+        let k = CredKey::git_refresh_token(&app, "https://h");
+        assert_eq!(k.service, "keyward:@git");
+        assert_eq!(k.account, "oauth_refresh_token:https://h");
+        let req = parse(b"protocol=oauth_refresh_token:https\nhost=h\n").unwrap();
+        assert!(Target::from_request(&req).is_err());
+    }
+
+    #[test]
+    fn origins() {
+        let o = |s: &str, h: &str| Origin::new(s, h);
+        assert_eq!(
+            Origin::of_url("https://api.example.com/v1"),
+            Some(o("https", "api.example.com"))
+        );
+        assert_eq!(
+            Origin::of_url("HTTPS://Example.COM:443/"),
+            Some(o("https", "example.com"))
+        );
+        assert_eq!(
+            Origin::of_url("http://127.0.0.1:8080"),
+            Some(o("http", "127.0.0.1:8080"))
+        );
+        assert_eq!(Origin::of_url("http://u:p@h:80/x?y"), Some(o("http", "h")));
+        assert_eq!(Origin::of_url("example.com"), None);
+        assert_eq!(Origin::of_url("https:///x"), None);
+        assert_eq!(
+            Origin::of_host_setting("github.com"),
+            Some(o("https", "github.com"))
+        );
+        assert_eq!(
+            Origin::of_host_setting("http://h:8080"),
+            Some(o("http", "h:8080"))
+        );
+        assert_eq!(Origin::of_host_setting(""), None);
+        assert_ne!(
+            Origin::of_host_setting("github.com"),
+            Some(o("http", "github.com"))
+        );
+    }
+
+    #[test]
+    fn secret_hosts_default_and_override() {
+        let mut c = ServiceConfig::default();
+        assert_eq!(secret_host(&c, "github-token"), Some("github.com"));
+        assert_eq!(secret_host(&c, "gitlab-token"), None);
+        c.git_hosts
+            .insert("gitlab-token".into(), "gitlab.example.com".into());
+        c.git_hosts.insert("github-token".into(), String::new());
+        assert_eq!(secret_host(&c, "gitlab-token"), Some("gitlab.example.com"));
+        assert_eq!(
+            secret_host(&c, "github-token"),
+            None,
+            "an empty entry switches it off"
+        );
+    }
+
+    #[test]
+    fn usernames_and_expiry() {
+        let mut c = ServiceConfig::default();
+        assert_eq!(git_username(&c), "x-access-token");
+        c.git_username = Some("oauth2".into());
+        assert_eq!(git_username(&c), "oauth2");
+        assert!(!is_expired(None, 100));
+        assert!(!is_expired(Some(100), 100), "git drops only expiry < now");
+        assert!(is_expired(Some(99), 100));
+    }
+
+    #[test]
+    fn git_auth_setting_round_trips() {
+        let c: ServiceConfig = serde_json::from_str(r#"{"git_auth":"bearer"}"#).unwrap();
+        assert_eq!(c.git_auth, Some(GitAuth::Bearer));
+        let c: ServiceConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(c.git_auth, None);
+        assert!(serde_json::from_str::<ServiceConfig>(r#"{"git_auth":"digest"}"#).is_err());
+    }
+}

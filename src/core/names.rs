@@ -9,8 +9,8 @@ pub const MAX_NAME_LEN: usize = 64;
 /// 1 to 64 characters; not starting with `.` or `-` (no `..`, no look-alike flags).
 ///
 /// ```
-/// assert!(keyward::names::validate("secret", "github-token").is_ok());
-/// assert!(keyward::names::validate("profile", "../etc").is_err());
+/// assert!(keyward::core::names::validate("secret", "github-token").is_ok());
+/// assert!(keyward::core::names::validate("profile", "../etc").is_err());
 /// ```
 pub fn validate(what: &'static str, name: &str) -> Result<()> {
     let reason = if name.is_empty() {

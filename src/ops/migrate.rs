@@ -159,14 +159,12 @@ fn move_one(store: &Store, service: &str, item: &Item, key: &CredKey, to: Backen
             Some(b) if b != to => b,
             _ => return Ok(false),
         };
-        let value = txn.store().read(from, key)?.ok_or_else(|| Error::NotFound {
-            what: format!(
-                "the {} of {service} (the index says it is in the {}, but it is not there)",
-                item.describe(),
-                from.describe()
-            ),
-            hint: Some("set it again, then run migrate again".into()),
-        })?;
+        let value = txn.store().read_recorded(
+            from,
+            key,
+            &format!("the {} of {service}", item.describe()),
+            "set it again, then run migrate again".into(),
+        )?;
         txn.copy_to(to, key, &value)?;
         item.set_backend_in(&mut txn.index, service, to);
         txn.delete(from, key)?;

@@ -288,10 +288,15 @@ pub fn rename(store: &Store, service: &str, old: &str, new: &str) -> Result<Rena
             ));
         }
         if let Some(kind) = meta.backend {
-            let value = txn
-                .store()
-                .read(kind, &old_key)?
-                .ok_or_else(|| missing_value(app, service, old, kind))?;
+            let value = txn.store().read_recorded(
+                kind,
+                &old_key,
+                &format!("the token of {service}/{old}"),
+                format!(
+                    "log in again: `{}`",
+                    app.cmd_for(service, &format!("login -p {old}"))
+                ),
+            )?;
             txn.copy_to(kind, &new_key, &value)?;
             // Removed only after the index names the new entry.
             txn.delete(kind, &old_key)?;
@@ -332,19 +337,6 @@ pub fn remove(store: &Store, service: &str, profile: &str) -> Result<Option<Back
         }
         Ok(meta.backend)
     })
-}
-
-fn missing_value(app: &App, service: &str, profile: &str, kind: BackendId) -> Error {
-    Error::NotFound {
-        what: format!(
-            "the token of {service}/{profile} (the index says it is in the {}, but it is not there)",
-            kind.describe()
-        ),
-        hint: Some(format!(
-            "log in again: `{}`",
-            app.cmd_for(service, &format!("login -p {profile}"))
-        )),
-    }
 }
 
 #[cfg(test)]

@@ -254,22 +254,15 @@ fn read_stored(store: &Store, service: &Service, profile: &str, source: &Source)
             backend: Some(kind), ..
         } => {
             let key = CredKey::token(app, &service.name, profile);
-            match store.read(*kind, &key)? {
-                Some(t) => t,
-                None => {
-                    return Err(Error::NotFound {
-                        what: format!(
-                            "the token of {}/{profile} (the index says it is in the {}, but it is not there)",
-                            service.name,
-                            kind.describe()
-                        ),
-                        hint: Some(format!(
-                            "log in again: `{}`",
-                            app.cmd_for(&service.name, &format!("login -p {profile}"))
-                        )),
-                    });
-                }
-            }
+            store.read_recorded(
+                *kind,
+                &key,
+                &format!("the token of {}/{profile}", service.name),
+                format!(
+                    "log in again: `{}`",
+                    app.cmd_for(&service.name, &format!("login -p {profile}"))
+                ),
+            )?
         }
         _ => unreachable!("token sources are flags, env vars or stored profiles"),
     })

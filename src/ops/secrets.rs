@@ -80,16 +80,15 @@ pub fn get(store: &Store, index: &Index, service: &str, name: &str) -> Result<Se
         .and_then(|s| s.secrets.get(name))
         .ok_or_else(|| not_found(app, service, name))?;
     let key = CredKey::secret(app, service, name);
-    store.read(meta.backend, &key)?.ok_or_else(|| Error::NotFound {
-        what: format!(
-            "secret '{name}' of {service} (the index says it is in the {}, but it is not there)",
-            meta.backend.describe()
-        ),
-        hint: Some(format!(
+    store.read_recorded(
+        meta.backend,
+        &key,
+        &format!("secret '{name}' of {service}"),
+        format!(
             "set it again with `{}`",
             app.cmd_for(service, &format!("secrets set {name}"))
-        )),
-    })
+        ),
+    )
 }
 
 /// Every secret of a service (or only those named in `only`), read from their backends,

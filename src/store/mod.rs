@@ -300,6 +300,19 @@ impl Store {
         }
     }
 
+    /// Reads a value the index records in `id`: its absence there is not "not logged in" but
+    /// a store out of step with its index, said as such with `hint` (how to store it again).
+    /// `what` names the value: `the token of truto/staging`, `secret 'gh' of the0`.
+    pub fn read_recorded(&self, id: BackendId, key: &CredKey, what: &str, hint: String) -> Result<Secret> {
+        self.read(id, key)?.ok_or_else(|| Error::NotFound {
+            what: format!(
+                "{what} (the index says it is in the {}, but it is not there)",
+                id.describe()
+            ),
+            hint: Some(hint),
+        })
+    }
+
     /// Reads one value from the backend the index says holds it (joining a split value).
     pub fn read(&self, id: BackendId, key: &CredKey) -> Result<Option<Secret>> {
         chunk::read(self.backend(id)?, key)

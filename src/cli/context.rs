@@ -131,16 +131,8 @@ impl Context {
     /// A service's settings: stored by `services add`, else the app's built-in ones for its
     /// own service, else generic defaults.
     fn service_config(&self, name: &str, entry: Option<&crate::store::index::ServiceEntry>) -> ServiceConfig {
-        let builtin = self
-            .app
-            .builtin_service
-            .as_ref()
-            .filter(|s| s.name == name)
-            .map(|s| s.config.clone());
-        entry
-            .and_then(|s| s.config.clone())
-            .or(builtin)
-            .unwrap_or_default()
+        self.app
+            .service_config(name, entry.and_then(|e| e.config.as_ref()))
     }
 
     /// The service with its settings (stored, else generic defaults).

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::core::service::ServiceConfig;
+
 /// Who is speaking: keyward itself, or a CLI that embeds the library.
 ///
 /// ```
@@ -63,6 +65,23 @@ impl App {
             Some(s) if s.name == service => self.cmd(sub),
             _ => self.cmd(&format!("-s {service} {sub}")),
         }
+    }
+
+    /// The app's built-in settings for `service`, when it is the app's own.
+    pub fn builtin_config(&self, service: &str) -> Option<ServiceConfig> {
+        self.builtin_service
+            .as_ref()
+            .filter(|s| s.name == service)
+            .map(|s| s.config.clone())
+    }
+
+    /// A service's settings as every command sees them: `stored` (by `services add`), else
+    /// the app's built-in ones for its own service, else generic defaults.
+    pub fn service_config(&self, service: &str, stored: Option<&ServiceConfig>) -> ServiceConfig {
+        stored
+            .cloned()
+            .or_else(|| self.builtin_config(service))
+            .unwrap_or_default()
     }
 
     /// The full name of one of the app's env vars.

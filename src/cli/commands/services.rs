@@ -180,19 +180,11 @@ fn to_json<T: Serialize>(v: &T) -> Result<()> {
     output::json(v).map_err(|e| Error::Other(e.to_string()))
 }
 
-fn builtin_config(ctx: &Context, name: &str) -> Option<ServiceConfig> {
-    ctx.app
-        .builtin_service
-        .as_ref()
-        .filter(|s| s.name == name)
-        .map(|s| s.config.clone())
-}
-
 fn view(ctx: &Context, name: &str) -> Result<ServiceView> {
     let entry = ctx.index()?.service(name);
     let stored = entry.and_then(|e| e.config.clone());
-    let configured = stored.is_some() || builtin_config(ctx, name).is_some();
-    let cfg = stored.or_else(|| builtin_config(ctx, name)).unwrap_or_default();
+    let configured = stored.is_some() || ctx.app.builtin_config(name).is_some();
+    let cfg = ctx.app.service_config(name, stored.as_ref());
     let svc = Service::new(name, cfg);
     let c = &svc.config;
     Ok(ServiceView {
@@ -475,7 +467,7 @@ fn apply(ctx: &Context, cfg: &mut ServiceConfig, a: &AddArgs) -> Result<()> {
 fn add(ctx: &Context, a: AddArgs) -> Result<ExitCode> {
     names::validate("service", &a.name)?;
     let store = ctx.store()?;
-    let builtin = builtin_config(ctx, &a.name);
+    let builtin = ctx.app.builtin_config(&a.name);
     let created = store.update(|txn| {
         let entry = txn.index.service_mut(&a.name);
         let created = entry.config.is_none();

@@ -128,17 +128,7 @@ pub fn is_expired(expiry: Option<u64>, now: u64) -> bool {
 /// The service's settings as commands see them: stored, else the app's built-in, else
 /// generic defaults.
 fn service_of(app: &App, name: &str, entry: &ServiceEntry) -> Service {
-    let config = entry
-        .config
-        .clone()
-        .or_else(|| {
-            app.builtin_service
-                .as_ref()
-                .filter(|s| s.name == name)
-                .map(|s| s.config.clone())
-        })
-        .unwrap_or_default();
-    Service::new(name, config)
+    Service::new(name, app.service_config(name, entry.config.as_ref()))
 }
 
 /// The username keyward gives git with a token of this service.

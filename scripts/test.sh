@@ -1,23 +1,52 @@
 #!/usr/bin/env bash
-# The whole test suite. Works on a fresh Debian machine: installs the packages it needs
-# (as root, or through sudo), then runs `cargo test` inside a private D-Bus session bus
+# The whole test suite. Works on a fresh Debian machine: installs every program the tests
+# use (as root, or through sudo), then runs `cargo test` inside a private D-Bus session bus
 # with an unlocked gnome-keyring, so the keyring tests talk to a real Secret Service and
 # never to the developer's own keyring. Extra arguments go to `cargo test`.
+# `scripts/test.sh --deps` only installs what is missing (building needs some of it too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Every external program a test, the package test or the build uses, as CHECK:PACKAGE;
+# CHECK is a command on PATH or an absolute path. A missing one is installed, never skipped.
+tools=(
+  /etc/ssl/certs/ca-certificates.crt:ca-certificates  # cargo fetches crates over https
+  cc:gcc                           # rustc links through cc; bench/common.sh compiles a wrapper
+  /usr/include/stdio.h:libc6-dev   # crt1.o and libc for that link
+  gnome-keyring-daemon:gnome-keyring  # the Secret Service (with-keyring.sh, PrivateBus)
+  dbus-run-session:dbus            # this script's private session bus
+  dbus-daemon:dbus-daemon          # tests/cli harness PrivateBus starts its own bus
+  dbus-send:dbus-bin               # with-keyring.sh and the harness wait for bus names
+  secret-tool:libsecret-tools      # keyring tests read what keyward stored, independently
+  git:git                          # tests/cli/git.rs, gitserver.rs: git credential helper
+  python3:python3                  # gitserver.rs HTTP server; package.sh Scoop JSON check
+  shellcheck:shellcheck            # package.sh: PKGBUILD and packaging scripts
+  ruby:ruby                        # package.sh: Homebrew formula parses (ruby -c)
+  strace:strace                    # fault injection (strace -e inject=...)
+  setpriv:util-linux               # storage.rs runs keyward as nobody; setpriv for privileges
+  mount:mount                      # a small tmpfs for full-disk tests
+  kill:procps                      # exec.rs and fixtures signal processes with /bin/kill
+  stty:coreutils                   # interactive.rs checks the terminal mode
+  dpkg-deb:dpkg                    # package.sh builds and unpacks the .deb
+  zcat:gzip                        # package.sh reads the man page
+)
 need=()
-for pair in gnome-keyring-daemon:gnome-keyring dbus-run-session:dbus dbus-daemon:dbus-daemon \
-            dbus-send:dbus-bin secret-tool:libsecret-tools git:git python3:python3; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+for pair in "${tools[@]}"; do
+  check=${pair%%:*}
+  if [ "${check#/}" != "$check" ]; then [ -e "$check" ] && continue
+  else command -v "$check" >/dev/null 2>&1 && continue; fi
+  need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
-  echo "test.sh: installing ${need[*]}" >&2
+  echo "test.sh: installing with apt: ${need[*]}" >&2
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+[ "${1:-}" = --deps ] && exit 0
 
+# The pinned cargo-deb, under target/tools (installed once; packaging/build-deb.sh uses it).
+packaging/build-deb.sh --tools
 # Build first, so compile time never counts against the keyring's lifetime or test timeouts.
 cargo build --all-targets --quiet
 # dbus-daemon's "Failed to set fd limit" notice is harmless noise in containers.

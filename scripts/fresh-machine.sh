@@ -87,6 +87,12 @@ mount -t tmpfs -o mode=1777,nosuid,nodev shm "$root/dev/shm"; mounts+=("$root/de
 bind_ro "$rustup_home" "$root$rustup_home"
 bind_ro "$cargo_home" "$root$cargo_home"
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+# CA certificates this machine's administrator added (a network that inspects TLS needs
+# them): the root's ca-certificates, once installed, trusts them as this machine does.
+if [ -d /usr/local/share/ca-certificates ]; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp -rL /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+fi
 
 # README's commands: the non-comment lines of its first ```sh block.
 mapfile -t cmds < <(awk '/^```sh$/ {n++; next} /^```/ {if (n == 1) exit} n == 1 && !/^[[:space:]]*(#|$)/' \
@@ -103,7 +109,7 @@ for cmd in "${cmds[@]}"; do
   chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 CI=true \
     PATH="$sysroot/bin:$cargo_home/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
     CARGO_HOME=/root/cargo-home RUSTUP_HOME="$rustup_home" \
-    bash -c "cd /src/keyward && $cmd" </dev/null 2>&1 | sed "s/^/    [$n] /"
+    bash -c "cd /src/keyward && $cmd" </dev/null 2>&1 | sed -u "s/^/    [$n] /"
   rc=${PIPESTATUS[0]}
   set -e
   secs=$(($(date +%s) - start))

@@ -34,7 +34,7 @@ need=()
 for pair in "${tools[@]}"; do
   check=${pair%%:*}
   if [ "${check#/}" != "$check" ]; then [ -e "$check" ] && continue
-  else command -v "$check" >/dev/null 2>&1 && continue; fi
+  else type -P "$check" >/dev/null && continue; fi  # -P: the program, not a shell builtin
   need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -31,13 +31,20 @@ root=""
 mounts=()
 # shellcheck disable=SC2317  # invoked by the traps
 cleanup() {
-  local rc=$? i
+  local rc=$? i p
   trap - EXIT INT TERM
+  # Whatever still runs inside the root (an interrupted build, a daemonized keyring or bus)
+  # would keep its mounts busy: end those processes, found by their root directory.
+  if [ -n "$root" ]; then
+    for p in /proc/[0-9]*; do
+      [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill -KILL "${p#/proc/}" 2>/dev/null
+    done
+  fi
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
     umount "${mounts[i]}" 2>/dev/null || umount -l "${mounts[i]}" 2>/dev/null || true
   done
   # --one-file-system: should a mount survive, never delete through it into the host.
-  if [ -n "$root" ] && [ -d "$root" ]; then rm -rf --one-file-system "$root"; fi
+  if [ -n "$root" ] && [ -d "$root" ]; then rm -rf --one-file-system "$root" "$root.rc"; fi
   exit "$rc"
 }
 trap cleanup EXIT
@@ -60,6 +67,7 @@ fi
 [ "${1:-}" = --cache-only ] && { echo "fresh-machine: cached root $tarball"; exit 0; }
 
 root=$(mktemp -d "$work/root.XXXXXX")
+chmod 755 "$root" # it becomes /, which everyone must be able to enter (tests run as nobody)
 tar --numeric-owner -C "$root" -xf "$tarball"
 
 # A clean clone of the committed HEAD: nothing uncommitted or ignored comes along.
@@ -105,13 +113,17 @@ for cmd in "${cmds[@]}"; do
   n=$((n + 1))
   echo "fresh-machine: [$n] $cmd"
   start=$(date +%s)
-  set +e
-  chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 CI=true \
-    PATH="$sysroot/bin:$cargo_home/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-    CARGO_HOME=/root/cargo-home RUSTUP_HOME="$rustup_home" \
-    bash -c "cd /src/keyward && $cmd" </dev/null 2>&1 | sed -u "s/^/    [$n] /"
-  rc=${PIPESTATUS[0]}
-  set -e
+  # In the background with `wait`, so a signal runs the trap at once, not after the command.
+  {
+    set +e
+    chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 CI=true \
+      PATH="$sysroot/bin:$cargo_home/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+      CARGO_HOME=/root/cargo-home RUSTUP_HOME="$rustup_home" \
+      bash -c "cd /src/keyward && $cmd" </dev/null 2>&1
+    echo $? >"$root.rc"
+  } | sed -u "s/^/    [$n] /" &
+  wait $! || true
+  rc=$(cat "$root.rc")
   secs=$(($(date +%s) - start))
   printf 'fresh-machine: [%d] exit %d, wall %dm%02ds\n' "$n" "$rc" $((secs / 60)) $((secs % 60))
   [ "$rc" = 0 ] || failed=1

@@ -67,8 +67,8 @@ fi
 [ "${1:-}" = --cache-only ] && { echo "fresh-machine: cached root $tarball"; exit 0; }
 
 root=$(mktemp -d "$work/root.XXXXXX")
-chmod 755 "$root" # it becomes /, which everyone must be able to enter (tests run as nobody)
 tar --numeric-owner -C "$root" -xf "$tarball"
+chmod 755 "$root" # it becomes /, which everyone must be able to enter (tests run as nobody)
 
 # A clean clone of the committed HEAD: nothing uncommitted or ignored comes along.
 head=$(git rev-parse HEAD)

@@ -30,6 +30,25 @@ tools=(
   dpkg-deb:dpkg                    # package.sh builds and unpacks the .deb
   zcat:gzip                        # package.sh reads the man page
 )
+# git: the credential tests need 2.46 or newer (Bearer through the authtype/credential
+# capability; oauth_refresh_token from 2.41). Debian 12 ships 2.39, so an older git is
+# replaced by a pinned one built once from Debian's source tarball into target/tools/git.
+git_version=2.47.3
+git_sha256=9c2eb1250781b3e5bfef098572d07fdf132d67e6c065e4307332ade9819a1501
+git_prefix=$PWD/target/tools/git
+[ -x "$git_prefix/bin/git" ] && export PATH="$git_prefix/bin:$PATH"
+git_new_enough() {
+  local v; v=$(git --version 2>/dev/null | awk '{print $3}')
+  [ -n "$v" ] && printf '2.46\n%s\n' "$v" | sort -V -C
+}
+git_new_enough || tools+=(
+  curl:curl                        # fetches the git source tarball
+  xz:xz-utils                      # unpacks it
+  make:make                        # builds it
+  /usr/include/curl/curl.h:libcurl4-gnutls-dev  # git over http(s): git clone tests
+  /usr/include/expat.h:libexpat1-dev            # git push over http (the http backend)
+  /usr/include/zlib.h:zlib1g-dev
+)
 need=()
 for pair in "${tools[@]}"; do
   check=${pair%%:*}
@@ -42,6 +61,18 @@ if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+if ! git_new_enough; then
+  echo "test.sh: building git $git_version into target/tools/git (found $(git --version 2>&1 | head -1))" >&2
+  src=$(mktemp -d)
+  curl -fsSL -o "$src/git.tar.xz" "http://deb.debian.org/debian/pool/main/g/git/git_$git_version.orig.tar.xz"
+  echo "$git_sha256  $src/git.tar.xz" | sha256sum -c --quiet
+  tar -C "$src" -xJf "$src/git.tar.xz"
+  make -C "$src/git-$git_version" -j"$(nproc)" prefix="$git_prefix" NO_GETTEXT=1 NO_TCLTK=1 NO_PERL=1 \
+    NO_PYTHON=1 install >"$src/build.log" 2>&1 || { tail -30 "$src/build.log" >&2; exit 1; }
+  rm -rf "$src"
+  export PATH="$git_prefix/bin:$PATH"
+  git_new_enough
 fi
 [ "${1:-}" = --deps ] && exit 0
 

@@ -45,7 +45,7 @@ git_new_enough || tools+=(
   curl:curl                        # fetches the git source tarball
   xz:xz-utils                      # unpacks it
   make:make                        # builds it
-  /usr/include/curl/curl.h:libcurl4-gnutls-dev  # git over http(s): git clone tests
+  curl-config:libcurl4-gnutls-dev  # git over http(s): git clone tests
   /usr/include/expat.h:libexpat1-dev            # git push over http (the http backend)
   /usr/include/zlib.h:zlib1g-dev
 )
@@ -68,7 +68,7 @@ if ! git_new_enough; then
   curl -fsSL -o "$src/git.tar.xz" "http://deb.debian.org/debian/pool/main/g/git/git_$git_version.orig.tar.xz"
   echo "$git_sha256  $src/git.tar.xz" | sha256sum -c --quiet
   tar -C "$src" -xJf "$src/git.tar.xz"
-  make -C "$src/git-$git_version" -j"$(nproc)" prefix="$git_prefix" NO_GETTEXT=1 NO_TCLTK=1 NO_PERL=1 \
+  make -C "$src/git-$git_version" -j"$(nproc)" prefix="$git_prefix" NO_GETTEXT=1 NO_TCLTK=1 NO_PERL=1 NO_OPENSSL=1 \
     NO_PYTHON=1 install >"$src/build.log" 2>&1 || { tail -30 "$src/build.log" >&2; exit 1; }
   rm -rf "$src"
   export PATH="$git_prefix/bin:$PATH"

@@ -1,23 +1,93 @@
 #!/usr/bin/env bash
-# The whole test suite. Works on a fresh Debian machine: installs the packages it needs
-# (as root, or through sudo), then runs `cargo test` inside a private D-Bus session bus
+# The whole test suite. Works on a fresh Debian machine: installs every program the tests
+# use (as root, or through sudo), then runs `cargo test` inside a private D-Bus session bus
 # with an unlocked gnome-keyring, so the keyring tests talk to a real Secret Service and
 # never to the developer's own keyring. Extra arguments go to `cargo test`.
+# `scripts/test.sh --deps` only installs what is missing; `--build-deps` only what building
+# keyward needs (a C linker, CA certificates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Every external program a test, the package test or the build uses, as CHECK:PACKAGE;
+# CHECK is a command on PATH or an absolute path. A missing one is installed, never skipped.
+build_tools=(
+  /etc/ssl/certs/ca-certificates.crt:ca-certificates  # cargo fetches crates over https
+  cc:gcc                           # rustc links through cc; bench/common.sh compiles a wrapper
+  /usr/include/stdio.h:libc6-dev   # crt1.o and libc for that link
+)
+tools=(
+  gnome-keyring-daemon:gnome-keyring  # the Secret Service (with-keyring.sh, PrivateBus)
+  dbus-run-session:dbus            # this script's private session bus
+  dbus-daemon:dbus-daemon          # tests/cli harness PrivateBus starts its own bus
+  dbus-send:dbus-bin               # with-keyring.sh and the harness wait for bus names
+  secret-tool:libsecret-tools      # keyring tests read what keyward stored, independently
+  git:git                          # tests/cli/git.rs, gitserver.rs: git credential helper
+  python3:python3                  # gitserver.rs HTTP server; package.sh Scoop JSON check
+  shellcheck:shellcheck            # package.sh: PKGBUILD and packaging scripts
+  ruby:ruby                        # package.sh: Homebrew formula parses (ruby -c)
+  strace:strace                    # fault injection (strace -e inject=...)
+  setpriv:util-linux               # storage.rs runs keyward as nobody; setpriv for privileges
+  mount:mount                      # a small tmpfs for full-disk tests
+  kill:procps                      # exec.rs and fixtures signal processes with /bin/kill
+  stty:coreutils                   # interactive.rs checks the terminal mode
+  dpkg-deb:dpkg                    # package.sh builds and unpacks the .deb
+  zcat:gzip                        # package.sh reads the man page
+)
+# git: the credential tests need 2.46 or newer (Bearer through the authtype/credential
+# capability; oauth_refresh_token from 2.41). Debian 12 ships 2.39, so an older git is
+# replaced by a pinned one built once from Debian's source tarball into target/tools/git.
+git_version=2.47.3
+git_sha256=9c2eb1250781b3e5bfef098572d07fdf132d67e6c065e4307332ade9819a1501
+git_prefix=$PWD/target/tools/git
+[ -x "$git_prefix/bin/git" ] && export PATH="$git_prefix/bin:$PATH"
+git_new_enough() {
+  local v; v=$(git --version 2>/dev/null | awk '{print $3}')
+  [ -n "$v" ] && printf '2.46\n%s\n' "$v" | sort -V -C
+}
+if [ "${1:-}" = --build-deps ]; then tools=("${build_tools[@]}"); else tools+=("${build_tools[@]}"); fi
+[ "${1:-}" = --build-deps ] || git_new_enough || tools+=(
+  curl:curl                        # fetches the git source tarball
+  xz:xz-utils                      # unpacks it
+  make:make                        # builds it
+  curl-config:libcurl4-gnutls-dev  # git over http(s): git clone tests
+  /usr/include/expat.h:libexpat1-dev            # git push over http (the http backend)
+  /usr/include/zlib.h:zlib1g-dev
+)
 need=()
-for pair in gnome-keyring-daemon:gnome-keyring dbus-run-session:dbus dbus-daemon:dbus-daemon \
-            dbus-send:dbus-bin secret-tool:libsecret-tools git:git python3:python3; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+for pair in "${tools[@]}"; do
+  check=${pair%%:*}
+  if [ "${check#/}" != "$check" ]; then [ -e "$check" ] && continue
+  else type -P "$check" >/dev/null && continue; fi  # -P: the program, not a shell builtin
+  need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
-  echo "test.sh: installing ${need[*]}" >&2
+  echo "test.sh: installing with apt: ${need[*]}" >&2
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+[ "${1:-}" = --build-deps ] && exit 0
+if ! git_new_enough; then
+  echo "test.sh: building git $git_version into target/tools/git (found $(git --version 2>&1 | head -1))" >&2
+  src=$(mktemp -d)
+  # From the Debian mirror apt is configured with, checked against the pinned hash.
+  mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+    awk '/^URIs:/ {print $2} /^deb / {for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; break}}' |
+    grep -E '/debian/?$' | head -1) || true
+  [ -n "$mirror" ] || { echo "test.sh: no Debian mirror in /etc/apt/sources.list*" >&2; exit 1; }
+  curl -fsSL -o "$src/git.tar.xz" "$mirror/pool/main/g/git/git_$git_version.orig.tar.xz"
+  echo "$git_sha256  $src/git.tar.xz" | sha256sum -c --quiet
+  tar -C "$src" -xJf "$src/git.tar.xz"
+  make -C "$src/git-$git_version" -j"$(nproc)" prefix="$git_prefix" NO_GETTEXT=1 NO_TCLTK=1 NO_PERL=1 NO_OPENSSL=1 \
+    NO_PYTHON=1 install >"$src/build.log" 2>&1 || { tail -30 "$src/build.log" >&2; exit 1; }
+  rm -rf "$src"
+  export PATH="$git_prefix/bin:$PATH"
+  git_new_enough
+fi
+[ "${1:-}" = --deps ] && exit 0
 
+# The pinned cargo-deb, under target/tools (installed once; packaging/build-deb.sh uses it).
+packaging/build-deb.sh --tools
 # Build first, so compile time never counts against the keyring's lifetime or test timeouts.
 cargo build --all-targets --quiet
 # dbus-daemon's "Failed to set fd limit" notice is harmless noise in containers.

@@ -8,7 +8,7 @@ trap 'rm -rf "$tmp"' EXIT
 # The daemon keeps its control socket in XDG_RUNTIME_DIR and keyrings in XDG_DATA_HOME;
 # HOME stays untouched (rustup needs it).
 export XDG_RUNTIME_DIR="$tmp/run" XDG_DATA_HOME="$tmp/data"
-mkdir -p -m 700 "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME"
+mkdir -m 700 "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME"
 echo -n "${KEYRING_PASSWORD:-ci-password}" \
   | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
 # --daemonize returns before the daemon owns the bus name; a call made earlier would

@@ -39,6 +39,6 @@ check "bash completion loads and completes a subcommand" bash -c "
   printf '%s\n' \"\${COMPREPLY[@]}\" | grep -qx login && printf '%s\n' \"\${COMPREPLY[@]}\" | grep -qx logout"
 check "PKGBUILD passes shellcheck" shellcheck packaging/aur/PKGBUILD packaging/*.sh
 check "Scoop manifest is valid JSON" python3 -m json.tool packaging/scoop/keyward.json
-if command -v ruby >/dev/null; then check "Homebrew formula parses" ruby -c packaging/homebrew/keyward.rb; fi
+check "Homebrew formula parses" ruby -c packaging/homebrew/keyward.rb
 echo "package: $pass passed, $fail failed"
 [ "$fail" = 0 ]

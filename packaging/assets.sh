@@ -12,4 +12,4 @@ gzip -9n "$out"/man/*.1
 # One binary: the git helper is a relative link to it, as installed in usr/bin.
 mkdir -p "$out/bin"
 ln -s keyward "$out/bin/git-credential-keyward"
-ls -R "$out"
+

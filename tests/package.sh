@@ -23,6 +23,12 @@ check "deb lists both binaries, man pages, completions, docs" bash -c "
   done"
 rm -f "$root.list"
 dpkg -x "$deb" "$root"
+check "git-credential-keyward is a link to the one keyward binary" bash -c "
+  [ \"\$(readlink '$root/usr/bin/git-credential-keyward')\" = keyward ] && [ -f '$root/usr/bin/keyward' ] &&
+  [ \"\$(find '$root/usr/bin' -type f | wc -l)\" = 1 ]"
+check "installed git-credential-keyward --help and --version answer as that program" bash -c "
+  '$root/usr/bin/git-credential-keyward' --help | grep -q 'Usage: git-credential-keyward' &&
+  '$root/usr/bin/git-credential-keyward' --version | grep -qx 'git-credential-keyward [0-9.]*'"
 check "installed keyward --version" bash -c "'$root/usr/bin/keyward' --version | grep -qx 'keyward [0-9.]*'"
 check "installed keyward stores and reads a token" bash -c "
   export KEYWARD_HOME='$home/kw' KEYWARD_BACKEND=file

@@ -207,17 +207,39 @@ fn lookup_issued(
     req: &Request,
     target: &Target,
 ) -> Result<Option<Answer>> {
-    let app = store.app();
-    let origin = target.origin();
-    let wrong_user = |username: &str| req.username.as_deref().is_some_and(|u| u != username);
+    match profile_answer(store, env, index, req, target)? {
+        Some(a) => Ok(Some(a)),
+        None => secret_answer(store, index, req, target),
+    }
+}
 
-    for (name, entry) in &index.services {
-        let service = service_of(app, name, entry);
-        let username = git_username(&service.config);
-        if wrong_user(username) {
-            continue;
-        }
-        // The active profile first, then the others by name.
+/// The services whose git username fits the request, with their settings.
+fn candidates<'i>(
+    app: &App,
+    index: &'i Index,
+    req: &Request,
+) -> Vec<(&'i String, &'i ServiceEntry, Service)> {
+    index
+        .services
+        .iter()
+        .map(|(name, entry)| (name, entry, service_of(app, name, entry)))
+        .filter(|(_, _, service)| {
+            let username = git_username(&service.config);
+            req.username.as_deref().is_none_or(|u| u == username)
+        })
+        .collect()
+}
+
+/// A profile token whose API URL has git's host: the active profile first, then the others.
+fn profile_answer(
+    store: &Store,
+    env: &Env,
+    index: &Index,
+    req: &Request,
+    target: &Target,
+) -> Result<Option<Answer>> {
+    let origin = target.origin();
+    for (name, entry, service) in candidates(store.app(), index, req) {
         let mut profiles: Vec<&String> = entry
             .profiles
             .iter()
@@ -250,7 +272,7 @@ fn lookup_issued(
                 }
             } else {
                 Response {
-                    username: Some(username.to_string()),
+                    username: Some(git_username(&service.config).to_string()),
                     password: Some(token),
                     ..Response::default()
                 }
@@ -264,13 +286,14 @@ fn lookup_issued(
             }));
         }
     }
+    Ok(None)
+}
 
-    for (name, entry) in &index.services {
-        let service = service_of(app, name, entry);
-        let username = git_username(&service.config);
-        if wrong_user(username) {
-            continue;
-        }
+/// A secret mapped to git's host (`github-token` → github.com, `git_hosts`).
+fn secret_answer(store: &Store, index: &Index, req: &Request, target: &Target) -> Result<Option<Answer>> {
+    let app = store.app();
+    let origin = target.origin();
+    for (name, entry, service) in candidates(app, index, req) {
         for (secret, meta) in &entry.secrets {
             let mapped = secret_host(&service.config, secret).and_then(Origin::of_host_setting);
             if mapped.as_ref() != Some(&origin) {
@@ -281,7 +304,7 @@ fn lookup_issued(
             };
             return Ok(Some(Answer {
                 response: Response {
-                    username: Some(username.to_string()),
+                    username: Some(git_username(&service.config).to_string()),
                     password: Some(value),
                     ..Response::default()
                 },

@@ -85,6 +85,14 @@ impl World {
                 out.insert((m.backend, k.service, k.account));
             }
         }
+        for (key, m) in &index.git {
+            let k = CredKey::git(&self.app, key);
+            out.insert((m.backend, k.service, k.account));
+            if m.has_refresh_token {
+                let k = CredKey::git_refresh_token(&self.app, key);
+                out.insert((m.backend, k.service, k.account));
+            }
+        }
         out
     }
 
@@ -477,4 +485,109 @@ fn a_failed_read_back_is_an_error_and_changes_nothing() {
         Some("sk_old_0123456789abcdef")
     );
     w.assert_clean();
+}
+
+fn git_request(text: &str) -> crate::helpers::git::wire::Request {
+    crate::helpers::git::wire::parse(text.as_bytes()).unwrap()
+}
+
+/// The password git stored for h.example, read as `get` would.
+fn git_password(store: &Store) -> Option<String> {
+    let index = store.load_index().unwrap();
+    let (key, meta) = index.git.iter().next()?;
+    let v = store
+        .read(meta.backend, &CredKey::git(store.app(), key))
+        .unwrap()
+        .unwrap_or_else(|| {
+            panic!(
+                "the index says git's password is in the {}, but it is not there",
+                meta.backend
+            )
+        });
+    Some(v.expose().to_string())
+}
+
+#[test]
+fn git_store_switching_backend_and_erase_keep_old_new_or_nothing() {
+    const OLD: &str = "pw_old_0123456789abcdef";
+    const NEW: &str = "pw_new_0123456789abcdef";
+    let store_req = |pw: &str| {
+        git_request(&format!(
+            "protocol=https\nhost=h.example\nusername=u\npassword={pw}\noauth_refresh_token=rt_{pw}\n"
+        ))
+    };
+    let env = crate::Env::from_pairs(std::iter::empty::<(&str, &str)>());
+    let prepare = || {
+        let w = World::new(None);
+        crate::helpers::git::lookup::store_credential(&w.calm(BackendChoice::Keyring), &env, &store_req(OLD))
+            .unwrap();
+        w
+    };
+    for fault in FAULTS {
+        let points = every_fault_point(
+            fault,
+            &prepare,
+            &|w, crash| {
+                crate::helpers::git::lookup::store_credential(
+                    &w.store(BackendChoice::File, crash),
+                    &env,
+                    &store_req(NEW),
+                )
+                .map(|_| ())
+            },
+            &|s, ok| old_or_new(git_password(s), ok, OLD, NEW, &format!("git store {fault:?}")),
+        );
+        assert!(points >= 6, "{fault:?}: only {points}");
+        every_fault_point(
+            fault,
+            &prepare,
+            &|w, crash| {
+                let req = git_request(&format!(
+                    "protocol=https\nhost=h.example\nusername=u\npassword={OLD}\n"
+                ));
+                crate::helpers::git::lookup::erase_credential(&w.store(BackendChoice::Auto, crash), &req)
+                    .map(|_| ())
+            },
+            &|s, ok| match git_password(s) {
+                None => {}
+                Some(v) => {
+                    assert!(
+                        !ok,
+                        "{fault:?}: erase reported done but the password is still recorded"
+                    );
+                    assert_eq!(v, OLD);
+                }
+            },
+        );
+    }
+}
+
+#[test]
+fn secrets_clear_removes_after_the_index_or_not_at_all() {
+    let prepare = || {
+        let w = World::new(None);
+        let s = w.calm(BackendChoice::Keyring);
+        for n in ["a", "b", "c"] {
+            set_secret(&s, n, &format!("ghp_{n}_0123456789abcdef")).unwrap();
+        }
+        w
+    };
+    for fault in FAULTS {
+        every_fault_point(
+            fault,
+            &prepare,
+            &|w, crash| crate::ops::secrets::clear(&w.store(BackendChoice::Auto, crash), "svc").map(|_| ()),
+            &|s, ok| {
+                for n in ["a", "b", "c"] {
+                    match secret(s, n) {
+                        None => {}
+                        Some(v) => {
+                            assert!(!ok, "{fault:?}: clear reported done but {n} is still recorded");
+                            assert_eq!(v, format!("ghp_{n}_0123456789abcdef"));
+                        }
+                    }
+                }
+            },
+        );
+    }
 }

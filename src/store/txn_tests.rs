@@ -221,6 +221,7 @@ fn every_fault_point(
             w.assert_clean();
         }
         if !reached_any {
+            eprintln!("fault points: {tried} ({fault:?})");
             return tried;
         }
     }

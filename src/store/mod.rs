@@ -306,8 +306,9 @@ impl Store {
     pub fn read_recorded(&self, id: BackendId, key: &CredKey, what: &str, hint: String) -> Result<Secret> {
         self.read(id, key)?.ok_or_else(|| Error::NotFound {
             what: format!(
-                "{what} (the index says it is in the {}, but it is not there)",
-                id.describe()
+                "{what} (the index says it is in the {}, {})",
+                id.describe(),
+                crate::core::fault::RECORDED_BUT_MISSING
             ),
             hint: Some(hint),
         })

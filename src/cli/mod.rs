@@ -12,7 +12,7 @@ pub mod spinner;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 pub use naming::augment;
 
@@ -136,9 +136,7 @@ pub fn run(app: &App, args: impl IntoIterator<Item = OsString>, env: Env) -> Exi
     let parsed = if naming::is_keyward(app) {
         Cli::try_parse_from(args)
     } else {
-        naming::for_app(app, Cli::command())
-            .name(app.command.clone())
-            .bin_name(app.command.clone())
+        naming::parser(app)
             .try_get_matches_from(args)
             .and_then(|m| Cli::from_arg_matches(&m))
     };

@@ -92,6 +92,14 @@ pub fn program(app: &App) -> Command {
     cmd
 }
 
+/// keyward's own tree as a whole program of another name (`keyward::cli::main` started for
+/// an [`App`] that is not keyward): usage lines say `foo login`, `--version` says `foo`.
+pub(crate) fn parser(app: &App) -> Command {
+    for_app(app, super::Cli::command())
+        .name(app.command.clone())
+        .bin_name(app.command.clone())
+}
+
 /// The program's name, as shells and man pages know it: `acme` for `acme auth`.
 pub fn program_name(app: &App) -> String {
     app.command.split_whitespace().next().unwrap_or(NAME).to_string()
@@ -426,6 +434,22 @@ mod tests {
         for (from, to) in cases {
             assert_eq!(r.text(from), to, "{from}");
         }
+    }
+
+    #[test]
+    fn a_program_of_its_own_is_named_after_the_app() {
+        let mut cmd = parser(&App::new("foo"));
+        cmd.build();
+        let logout = cmd.find_subcommand_mut("logout").unwrap();
+        let help = logout.render_long_help().to_string();
+        assert!(help.contains("Usage: foo logout"), "{help}");
+        assert!(help.contains("\n  foo -s truto logout -p staging"), "{help}");
+        assert!(help.contains("[env: FOO_PROFILE;"), "{help}");
+        assert!(!help.to_lowercase().contains("keyward"), "{help}");
+        let err = cmd
+            .try_get_matches_from_mut(["whatever", "logout", "--bogus"])
+            .unwrap_err();
+        assert!(err.to_string().contains("Usage: foo logout"), "{err}");
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use keyward::cli::{AuthCommand, GlobalArgs};
 use keyward::core::service::{Service, ServiceConfig};
 use keyward::{App, Env};
@@ -35,9 +35,10 @@ enum Command {
     Deploy,
 }
 
-/// Acme's app description: its name everywhere, and its API described in code.
+/// Acme's app description: its name everywhere, its API described in code, and its whole
+/// command tree (so `acme auth completions bash` completes all of `acme`).
 fn app() -> App {
-    let mut app = App::new("acme");
+    let mut app = App::new("acme").with_root_command(Cli::command);
     app.command = "acme auth".into();
     app.with_service(Service::new(
         "acme",
@@ -55,7 +56,10 @@ fn app() -> App {
 fn main() -> ExitCode {
     let app = app();
     let env = Env::from_process();
-    match Cli::parse().command {
+    // keyward's help, examples and env vars under acme's names: `acme auth login`, ACME_*.
+    let matches = keyward::cli::augment(&app, Cli::command()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match cli.command {
         Command::Auth { global, command } => keyward::cli::execute(&app, env, global, command),
         Command::Deploy => deploy(&app, &env),
     }

@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, Subcommand};
+use clap::{Args, Subcommand};
 use clap_complete::Shell;
 
-use crate::cli::Cli;
 use crate::cli::context::Context;
+use crate::cli::naming;
 use crate::{Error, Result};
 
 /// Print shell completions.
@@ -47,11 +47,14 @@ pub enum GenerateWhat {
 }
 
 /// Runs `completions`.
-pub fn run_completions(_ctx: &Context, args: CompletionsArgs) -> Result<ExitCode> {
-    let mut cmd = Cli::command();
+///
+/// They cover the whole program under the app's names: `keyward`, or for an embedder its
+/// program (`acme`, all of it when the app carries its root command).
+pub fn run_completions(ctx: &Context, args: CompletionsArgs) -> Result<ExitCode> {
+    let mut cmd = naming::program(&ctx.app);
     // Into a buffer first: clap_complete panics on a write error such as a closed pipe.
     let mut buf = Vec::new();
-    clap_complete::generate(args.shell, &mut cmd, "keyward", &mut buf);
+    clap_complete::generate(args.shell, &mut cmd, naming::program_name(&ctx.app), &mut buf);
     match std::io::Write::write_all(&mut std::io::stdout(), &buf) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(Error::Other(format!("cannot write to stdout: {e}")))
@@ -61,12 +64,12 @@ pub fn run_completions(_ctx: &Context, args: CompletionsArgs) -> Result<ExitCode
 }
 
 /// Runs `generate`.
-pub fn run_generate(_ctx: &Context, args: GenerateArgs) -> Result<ExitCode> {
+pub fn run_generate(ctx: &Context, args: GenerateArgs) -> Result<ExitCode> {
     let io = |p: &std::path::Path, e: std::io::Error| Error::io(p, e);
     match args.what {
         GenerateWhat::Man { dir } => {
             std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
-            let cmd = Cli::command();
+            let cmd = naming::program(&ctx.app);
             clap_mangen::generate_to(cmd, &dir).map_err(|e| io(&dir, e))?;
         }
         GenerateWhat::Completions { dir } => {
@@ -78,8 +81,9 @@ pub fn run_generate(_ctx: &Context, args: GenerateArgs) -> Result<ExitCode> {
                 Shell::PowerShell,
                 Shell::Elvish,
             ] {
-                let mut cmd = Cli::command();
-                clap_complete::generate_to(shell, &mut cmd, "keyward", &dir).map_err(|e| io(&dir, e))?;
+                let mut cmd = naming::program(&ctx.app);
+                let name = naming::program_name(&ctx.app);
+                clap_complete::generate_to(shell, &mut cmd, name, &dir).map_err(|e| io(&dir, e))?;
             }
         }
     }

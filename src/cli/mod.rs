@@ -4,6 +4,7 @@ pub mod commands;
 pub mod completions;
 pub mod context;
 pub mod helper;
+pub mod naming;
 pub mod output;
 pub mod prompt;
 pub mod spinner;
@@ -11,7 +12,9 @@ pub mod spinner;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, FromArgMatches, Parser, Subcommand};
+
+pub use naming::augment;
 
 use crate::store::BackendChoice;
 use crate::{App, Env, Error};
@@ -129,7 +132,15 @@ pub fn main(app: &App) -> ExitCode {
 
 /// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
 pub fn run(app: &App, args: impl IntoIterator<Item = OsString>, env: Env) -> ExitCode {
-    let cli = match Cli::try_parse_from(args) {
+    // keyward's own help is written under its names; any other app gets it rewritten.
+    let parsed = if naming::is_keyward(app) {
+        Cli::try_parse_from(args)
+    } else {
+        naming::parser(app)
+            .try_get_matches_from(args)
+            .and_then(|m| Cli::from_arg_matches(&m))
+    };
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).

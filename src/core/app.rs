@@ -27,6 +27,21 @@ pub struct App {
     /// A service described in code (an embedding CLI's own API): the default service, with
     /// these settings unless `services add` stored others.
     pub builtin_service: Option<crate::core::service::Service>,
+    /// The embedding CLI's whole command tree (its clap `Command`), so `completions` and the
+    /// man pages cover the whole program, not only the embedded part.
+    pub root_command: Option<RootCommand>,
+}
+
+/// An embedding CLI's whole clap command tree, built when completions or man pages need it.
+#[derive(Debug, Clone, Copy)]
+pub struct RootCommand(pub fn() -> clap::Command);
+
+impl PartialEq for RootCommand {
+    // The same function named twice; a copy of it in another codegen unit may compare unequal,
+    // which only makes two otherwise equal apps differ.
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::fn_addr_eq(self.0, other.0)
+    }
 }
 
 impl App {
@@ -39,12 +54,20 @@ impl App {
             env_prefix: name.to_ascii_uppercase().replace(['-', '.'], "_"),
             keyring_prefix: name.to_string(),
             builtin_service: None,
+            root_command: None,
         }
     }
 
     /// The same app with a service described in code as its default service.
     pub fn with_service(mut self, service: crate::core::service::Service) -> Self {
         self.builtin_service = Some(service);
+        self
+    }
+
+    /// The same app with the embedding CLI's whole command tree, e.g. `AcmeCli::command`:
+    /// `acme auth completions bash` then completes all of `acme`, its own commands too.
+    pub fn with_root_command(mut self, root: fn() -> clap::Command) -> Self {
+        self.root_command = Some(RootCommand(root));
         self
     }
 

@@ -120,3 +120,152 @@ fn acme_embeds_keyward_under_its_own_names() {
     let (code, _, err) = run(&t, &api, &["auth", "-p", &profile, "logout"], "");
     assert_eq!(code, 0, "{err}");
 }
+
+/// Runs acme without a keyring or an API: help, completions and man pages need neither.
+fn run_offline(t: &TestEnv, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(acme())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("HOME", t.dir.path())
+        .env("ACME_HOME", t.dir.path().join("acme-home"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    (o.status.code().unwrap_or(-1), out, err)
+}
+
+/// No trace of keyward's own names: neither the word in any case nor its env vars.
+fn assert_no_keyward(text: &str, place: &str) {
+    assert!(
+        !text.to_lowercase().contains("keyward"),
+        "{place} names keyward:\n{text}"
+    );
+}
+
+#[test]
+fn acme_help_names_acme_everywhere() {
+    let t = TestEnv::no_bus();
+    let (code, top, err) = run_offline(&t, &["auth", "--help"]);
+    assert_eq!(code, 0, "{err}");
+    assert_no_keyward(&top, "`acme auth --help`");
+    for want in [
+        "Usage: acme auth [OPTIONS] <COMMAND>",
+        "[env: ACME_SERVICE;",
+        "[env: ACME_PROFILE;",
+        "[env: ACME_API_KEY, ACME_TOKEN]",
+        "[env: ACME_BACKEND]",
+        "\n  acme auth login ",
+        "$(acme auth token)",
+    ] {
+        assert!(top.contains(want), "`acme auth --help` lacks {want:?}:\n{top}");
+    }
+    let (code, login, _) = run_offline(&t, &["auth", "login", "--help"]);
+    assert_eq!(code, 0);
+    for want in [
+        "Usage: acme auth login [OPTIONS]",
+        "[env: ACME_SERVICE;",
+        "[env: ACME_API_KEY, ACME_TOKEN]",
+        "\n  acme auth login --with-token --no-verify < token.txt",
+        "echo \"$ACME_API_KEY\" | acme auth login --with-token -p staging",
+    ] {
+        assert!(
+            login.contains(want),
+            "`acme auth login --help` lacks {want:?}:\n{login}"
+        );
+    }
+
+    // Every command under auth, the hidden ones too, in short and long help.
+    fn walk(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<Vec<String>>) {
+        out.push(path.clone());
+        for sub in cmd.get_subcommands() {
+            let mut p = path.clone();
+            p.push(sub.get_name().to_string());
+            walk(sub, p, out);
+        }
+    }
+    let mut all = Vec::new();
+    walk(
+        &<keyward::cli::Cli as clap::CommandFactory>::command(),
+        vec!["auth".to_string()],
+        &mut all,
+    );
+    assert!(all.len() > 30, "found {} commands", all.len());
+    for path in &all {
+        for flag in ["--help", "-h"] {
+            let mut argv: Vec<&str> = path.iter().map(String::as_str).collect();
+            argv.push(flag);
+            let (code, out, err) = run_offline(&t, &argv);
+            assert_eq!(code, 0, "{argv:?}: {err}");
+            assert!(
+                out.contains(&format!("Usage: acme {}", path.join(" "))),
+                "{argv:?}:\n{out}"
+            );
+            assert_no_keyward(&out, &format!("`acme {}`", argv.join(" ")));
+        }
+    }
+
+    // A usage error names acme too.
+    let (code, _, err) = run_offline(&t, &["auth", "login", "--bogus"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("Usage: acme auth login"), "{err}");
+    assert_no_keyward(&err, "a usage error");
+}
+
+#[test]
+fn acme_completions_complete_acme() {
+    let t = TestEnv::no_bus();
+    let (code, bash, err) = run_offline(&t, &["auth", "completions", "bash"]);
+    assert_eq!(code, 0, "{err}");
+    assert_no_keyward(&bash, "bash completions");
+    assert!(bash.contains("complete -F _acme"), "registered for acme:\n{bash}");
+    // The whole program: acme's own `deploy` and keyward's `auth login` under it.
+    assert!(
+        bash.contains("acme__subcmd__auth,login)"),
+        "auth's commands are completed"
+    );
+    assert!(bash.contains("acme,deploy)"), "acme's own commands are completed");
+
+    let (code, zsh, _) = run_offline(&t, &["auth", "completions", "zsh"]);
+    assert_eq!(code, 0);
+    assert!(zsh.starts_with("#compdef acme"), "{}", &zsh[..zsh.len().min(200)]);
+    assert_no_keyward(&zsh, "zsh completions");
+}
+
+#[test]
+fn acme_man_pages_and_packaged_completions_name_acme() {
+    let t = TestEnv::no_bus();
+    let man = t.dir.path().join("man");
+    let (code, _, err) = run_offline(&t, &["auth", "generate", "man", man.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let mut names: Vec<String> = std::fs::read_dir(&man)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for want in ["acme.1", "acme-auth.1", "acme-auth-login.1", "acme-deploy.1"] {
+        assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+    }
+    for n in &names {
+        let page = std::fs::read_to_string(man.join(n)).unwrap();
+        assert_no_keyward(&page, n);
+    }
+    let login = std::fs::read_to_string(man.join("acme-auth-login.1")).unwrap();
+    assert!(login.contains("ACME_SERVICE"), "{login}");
+    assert!(
+        login.contains("acme\\-auth\\-login") || login.contains("acme-auth-login"),
+        "{login}"
+    );
+
+    let comp = t.dir.path().join("comp");
+    let (code, _, err) = run_offline(&t, &["auth", "generate", "completions", comp.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    for f in ["acme.bash", "_acme", "acme.fish", "_acme.ps1", "acme.elv"] {
+        let text = std::fs::read_to_string(comp.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_no_keyward(&text, f);
+    }
+}

@@ -11,14 +11,15 @@ use crate::{App, Env};
 fn helper_help(app: &App) -> ExitCode {
     let _ = writeln!(
         std::io::stdout(),
-        "git-credential-{cmd}: {cmd}'s git credential helper (git runs it; you rarely do)\n\n\
-         Usage: git-credential-{cmd} [GLOBAL OPTIONS] get|store|erase\n\n\
-         git runs it for `credential.helper = {cmd}`, with the request on stdin.\n\
+        "{helper}: {name}'s git credential helper (git runs it; you rarely do)\n\n\
+         Usage: {helper} [GLOBAL OPTIONS] get|store|erase\n\n\
+         git runs it for `credential.helper = {name}`, with the request on stdin.\n\
          Set it up with `{setup}`; the same commands are `{get}`, `{store}` and `{erase}`.\n\n\
          Examples:\n  \
-         printf 'protocol=https\\nhost=github.com\\n' | git-credential-{cmd} get\n  \
+         printf 'protocol=https\\nhost=github.com\\n' | {helper} get\n  \
          {setup}",
-        cmd = app.command,
+        helper = app.git_helper(),
+        name = app.name,
         setup = app.cmd("setup-git"),
         get = app.cmd("get"),
         store = app.cmd("store"),
@@ -42,8 +43,8 @@ pub fn helper_main(app: &App, args: impl IntoIterator<Item = OsString>, env: Env
         Some("-V" | "--version") => {
             let _ = writeln!(
                 std::io::stdout(),
-                "git-credential-{} {}",
-                app.command,
+                "{} {}",
+                app.git_helper(),
                 env!("CARGO_PKG_VERSION")
             );
             return ExitCode::SUCCESS;
@@ -53,8 +54,8 @@ pub fn helper_main(app: &App, args: impl IntoIterator<Item = OsString>, env: Env
     let Some(action) = args.last() else {
         let _ = writeln!(
             std::io::stderr(),
-            "usage: git-credential-{} get|store|erase (git runs this; see `{}`)",
-            app.command,
+            "usage: {} get|store|erase (git runs this; see `{}`)",
+            app.git_helper(),
             app.cmd("setup-git --help")
         );
         return ExitCode::from(2);

@@ -123,7 +123,7 @@ pub fn main(app: &App) -> ExitCode {
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_string();
-    if started_as == format!("git-credential-{}", app.command) {
+    if started_as == app.git_helper() {
         helper::helper_main(app, args, env)
     } else {
         run(app, args, env)

@@ -107,6 +107,12 @@ impl App {
             .unwrap_or_default()
     }
 
+    /// The name git runs for `credential.helper = <name>`: `git-credential-keyward`, or
+    /// `git-credential-acme` for an embedder named acme (whose binary answers to it).
+    pub fn git_helper(&self) -> String {
+        format!("git-credential-{}", self.name)
+    }
+
     /// The full name of one of the app's env vars.
     pub fn env_var(&self, suffix: &str) -> String {
         format!("{}_{suffix}", self.env_prefix)

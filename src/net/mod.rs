@@ -37,10 +37,10 @@ impl Http {
     /// total), proxies from the environment snapshot, and a `User-Agent`.
     pub fn new(app: &App, env: &Env) -> Result<Http> {
         let timeout = env.seconds(&app.env_var("HTTP_TIMEOUT"), TOTAL_TIMEOUT)?;
-        let agent = if app.command == "keyward" {
+        let agent = if app.name == "keyward" {
             format!("keyward/{}", env!("CARGO_PKG_VERSION"))
         } else {
-            format!("{} keyward/{}", app.command, env!("CARGO_PKG_VERSION"))
+            format!("{} keyward/{}", app.name, env!("CARGO_PKG_VERSION"))
         };
         let mut builder = Client::builder()
             .user_agent(agent)

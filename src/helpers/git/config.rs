@@ -107,12 +107,12 @@ pub fn points_to(app: &App, value: &str) -> bool {
         None => (false, value.trim()),
     };
     let first = first_word(rest);
-    let helper = format!("git-credential-{}", app.command);
+    let helper = app.git_helper();
     if !shell && !first.starts_with('/') {
-        return first == app.command;
+        return first == app.name;
     }
     let base = first.rsplit('/').next().unwrap_or(&first);
-    base == app.command || base == helper
+    base == app.name || base == helper
 }
 
 /// The first shell word, with simple quoting undone.
@@ -207,13 +207,13 @@ fn is_executable(p: &Path) -> bool {
 /// this program itself, which git runs as `/path/keyward get` (what `cargo install`, which
 /// makes no links, leaves).
 pub fn helper_value(app: &App, env: &Env) -> Result<String> {
-    let helper = format!("git-credential-{}{}", app.command, std::env::consts::EXE_SUFFIX);
+    let helper = format!("{}{}", app.git_helper(), std::env::consts::EXE_SUFFIX);
     if on_path(env, &helper).is_some() {
-        return Ok(app.command.clone());
+        return Ok(app.name.clone());
     }
     let exe = std::env::current_exe().map_err(|e| Error::NotFound {
         what: format!("{helper} on PATH, or this program's own path ({e})"),
-        hint: Some(format!("add the directory holding {} to PATH", app.command)),
+        hint: Some(format!("add the directory holding {} to PATH", app.name)),
     })?;
     let beside = exe
         .parent()

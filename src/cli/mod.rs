@@ -5,6 +5,7 @@ pub mod completions;
 pub mod context;
 pub mod helper;
 pub mod output;
+pub mod printer;
 pub mod prompt;
 pub mod spinner;
 
@@ -17,6 +18,7 @@ use crate::store::BackendChoice;
 use crate::{App, Env, Error};
 use context::Context;
 use output::{Format, Style};
+use printer::Printer;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -129,26 +131,59 @@ pub fn main(app: &App) -> ExitCode {
 
 /// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
 pub fn run(app: &App, args: impl IntoIterator<Item = OsString>, env: Env) -> ExitCode {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(c) => c,
-        Err(e) => {
-            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
-    };
-    execute(app, env, cli.global, cli.command)
+    let args: Vec<OsString> = args.into_iter().collect();
+    // Help and usage errors come before the flags are parsed, so `--no-color` is looked for.
+    let no_color = args
+        .iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--no-color");
+    let parsed = <Cli as clap::CommandFactory>::command()
+        .color(if no_color {
+            clap::ColorChoice::Never
+        } else {
+            clap::ColorChoice::Always
+        })
+        .try_get_matches_from(args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    match parsed {
+        Ok(cli) => execute(app, env, cli.global, cli.command),
+        Err(e) => clap_exit(&env, &e, printer::color_choice(no_color)),
+    }
+}
+
+/// Help and version on stdout (exit 0), usage errors on stderr (exit 2), through a printer
+/// so each stream's colour and write errors are handled as a command's are.
+fn clap_exit(env: &Env, e: &clap::Error, choice: anstream::ColorChoice) -> ExitCode {
+    let out = Printer::stdio(Style::detect(env, false), choice);
+    let text = e.render().ansi().to_string();
+    if e.use_stderr() {
+        out.raw_err(text.as_bytes());
+    } else {
+        out.styled(text.as_bytes());
+    }
+    let code = out.failure_exit(Format::Text);
+    ExitCode::from(code.unwrap_or(if e.use_stderr() { 2 } else { 0 }))
 }
 
 /// Runs one parsed command for `app` and returns the exit code; errors are printed here, once.
 pub fn execute(app: &App, env: Env, global: GlobalArgs, command: AuthCommand) -> ExitCode {
-    Style::detect(&env, global.no_color, global.quiet).install();
+    let out = Printer::stdio(
+        Style::detect(&env, global.quiet),
+        printer::color_choice(global.no_color),
+    );
     let format = global.output;
-    let ctx = Context::new(app.clone(), env, global);
-    match dispatch(&ctx, command) {
+    let ctx = Context::new(app.clone(), env, global, out.clone());
+    let result = dispatch(&ctx, command);
+    // A write that failed during the command decides (a closed pipe is success); one that
+    // fails while reporting the command's own error leaves that error's code.
+    if let Some(code) = out.failure_exit(format) {
+        return ExitCode::from(code);
+    }
+    match result {
         Ok(code) => code,
         Err(e) => {
-            output::error(&ctx.app, &e, format);
+            out.error(&ctx.app, &e, format);
             ExitCode::from(e.exit_code())
         }
     }

@@ -98,10 +98,39 @@ impl Style {
     }
 }
 
-/// Prints an error the way commands do, on the process's stderr: for an embedder reporting
-/// an error of its own outside a command.
+/// The error report: `✗ message` and the hint under it, or `{"error":{…}}` with `-o json`;
+/// with its final newline.
+pub fn error_report(st: &Style, message: &str, kind: &str, hint: Option<&str>, format: Format) -> String {
+    match format {
+        Format::Json => {
+            let v = serde_json::json!({
+                "error": { "kind": kind, "message": message, "hint": hint }
+            });
+            format!("{v}\n")
+        }
+        Format::Text => {
+            let mut s = format!("{} {}\n", st.err_mark(), st.text(message));
+            if let Some(h) = hint {
+                s.push_str(&format!("  {}\n", st.text(h)));
+            }
+            s
+        }
+    }
+}
+
+/// Prints an error the way commands do, on the process's stderr (colour as anstream decides
+/// for it): for an embedder reporting an error of its own outside a command.
 pub fn error(app: &crate::App, e: &crate::Error, format: Format) {
-    let env = Env::from_process();
-    crate::cli::printer::Printer::stdio(Style::detect(&env, false), anstream::ColorChoice::Auto)
-        .error(app, e, format);
+    let st = Style {
+        color: true,
+        ..Style::detect(&Env::from_process(), false)
+    };
+    let report = error_report(
+        &st,
+        &e.to_string(),
+        e.kind().as_str(),
+        e.hint(app).as_deref(),
+        format,
+    );
+    let _ = std::io::Write::write_all(&mut anstream::stderr(), report.as_bytes());
 }

@@ -270,23 +270,8 @@ impl Printer {
     }
 
     fn report(&self, message: &str, kind: &str, hint: Option<&str>, format: Format) {
-        match format {
-            Format::Json => {
-                let v = serde_json::json!({
-                    "error": { "kind": kind, "message": message, "hint": hint }
-                });
-                self.write(StreamName::Stderr, format!("{v}\n").as_bytes(), false);
-            }
-            Format::Text => {
-                self.line(
-                    StreamName::Stderr,
-                    &format!("{} {message}", self.inner.style.err_mark()),
-                );
-                if let Some(h) = hint {
-                    self.line(StreamName::Stderr, &format!("  {h}"));
-                }
-            }
-        }
+        let report = crate::cli::output::error_report(&self.inner.style, message, kind, hint, format);
+        self.write(StreamName::Stderr, report.as_bytes(), format == Format::Text);
     }
 
     /// The exit code a write failure makes, reporting it: a broken pipe is success with

@@ -172,6 +172,11 @@ pub fn execute(app: &App, env: Env, global: GlobalArgs, command: AuthCommand) ->
         Style::detect(&env, global.quiet),
         printer::color_choice(global.no_color),
     );
+    execute_with(app, env, global, command, out)
+}
+
+/// [`execute`] writing through `out` instead of the process's stdout and stderr.
+pub fn execute_with(app: &App, env: Env, global: GlobalArgs, command: AuthCommand, out: Printer) -> ExitCode {
     let format = global.output;
     let ctx = Context::new(app.clone(), env, global, out.clone());
     let result = dispatch(&ctx, command);

@@ -355,3 +355,116 @@ fn no_color_flags_and_plain_terminals_are_honoured() {
         }
     }
 }
+
+/// Takes what is written, shared with the test.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        text(&self.0.lock().unwrap())
+    }
+}
+
+/// Fails every write with an OS error.
+struct Failing(i32);
+
+impl std::io::Write for Failing {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::from_raw_os_error(self.0))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The same commands run in this process through a printer over captured streams: the same
+/// lines as the binary prints, and the same exits when stdout fails.
+#[test]
+fn commands_run_in_process_against_captured_streams() {
+    use clap::Parser;
+    use keyward::cli::printer::Printer;
+    let (_api, t) = world();
+    let env = keyward::Env::from_pairs([
+        ("HOME", t.dir.path().display().to_string()),
+        ("KEYWARD_HOME", t.home.display().to_string()),
+        (
+            "XDG_RUNTIME_DIR",
+            t.dir.path().join("no-runtime").display().to_string(),
+        ),
+        ("LANG", "C.UTF-8".to_string()),
+    ]);
+    let app = keyward::App::new("keyward");
+    let commands: &[&[&str]] = &[
+        &["profiles", "list"],
+        &["secrets", "list"],
+        &["services", "list"],
+        &["status", "--offline"],
+        &["status", "--offline", "-o", "json"],
+    ];
+    let style = keyward::cli::output::Style {
+        unicode: true,
+        color: false,
+        quiet: false,
+    };
+    for args in commands {
+        let binary = t.cmd(args).run();
+        binary.ok();
+        // (stdout's errno, or none for a captured stdout; exit; stderr)
+        let cases = [
+            (None, 0, binary.stderr.clone()),
+            (Some(32), 0, String::new()),
+            (
+                Some(28),
+                1,
+                "cannot write to stdout: no space left on device".to_string(),
+            ),
+        ];
+        for (errno, code, want_err) in cases {
+            let (out, err) = (Captured::default(), Captured::default());
+            let stdout: Box<dyn std::io::Write + Send> = match errno {
+                None => Box::new(out.clone()),
+                Some(n) => Box::new(Failing(n)),
+            };
+            let printer = Printer::new(style, (stdout, false), (Box::new(err.clone()), false));
+            let mut argv = vec!["keyward", "-s", &t.svc];
+            argv.extend(*args);
+            let cli = keyward::cli::Cli::try_parse_from(argv).expect("parses");
+            let exit = keyward::cli::execute_with(&app, env.clone(), cli.global, cli.command, printer);
+            assert_eq!(
+                exit,
+                std::process::ExitCode::from(code),
+                "{args:?} with errno {errno:?}"
+            );
+            assert!(
+                err.text().contains(&want_err),
+                "{args:?} errno {errno:?}: {}",
+                err.text()
+            );
+            if errno.is_none() {
+                assert_eq!(
+                    out.text(),
+                    binary.stdout,
+                    "{args:?}: in process as from the binary"
+                );
+                assert_eq!(
+                    err.text(),
+                    binary.stderr,
+                    "{args:?}: in process as from the binary"
+                );
+            } else if errno == Some(32) {
+                assert_eq!(err.text(), "", "{args:?}: nothing said after a closed pipe");
+            }
+        }
+    }
+}

@@ -468,3 +468,35 @@ fn commands_run_in_process_against_captured_streams() {
         }
     }
 }
+
+/// The spinner animates on a UTF-8 terminal and is one static line on a dumb terminal or in a
+/// C locale (the API answers slowly enough for it to appear).
+#[test]
+fn the_spinner_is_a_static_line_on_a_plain_terminal() {
+    assert!(script_exists());
+    let (api, t) = world();
+    api.slow(std::time::Duration::from_millis(700));
+    let args = ["-s", t.svc.as_str(), "status"];
+    // (env, animated)
+    let cases: &[(Vars, bool)] = &[
+        (&[], true),
+        (&[("TERM", "dumb")], false),
+        (&[("LANG", "C")], false),
+    ];
+    for (env, animated) in cases {
+        let (_, shown) = on_a_terminal(&t, &args, None, env);
+        assert!(
+            shown.contains("waiting for 127.0.0.1"),
+            "{env:?}: no spinner:\n{shown:?}"
+        );
+        assert_eq!(shown.contains("\r\x1b[2K"), *animated, "{env:?}:\n{shown:?}");
+        assert_eq!(shown.contains('⠋'), *animated, "{env:?}:\n{shown:?}");
+        if !animated {
+            assert_eq!(
+                shown.matches("waiting for 127.0.0.1...").count(),
+                1,
+                "{env:?}:\n{shown:?}"
+            );
+        }
+    }
+}

@@ -55,12 +55,8 @@ pub fn run_completions(ctx: &Context, args: CompletionsArgs) -> Result<ExitCode>
     // Into a buffer first: clap_complete panics on a write error such as a closed pipe.
     let mut buf = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, naming::program_name(&ctx.app), &mut buf);
-    match std::io::Write::write_all(&mut std::io::stdout(), &buf) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::Other(format!("cannot write to stdout: {e}")))
-        }
-        _ => Ok(ExitCode::SUCCESS),
-    }
+    ctx.out().raw(&buf);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `generate`.

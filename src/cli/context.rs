@@ -7,7 +7,8 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use crate::cli::GlobalArgs;
-use crate::cli::output::{self, Format};
+use crate::cli::output::Format;
+use crate::cli::printer::Printer;
 use crate::core::service::{Service, ServiceConfig};
 use crate::store::{Index, IndexQuery, KeyringWaits, Store};
 use crate::{App, Env, Error, Result, Secret, core::names};
@@ -20,22 +21,29 @@ pub struct Context {
     pub env: Env,
     /// Global flags.
     pub global: GlobalArgs,
+    out: Printer,
     store: OnceCell<Store>,
     index: OnceCell<Index>,
     warned_token_flag: std::cell::Cell<bool>,
 }
 
 impl Context {
-    /// A context over parsed global flags.
-    pub fn new(app: App, env: Env, global: GlobalArgs) -> Self {
+    /// A context over parsed global flags, writing through `out`.
+    pub fn new(app: App, env: Env, global: GlobalArgs, out: Printer) -> Self {
         Context {
             app,
             env,
             global,
+            out,
             store: OnceCell::new(),
             index: OnceCell::new(),
             warned_token_flag: std::cell::Cell::new(false),
         }
+    }
+
+    /// Where the command writes: data on stdout, status lines on stderr.
+    pub fn out(&self) -> &Printer {
+        &self.out
     }
 
     /// `-o`.
@@ -52,10 +60,11 @@ impl Context {
     /// they get the long bound and a line saying what is being waited for.
     fn keyring_waits(&self) -> KeyringWaits {
         let attended = self.can_prompt();
+        let out = self.out.clone();
         KeyringWaits {
             attended,
             notice: attended.then(|| {
-                Arc::new(|| output::warn("waiting for the OS keyring to unlock… (Ctrl-C to cancel)"))
+                Arc::new(move || out.warn("waiting for the OS keyring to unlock… (Ctrl-C to cancel)"))
                     as crate::store::keyring::WaitNotice
             }),
         }
@@ -66,7 +75,7 @@ impl Context {
     pub fn verifier(&self) -> Result<crate::auth::verify::Verifier> {
         let v =
             crate::auth::verify::Verifier::new(&self.app, &self.env, crate::core::clock::Clock::system())?;
-        let watched = std::io::stderr().is_terminal() && !output::Style::current().quiet;
+        let watched = std::io::stderr().is_terminal() && !self.out.quiet();
         Ok(if watched {
             v.with_progress(Box::new(|label| {
                 Box::new(crate::cli::spinner::Spinner::start(label.to_string())) as Box<dyn std::any::Any>
@@ -82,7 +91,8 @@ impl Context {
             return Ok(s);
         }
         let mut s = Store::from_env_with(&self.app, &self.env, self.global.backend, self.keyring_waits())?;
-        s.set_notice(output::warn);
+        let out = self.out.clone();
+        s.set_notice(move |m| out.warn(m));
         Ok(self.store.get_or_init(|| s))
     }
 
@@ -170,7 +180,7 @@ impl Context {
     pub fn token_flag(&self) -> Option<Secret> {
         let t = self.global.token.as_ref()?;
         if !self.warned_token_flag.replace(true) {
-            output::warn(&format!(
+            self.out.warn(&format!(
                 "--token is visible to other users in the process list; prefer `{}` or an env var",
                 self.app.cmd("login --with-token")
             ));

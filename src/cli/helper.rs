@@ -2,15 +2,15 @@
 //! action are keyward's global flags; the action is parsed like any command.
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::commands::git::Action;
+use crate::cli::output::{Format, Style};
+use crate::cli::printer::{self, Printer};
 use crate::{App, Env};
 
-fn helper_help(app: &App) -> ExitCode {
-    let _ = writeln!(
-        std::io::stdout(),
+fn helper_help(app: &App, out: &Printer) {
+    out.data(&format!(
         "{helper}: {name}'s git credential helper (git runs it; you rarely do)\n\n\
          Usage: {helper} [GLOBAL OPTIONS] get|store|erase\n\n\
          git runs it for `credential.helper = {name}`, with the request on stdin.\n\
@@ -24,8 +24,7 @@ fn helper_help(app: &App) -> ExitCode {
         get = app.cmd("get"),
         store = app.cmd("store"),
         erase = app.cmd("erase"),
-    );
-    ExitCode::SUCCESS
+    ));
 }
 
 /// The `git-credential-<app>` binary: `git-credential-keyward [FLAGS…] ACTION`, as git runs
@@ -38,27 +37,29 @@ pub fn helper_main(app: &App, args: impl IntoIterator<Item = OsString>, env: Env
     } else {
         args.remove(0)
     };
+    let out = || Printer::stdio(Style::detect(&env, false), printer::color_choice(false));
+    let printed = |out: Printer, code: u8| ExitCode::from(out.failure_exit(Format::Text).unwrap_or(code));
     match args.first().and_then(|a| a.to_str()) {
-        Some("-h" | "--help" | "help") => return helper_help(app),
+        Some("-h" | "--help" | "help") => {
+            let out = out();
+            helper_help(app, &out);
+            return printed(out, 0);
+        }
         Some("-V" | "--version") => {
-            let _ = writeln!(
-                std::io::stdout(),
-                "{} {}",
-                app.git_helper(),
-                env!("CARGO_PKG_VERSION")
-            );
-            return ExitCode::SUCCESS;
+            let out = out();
+            out.data(&format!("{} {}", app.git_helper(), env!("CARGO_PKG_VERSION")));
+            return printed(out, 0);
         }
         _ => {}
     }
     let Some(action) = args.last() else {
-        let _ = writeln!(
-            std::io::stderr(),
+        let out = out();
+        out.err_line(&format!(
             "usage: {} get|store|erase (git runs this; see `{}`)",
             app.git_helper(),
             app.cmd("setup-git --help")
-        );
-        return ExitCode::from(2);
+        ));
+        return printed(out, 2);
     };
     if action.to_str().and_then(Action::parse).is_none() {
         return ExitCode::SUCCESS;

@@ -6,13 +6,14 @@ pub mod context;
 pub mod helper;
 pub mod naming;
 pub mod output;
+pub mod printer;
 pub mod prompt;
 pub mod spinner;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::{Args, FromArgMatches, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 pub use naming::augment;
 
@@ -20,6 +21,7 @@ use crate::store::BackendChoice;
 use crate::{App, Env, Error};
 use context::Context;
 use output::{Format, Style};
+use printer::Printer;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -132,34 +134,70 @@ pub fn main(app: &App) -> ExitCode {
 
 /// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
 pub fn run(app: &App, args: impl IntoIterator<Item = OsString>, env: Env) -> ExitCode {
+    let args: Vec<OsString> = args.into_iter().collect();
+    // Help and usage errors come before the flags are parsed, so `--no-color` is looked for.
+    let no_color = args
+        .iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--no-color");
     // keyward's own help is written under its names; any other app gets it rewritten.
-    let parsed = if naming::is_keyward(app) {
-        Cli::try_parse_from(args)
+    let command = if naming::is_keyward(app) {
+        <Cli as clap::CommandFactory>::command()
     } else {
         naming::parser(app)
-            .try_get_matches_from(args)
-            .and_then(|m| Cli::from_arg_matches(&m))
     };
-    let cli = match parsed {
-        Ok(c) => c,
-        Err(e) => {
-            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
-    };
-    execute(app, env, cli.global, cli.command)
+    let parsed = command
+        .color(if no_color {
+            clap::ColorChoice::Never
+        } else {
+            clap::ColorChoice::Always
+        })
+        .try_get_matches_from(args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    match parsed {
+        Ok(cli) => execute(app, env, cli.global, cli.command),
+        Err(e) => clap_exit(&env, &e, printer::color_choice(no_color)),
+    }
+}
+
+/// Help and version on stdout (exit 0), usage errors on stderr (exit 2), through a printer
+/// so each stream's colour and write errors are handled as a command's are.
+fn clap_exit(env: &Env, e: &clap::Error, choice: anstream::ColorChoice) -> ExitCode {
+    let out = Printer::stdio(Style::detect(env, false), choice);
+    let text = e.render().ansi().to_string();
+    if e.use_stderr() {
+        out.raw_err(text.as_bytes());
+    } else {
+        out.styled(text.as_bytes());
+    }
+    let code = out.failure_exit(Format::Text);
+    ExitCode::from(code.unwrap_or(if e.use_stderr() { 2 } else { 0 }))
 }
 
 /// Runs one parsed command for `app` and returns the exit code; errors are printed here, once.
 pub fn execute(app: &App, env: Env, global: GlobalArgs, command: AuthCommand) -> ExitCode {
-    Style::detect(&env, global.no_color, global.quiet).install();
+    let out = Printer::stdio(
+        Style::detect(&env, global.quiet),
+        printer::color_choice(global.no_color),
+    );
+    execute_with(app, env, global, command, out)
+}
+
+/// [`execute`] writing through `out` instead of the process's stdout and stderr.
+pub fn execute_with(app: &App, env: Env, global: GlobalArgs, command: AuthCommand, out: Printer) -> ExitCode {
     let format = global.output;
-    let ctx = Context::new(app.clone(), env, global);
-    match dispatch(&ctx, command) {
+    let ctx = Context::new(app.clone(), env, global, out.clone());
+    let result = dispatch(&ctx, command);
+    // A write that failed during the command decides (a closed pipe is success); one that
+    // fails while reporting the command's own error leaves that error's code.
+    if let Some(code) = out.failure_exit(format) {
+        return ExitCode::from(code);
+    }
+    match result {
         Ok(code) => code,
         Err(e) => {
-            output::error(&ctx.app, &e, format);
+            out.error(&ctx.app, &e, format);
             ExitCode::from(e.exit_code())
         }
     }

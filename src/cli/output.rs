@@ -1,12 +1,12 @@
-//! How keyward speaks: ✓ ✗ ! status lines on stderr (ASCII fallback, colour only on a
-//! terminal without `NO_COLOR`), data on stdout, and `-o json` objects.
+//! What keyward's lines look like: the output format, and the marks (✓ ✗ !, or v x ! where
+//! the terminal is dumb or the locale is not UTF-8) painted with anstyle. Writing is the
+//! printer's (`cli::printer`).
 
-use std::io::{IsTerminal, Write};
 use std::sync::OnceLock;
 
-use serde::Serialize;
+use anstyle::{AnsiColor, Style as Paint};
 
-use crate::{App, Env, Error};
+use crate::Env;
 
 /// Output format chosen with `-o/--output`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -18,12 +18,14 @@ pub enum Format {
     Json,
 }
 
-/// Terminal capabilities for stderr messages.
+/// How marks and text are drawn. The prompt and the spinner, which draw on the terminal
+/// themselves, read the installed one.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
-    /// UTF-8 symbols (✓ ✗ ! …) rather than ASCII (v x ! ...).
+    /// UTF-8 symbols (✓ ✗ ! …) and a spinner animation, rather than ASCII (v x ! ...) and a
+    /// static line.
     pub unicode: bool,
-    /// ANSI colour.
+    /// ANSI colour (for stderr, where the prompt and spinner draw).
     pub color: bool,
     /// `-q`: no success lines.
     pub quiet: bool,
@@ -32,21 +34,18 @@ pub struct Style {
 static STYLE: OnceLock<Style> = OnceLock::new();
 
 impl Style {
-    /// Decides from the environment and flags.
-    pub fn detect(env: &Env, no_color: bool, quiet: bool) -> Style {
+    /// Decides the marks from the environment (`TERM=dumb` or a locale without UTF-8: ASCII)
+    /// and `-q`; colour is the printer's to decide, per stream.
+    pub fn detect(env: &Env, quiet: bool) -> Style {
         let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
             .iter()
             .find_map(|v| env.get(v))
             .unwrap_or("");
         let l = locale.to_ascii_lowercase();
-        let unicode = cfg!(windows) || l.contains("utf-8") || l.contains("utf8");
-        let color = !no_color
-            && !env.is_set("NO_COLOR")
-            && env.get("TERM") != Some("dumb")
-            && std::io::stderr().is_terminal();
+        let utf8 = cfg!(windows) || l.contains("utf-8") || l.contains("utf8");
         Style {
-            unicode,
-            color,
+            unicode: utf8 && env.get("TERM") != Some("dumb"),
+            color: false,
             quiet,
         }
     }
@@ -65,9 +64,10 @@ impl Style {
         })
     }
 
-    fn paint(&self, s: &str, code: &str) -> String {
+    fn paint(&self, s: &str, color: AnsiColor) -> String {
         if self.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            let p = Paint::new().fg_color(Some(color.into()));
+            format!("{}{s}{}", p.render(), p.render_reset())
         } else {
             s.to_string()
         }
@@ -75,17 +75,17 @@ impl Style {
 
     /// ✓ or v.
     pub fn ok_mark(&self) -> String {
-        self.paint(if self.unicode { "✓" } else { "v" }, "32")
+        self.paint(if self.unicode { "✓" } else { "v" }, AnsiColor::Green)
     }
 
     /// ✗ or x.
     pub fn err_mark(&self) -> String {
-        self.paint(if self.unicode { "✗" } else { "x" }, "31")
+        self.paint(if self.unicode { "✗" } else { "x" }, AnsiColor::Red)
     }
 
     /// !.
     pub fn warn_mark(&self) -> String {
-        self.paint("!", "33")
+        self.paint("!", AnsiColor::Yellow)
     }
 
     /// Replaces `…` (used in masked hints) where the terminal cannot show it.
@@ -98,66 +98,39 @@ impl Style {
     }
 }
 
-/// `✓ message` on stderr (not with `-q`).
-pub fn success(msg: &str) {
-    let st = Style::current();
-    if !st.quiet {
-        let _ = writeln!(std::io::stderr(), "{} {}", st.ok_mark(), st.text(msg));
-    }
-}
-
-/// `! message` on stderr.
-pub fn warn(msg: &str) {
-    let st = Style::current();
-    let _ = writeln!(std::io::stderr(), "{} {}", st.warn_mark(), st.text(msg));
-}
-
-/// An indented detail line under a status line, on stderr (not with `-q`).
-pub fn detail(msg: &str) {
-    let st = Style::current();
-    if !st.quiet {
-        let _ = writeln!(std::io::stderr(), "  {}", st.text(msg));
-    }
-}
-
-/// A progress line on stderr, such as "Verifying API key…" (not with `-q`).
-pub fn progress(msg: &str) {
-    let st = Style::current();
-    if !st.quiet {
-        let _ = writeln!(std::io::stderr(), "{}", st.text(msg));
-    }
-}
-
-/// A line of data on stdout.
-pub fn data(line: &str) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", Style::current().text(line))
-}
-
-/// A JSON value on stdout, one line.
-pub fn json<T: Serialize>(value: &T) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)
-}
-
-/// Prints an error: `✗ message` and the hint under it, or `{"error":{…}}` with `-o json`.
-pub fn error(app: &App, e: &Error, format: Format) {
-    let hint = e.hint(app);
-    let mut err = std::io::stderr().lock();
+/// The error report: `✗ message` and the hint under it, or `{"error":{…}}` with `-o json`;
+/// with its final newline.
+pub fn error_report(st: &Style, message: &str, kind: &str, hint: Option<&str>, format: Format) -> String {
     match format {
         Format::Json => {
             let v = serde_json::json!({
-                "error": { "kind": e.kind().as_str(), "message": e.to_string(), "hint": hint }
+                "error": { "kind": kind, "message": message, "hint": hint }
             });
-            let _ = writeln!(err, "{v}");
+            format!("{v}\n")
         }
         Format::Text => {
-            let st = Style::current();
-            let _ = writeln!(err, "{} {}", st.err_mark(), st.text(&e.to_string()));
+            let mut s = format!("{} {}\n", st.err_mark(), st.text(message));
             if let Some(h) = hint {
-                let _ = writeln!(err, "  {}", st.text(&h));
+                s.push_str(&format!("  {}\n", st.text(h)));
             }
+            s
         }
     }
+}
+
+/// Prints an error the way commands do, on the process's stderr (colour as anstream decides
+/// for it): for an embedder reporting an error of its own outside a command.
+pub fn error(app: &crate::App, e: &crate::Error, format: Format) {
+    let st = Style {
+        color: true,
+        ..Style::detect(&Env::from_process(), false)
+    };
+    let report = error_report(
+        &st,
+        &e.to_string(),
+        e.kind().as_str(),
+        e.hint(app).as_deref(),
+        format,
+    );
+    let _ = std::io::Write::write_all(&mut anstream::stderr(), report.as_bytes());
 }

@@ -1,5 +1,5 @@
 //! The spinner shown on stderr while the API is slow: it appears only when a wait passes
-//! ~200 ms, and erases itself.
+//! ~200 ms, and erases itself; on a dumb terminal or without UTF-8 it is one static line.
 
 use std::io::Write;
 use std::sync::mpsc;
@@ -24,12 +24,14 @@ impl Spinner {
                 return;
             }
             let style = Style::current();
-            let frames: Vec<char> = if style.unicode {
-                "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏".chars().collect()
-            } else {
-                "|/-\\".chars().collect()
-            };
-            let ellipsis = style.text("…");
+            if !style.unicode {
+                // A dumb terminal or a plain locale: one static line, no animation to erase.
+                let _ = writeln!(std::io::stderr(), "{label}...");
+                let _ = rx.recv();
+                return;
+            }
+            let frames: Vec<char> = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏".chars().collect();
+            let ellipsis = "…";
             let mut i = 0;
             loop {
                 let _ = write!(

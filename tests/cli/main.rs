@@ -23,4 +23,5 @@ mod secrets;
 mod services;
 mod snapshots;
 mod storage;
+mod streams;
 mod strict_home;

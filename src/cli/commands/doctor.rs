@@ -8,7 +8,8 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::cli::context::Context;
-use crate::cli::output::{self, Format, Style};
+use crate::cli::output::Format;
+use crate::cli::printer::Printer;
 use crate::store::fsutil;
 use crate::store::{Backend, BackendChoice, BackendId, CredKey, Store};
 use crate::{App, Env, Error, Result};
@@ -141,8 +142,8 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
         checks,
     };
     match ctx.format() {
-        Format::Json => output::json(&report).map_err(|e| Error::Other(e.to_string()))?,
-        Format::Text => print_text(&report, app),
+        Format::Json => ctx.out().json(&report),
+        Format::Text => print_text(ctx.out(), &report, app),
     }
     Ok(if report.ok {
         ExitCode::SUCCESS
@@ -151,8 +152,8 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     })
 }
 
-fn print_text(r: &Report, app: &App) {
-    let st = Style::current();
+fn print_text(out: &Printer, r: &Report, app: &App) {
+    let st = out.style();
     let mut lines = vec![format!("{} doctor", app.command)];
     for c in &r.checks {
         let mark = match c.status {
@@ -219,7 +220,7 @@ fn print_text(r: &Report, app: &App) {
             .map_or("nowhere (fix the problems above)", |b| b.describe())
     ));
     for l in lines {
-        let _ = output::data(&l);
+        out.data(&l);
     }
 }
 

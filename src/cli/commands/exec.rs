@@ -13,7 +13,6 @@ use std::process::{Command, ExitCode};
 use clap::Args;
 
 use crate::cli::context::Context;
-use crate::cli::output;
 use crate::ops::exec::{ExecRequest, TokenPolicy, child_env};
 use crate::{Error, Result};
 
@@ -106,7 +105,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
         },
     )?;
     if let Some(e) = &child.missing_token {
-        output::warn(&format!(
+        ctx.out().warn(&format!(
             "{e}: running without a token (--no-token silences this)"
         ));
     }
@@ -139,7 +138,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
             ),
         ),
     };
-    output::error(app, &err, ctx.format());
+    ctx.out().error(app, &err, ctx.format());
     Ok(ExitCode::from(code))
 }
 

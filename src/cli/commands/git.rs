@@ -2,13 +2,12 @@
 //! `git-credential-keyward` entry point. `get` is on the fetch path: no HTTP client, no
 //! async runtime, no prompt (git owns stdin and stdout), and errors are one stderr line.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
 
 use crate::cli::context::Context;
-use crate::cli::output::Style;
+use crate::cli::printer::Printer;
 use crate::helpers::git::lookup;
 use crate::helpers::git::wire::{Request, parse, read_input, write_response};
 use crate::store::IndexQuery;
@@ -80,7 +79,7 @@ pub fn run(ctx: &Context, action: Action) -> Result<ExitCode> {
     match act(ctx, action) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
-            one_line_error(&ctx.app, action, &e);
+            one_line_error(ctx.out(), &ctx.app, action, &e);
             Ok(ExitCode::from(e.exit_code()))
         }
     }
@@ -103,8 +102,10 @@ fn act(ctx: &Context, action: Action) -> Result<()> {
             let Some(answer) = lookup::lookup(store, &ctx.env, &index, &req)? else {
                 return Ok(());
             };
-            let mut out = std::io::stdout().lock();
-            write_response(&answer.response, &req, &mut out)?;
+            // Whole or not at all: a response cut by a write error is never half-sent.
+            let mut buf = zeroize::Zeroizing::new(Vec::new());
+            write_response(&answer.response, &req, &mut *buf)?;
+            ctx.out().raw(&buf);
         }
         Action::Store => {
             lookup::store_credential(ctx.store()?, &ctx.env, &req)?;
@@ -124,13 +125,13 @@ fn read_request() -> Result<Request> {
 }
 
 /// `✗ keyward get: <message>; <hint>` on one line: git shows helper stderr among its own.
-fn one_line_error(app: &App, action: Action, e: &Error) {
-    let st = Style::current();
+fn one_line_error(out: &Printer, app: &App, action: Action, e: &Error) {
+    let st = out.style();
     let mut line = format!("{} {}: {e}", st.err_mark(), app.cmd(action.name()));
     if let Some(h) = e.hint(app) {
         line.push_str("; ");
         line.push_str(&h);
     }
     let line = line.replace(['\n', '\r'], " ");
-    let _ = writeln!(std::io::stderr().lock(), "{}", st.text(&line));
+    out.err_line(&line);
 }

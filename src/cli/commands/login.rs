@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::auth::verify::{Target, parse_api_url};
 use crate::cli::commands::{check_token_shape, now_rfc3339, read_stdin_value};
 use crate::cli::context::Context;
-use crate::cli::output::{self, Format};
+use crate::cli::output::Format;
 use crate::core::service::Service;
 use crate::ops::resolve::resolve_api_url;
 use crate::store::index::ProfileMeta;
@@ -171,7 +171,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
     let (verified, not_verified_reason) = match target {
         Some(target) => {
             if text {
-                output::progress("Verifying API key…");
+                ctx.out().progress("Verifying API key…");
             }
             let v = match verifier.as_mut() {
                 Some(v) => v,
@@ -204,7 +204,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
         not_verified_reason,
     };
     match ctx.format() {
-        Format::Json => output::json(&out).map_err(|e| Error::Other(e.to_string()))?,
+        Format::Json => ctx.out().json(&out),
         Format::Text => report_text(ctx, &service, &out),
     }
     Ok(ExitCode::SUCCESS)
@@ -238,8 +238,9 @@ fn ask(ctx: &Context, service: &Service, force: bool) -> Result<Request> {
             "Profile {profile} of {} is already logged in{who}. Overwrite it?",
             service.name
         );
-        if !prompt::confirm(&output::Style::current().text(&q), false)? {
-            output::warn(&format!("Kept profile {profile}; nothing was changed."));
+        if !prompt::confirm(&ctx.out().style().text(&q), false)? {
+            ctx.out()
+                .warn(&format!("Kept profile {profile}; nothing was changed."));
             return Err(Error::Cancelled);
         }
     }
@@ -281,10 +282,10 @@ fn ask(ctx: &Context, service: &Service, force: bool) -> Result<Request> {
 fn report_text(ctx: &Context, service: &Service, out: &LoginOutput<'_>) {
     let app = &ctx.app;
     match out.not_verified_reason {
-        Some(NotVerified::NoVerifyFlag) => {
-            output::warn("Not verified (--no-verify): the token was stored without checking it.")
-        }
-        Some(NotVerified::NoVerifyEndpoint) => output::warn(&format!(
+        Some(NotVerified::NoVerifyFlag) => ctx
+            .out()
+            .warn("Not verified (--no-verify): the token was stored without checking it."),
+        Some(NotVerified::NoVerifyEndpoint) => ctx.out().warn(&format!(
             "Not verified: {} has no verify endpoint (add one with `{}`)",
             service.name,
             app.cmd(&format!("services add {} --verify-path …", service.name))
@@ -296,14 +297,14 @@ fn report_text(ctx: &Context, service: &Service, out: &LoginOutput<'_>) {
         .as_ref()
         .map(|i| format!(" as {i}"))
         .unwrap_or_default();
-    output::success(&format!(
+    ctx.out().success(&format!(
         "Logged in to {}{who} (profile {}, {})",
         service.name,
         out.profile,
         out.backend.describe()
     ));
     if out.verified && out.identity.is_none() {
-        output::detail(&format!(
+        ctx.out().detail(&format!(
             "The API accepted the token but its answer does not say who it belongs to{}.",
             service
                 .config

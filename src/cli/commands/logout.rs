@@ -7,7 +7,6 @@ use clap::Args;
 
 use crate::cli::commands::confirm_on_terminal;
 use crate::cli::context::Context;
-use crate::cli::output;
 use crate::ops::resolve::not_logged_in;
 use crate::store::CredKey;
 use crate::{Error, Result};
@@ -69,8 +68,10 @@ pub fn run(ctx: &Context, args: LogoutArgs) -> Result<ExitCode> {
         }
         Ok(())
     })?;
-    output::success(&format!("Logged out of {} (profile {profile})", service.name));
-    output::detail("The token is still valid on the server until you revoke it there.");
+    ctx.out()
+        .success(&format!("Logged out of {} (profile {profile})", service.name));
+    ctx.out()
+        .detail("The token is still valid on the server until you revoke it there.");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -109,8 +110,10 @@ fn logout_all(ctx: &Context, force: bool) -> Result<ExitCode> {
     }
     for profile in &profiles {
         crate::ops::profiles::remove(store, &service.name, profile)?;
-        output::success(&format!("Logged out of {} (profile {profile})", service.name));
+        ctx.out()
+            .success(&format!("Logged out of {} (profile {profile})", service.name));
     }
-    output::detail("The tokens are still valid on the server until you revoke them there.");
+    ctx.out()
+        .detail("The tokens are still valid on the server until you revoke them there.");
     Ok(ExitCode::SUCCESS)
 }

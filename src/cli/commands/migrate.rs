@@ -7,9 +7,8 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::Result;
-use crate::cli::commands::profiles::stdout_error;
 use crate::cli::context::Context;
-use crate::cli::output::{self, Format};
+use crate::cli::output::Format;
 use crate::ops::migrate::{Item, migrate};
 use crate::store::BackendId;
 
@@ -62,19 +61,18 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<ExitCode> {
     let to: BackendId = args.to.into();
     let report = migrate(ctx.store()?, &service.name, to, &mut |_| {})?;
     match ctx.format() {
-        Format::Json => output::json(&MigrateOutput {
+        Format::Json => ctx.out().json(&MigrateOutput {
             service: &service.name,
             to,
             moved: &report.moved,
             already: &report.already,
             cleaned: report.cleaned,
             complete: report.failed.is_none(),
-        })
-        .map_err(stdout_error)?,
+        }),
         Format::Text => {
             let n = report.moved.len();
             if report.failed.is_none() {
-                output::success(&format!(
+                ctx.out().success(&format!(
                     "Moved {n} value{} of {} to the {}{}",
                     if n == 1 { "" } else { "s" },
                     service.name,
@@ -85,17 +83,17 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<ExitCode> {
                     }
                 ));
             } else if n > 0 {
-                output::detail(&format!(
+                ctx.out().detail(&format!(
                     "Moved {n} value{} to the {} before the failure.",
                     if n == 1 { "" } else { "s" },
                     to.describe()
                 ));
             }
             for item in &report.moved {
-                output::detail(&item.describe());
+                ctx.out().detail(&item.describe());
             }
             if report.cleaned > 0 {
-                output::detail(&format!(
+                ctx.out().detail(&format!(
                     "Removed {} old cop{} left by an earlier run.",
                     report.cleaned,
                     if report.cleaned == 1 { "y" } else { "ies" }
@@ -104,10 +102,10 @@ pub fn run(ctx: &Context, args: MigrateArgs) -> Result<ExitCode> {
         }
     }
     for w in &report.warnings {
-        output::warn(w);
+        ctx.out().warn(w);
     }
     if let Some((item, e)) = report.failed {
-        output::warn(&format!(
+        ctx.out().warn(&format!(
             "stopped at the {}; nothing was lost: every value is readable where it was, and `{}` finishes the move",
             item.describe(),
             ctx.app

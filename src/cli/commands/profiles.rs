@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use crate::cli::commands::{confirm_on_terminal, human_time, needs_force, secrets};
 use crate::cli::context::Context;
-use crate::cli::output::{self, Format, Style};
+use crate::cli::output::Format;
+use crate::cli::printer::Printer;
 use crate::ops::profiles::{self, ProfileKey};
 use crate::store::BackendId;
 use crate::{Error, Result, core::names};
@@ -192,17 +193,16 @@ fn list(ctx: &Context) -> Result<ExitCode> {
         })
         .unwrap_or_default();
     if ctx.format() == Format::Json {
-        output::json(&ListOutput {
+        ctx.out().json(&ListOutput {
             service: service.name.clone(),
             active_profile: entry.and_then(|e| e.active_profile.clone()),
             profiles: rows,
-        })
-        .map_err(stdout_error)?;
+        });
         return Ok(ExitCode::SUCCESS);
     }
     if rows.is_empty() {
-        output::data(&format!("No profiles for {}.", service.name)).map_err(stdout_error)?;
-        output::detail(&format!(
+        ctx.out().data(&format!("No profiles for {}.", service.name));
+        ctx.out().detail(&format!(
             "Log in to create one: `{}`",
             ctx.app.cmd_for(&service.name, "login")
         ));
@@ -227,7 +227,7 @@ fn list(ctx: &Context) -> Result<ExitCode> {
                 // Styled before measuring: the ASCII fallback widens `…` to `...`.
                 r.token_hint
                     .as_deref()
-                    .map_or_else(|| "(no token)".into(), |h| Style::current().text(h)),
+                    .map_or_else(|| "(no token)".into(), |h| ctx.out().style().text(h)),
                 r.backend.map_or_else(dash, |b| b.describe().to_string()),
                 r.connected_since.as_deref().map_or_else(dash, human_time),
             ]
@@ -254,11 +254,11 @@ fn list(ctx: &Context) -> Result<ExitCode> {
     };
     let mut head: Vec<String> = header.iter().map(|h| h.to_string()).collect();
     head[0] = format!("  {}", head[0]);
-    output::data(&line(&head)).map_err(stdout_error)?;
+    ctx.out().data(&line(&head));
     for (row, r) in table.iter().zip(&rows) {
-        output::data(&line(row)).map_err(stdout_error)?;
+        ctx.out().data(&line(row));
         for (k, v) in &r.settings {
-            output::data(&format!("      {k} = {v}")).map_err(stdout_error)?;
+            ctx.out().data(&format!("      {k} = {v}"));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -269,11 +269,12 @@ fn use_profile(ctx: &Context, name: &str) -> Result<ExitCode> {
     names::validate("profile", name)?;
     profiles::set_active(ctx.store()?, &service.name, name)?;
     match ctx.format() {
-        Format::Json => output::json(&serde_json::json!({
+        Format::Json => ctx.out().json(&serde_json::json!({
             "service": service.name, "active_profile": name,
-        }))
-        .map_err(stdout_error)?,
-        Format::Text => output::success(&format!("Now using profile {name} for {}", service.name)),
+        })),
+        Format::Text => ctx
+            .out()
+            .success(&format!("Now using profile {name} for {}", service.name)),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -297,21 +298,27 @@ fn get(ctx: &Context, raw: &str) -> Result<ExitCode> {
         return Err(e);
     };
     match ctx.format() {
-        Format::Json => print_setting(&service.name, &profile, &key, Some(value))?,
-        Format::Text => output::data(value).map_err(stdout_error)?,
+        Format::Json => print_setting(ctx.out(), &service.name, &profile, &key, Some(value))?,
+        Format::Text => ctx.out().data(value),
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// A setting as `-o json`: `{service, profile, key, value}`.
-fn print_setting(service: &str, profile: &str, key: &ProfileKey, value: Option<&str>) -> Result<()> {
-    output::json(&SettingOutput {
+fn print_setting(
+    out: &Printer,
+    service: &str,
+    profile: &str,
+    key: &ProfileKey,
+    value: Option<&str>,
+) -> Result<()> {
+    out.json(&SettingOutput {
         service,
         profile,
         key: key.name(),
         value,
-    })
-    .map_err(stdout_error)
+    });
+    Ok(())
 }
 
 fn set(ctx: &Context, raw: &str, value: &str) -> Result<ExitCode> {
@@ -320,8 +327,8 @@ fn set(ctx: &Context, raw: &str, value: &str) -> Result<ExitCode> {
     let profile = ctx.profile_name(&service.name)?;
     profiles::set_setting(ctx.store()?, &service.name, &profile, &key, value)?;
     match ctx.format() {
-        Format::Json => print_setting(&service.name, &profile, &key, Some(value))?,
-        Format::Text => output::success(&format!(
+        Format::Json => print_setting(ctx.out(), &service.name, &profile, &key, Some(value))?,
+        Format::Text => ctx.out().success(&format!(
             "Set {} = {value} (profile {profile} of {})",
             key.name(),
             service.name
@@ -336,8 +343,8 @@ fn unset(ctx: &Context, raw: &str) -> Result<ExitCode> {
     let profile = ctx.profile_name(&service.name)?;
     profiles::unset_setting(ctx.store()?, &service.name, &profile, &key)?;
     match ctx.format() {
-        Format::Json => print_setting(&service.name, &profile, &key, None)?,
-        Format::Text => output::success(&format!(
+        Format::Json => print_setting(ctx.out(), &service.name, &profile, &key, None)?,
+        Format::Text => ctx.out().success(&format!(
             "Removed {} (profile {profile} of {})",
             key.name(),
             service.name
@@ -352,24 +359,23 @@ fn rename(ctx: &Context, old: &str, new: &str) -> Result<ExitCode> {
     let store = ctx.store()?;
     let done = profiles::rename(store, &service.name, old, new)?;
     match ctx.format() {
-        Format::Json => output::json(&serde_json::json!({
+        Format::Json => ctx.out().json(&serde_json::json!({
             "service": service.name, "old": old, "new": new, "backend": done.backend,
             "old_entry_left": done.left_behind.is_some(),
-        }))
-        .map_err(stdout_error)?,
+        })),
         Format::Text => {
             let where_ = done
                 .backend
                 .map(|b| format!(" (token moved within the {})", b.describe()))
                 .unwrap_or_default();
-            output::success(&format!(
+            ctx.out().success(&format!(
                 "Renamed profile {old} to {new} of {}{where_}",
                 service.name
             ));
         }
     }
     if let (Some(e), Some(kind)) = (&done.left_behind, done.backend) {
-        output::warn(&format!(
+        ctx.out().warn(&format!(
             "the token is safe under {new}, but the old entry {old} could not be removed from the {}: {e}",
             kind.describe()
         ));
@@ -400,20 +406,17 @@ fn remove(ctx: &Context, name: &str, force: bool) -> Result<ExitCode> {
     }
     let backend = profiles::remove(store, &service.name, name)?;
     match ctx.format() {
-        Format::Json => output::json(&serde_json::json!({
+        Format::Json => ctx.out().json(&serde_json::json!({
             "service": service.name, "removed": name, "backend": backend,
-        }))
-        .map_err(stdout_error)?,
+        })),
         Format::Text => {
-            output::success(&format!("Removed profile {name} of {}", service.name));
+            ctx.out()
+                .success(&format!("Removed profile {name} of {}", service.name));
             if backend.is_some() {
-                output::detail("The token is still valid on the server until you revoke it there.");
+                ctx.out()
+                    .detail("The token is still valid on the server until you revoke it there.");
             }
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-pub(crate) fn stdout_error(e: std::io::Error) -> Error {
-    Error::Other(format!("cannot write to stdout: {e}"))
 }

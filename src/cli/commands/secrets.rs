@@ -1,16 +1,14 @@
 //! `secrets list|set|get|unset|clear`: a service's build secrets and bring-your-own keys,
 //! stored like tokens (keyring or file) and handed to programs by `exec`.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::cli::commands::profiles::stdout_error;
 use crate::cli::commands::{confirm_on_terminal, human_time, needs_force, read_stdin_value};
 use crate::cli::context::Context;
-use crate::cli::output::{self, Format, Style};
+use crate::cli::output::Format;
 use crate::store::BackendId;
 use crate::{Result, Secret, core::names, ops::secrets};
 
@@ -154,19 +152,18 @@ fn list(ctx: &Context) -> Result<ExitCode> {
         })
         .collect();
     if ctx.format() == Format::Json {
-        output::json(&ListOutput {
+        ctx.out().json(&ListOutput {
             service: service.name.clone(),
             secrets: rows,
-        })
-        .map_err(stdout_error)?;
+        });
         return Ok(ExitCode::SUCCESS);
     }
     let title = format!("Build Secrets ({}):", service.name);
-    output::data(&title).map_err(stdout_error)?;
-    output::data(&"-".repeat(title.chars().count())).map_err(stdout_error)?;
+    ctx.out().data(&title);
+    ctx.out().data(&"-".repeat(title.chars().count()));
     if rows.is_empty() {
-        output::data("  (none)").map_err(stdout_error)?;
-        output::detail(&format!(
+        ctx.out().data("  (none)");
+        ctx.out().detail(&format!(
             "Add one: `{}`",
             ctx.app.cmd_for(&service.name, "secrets set NAME")
         ));
@@ -177,7 +174,7 @@ fn list(ctx: &Context) -> Result<ExitCode> {
     let shown = |r: &SecretRow| {
         r.hint
             .as_deref()
-            .map_or_else(|| "(not set)".into(), |h| Style::current().text(h))
+            .map_or_else(|| "(not set)".into(), |h| ctx.out().style().text(h))
     };
     let hint_w = rows.iter().map(|r| shown(r).chars().count()).max().unwrap_or(0);
     let set_rows = || rows.iter().filter(|r| r.set);
@@ -197,17 +194,16 @@ fn list(ctx: &Context) -> Result<ExitCode> {
                 b.describe()
             ));
         }
-        output::data(line.trim_end()).map_err(stdout_error)?;
+        ctx.out().data(line.trim_end());
     }
     if !rows.iter().any(|r| r.set) {
         return Ok(ExitCode::SUCCESS);
     }
-    output::data("").map_err(stdout_error)?;
-    output::data(&format!(
+    ctx.out().data("");
+    ctx.out().data(&format!(
         "`{}` passes them to CMD as the variables shown.",
         ctx.app.cmd_for(&service.name, "exec -- CMD")
-    ))
-    .map_err(stdout_error)?;
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -217,7 +213,7 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
     names::validate("secret", &args.name)?;
     let value = match args.value {
         Some(v) => {
-            output::warn(&format!(
+            ctx.out().warn(&format!(
                 "a value on the command line is visible to other users in the process list; prefer `echo \"$VALUE\" | {}`",
                 ctx.app
                     .cmd_for(&service.name, &format!("secrets set {}", args.name))
@@ -229,18 +225,17 @@ pub fn set(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
     };
     let meta = secrets::set(ctx.store()?, &service.name, &args.name, &value)?;
     match ctx.format() {
-        Format::Json => output::json(&SetOutput {
+        Format::Json => ctx.out().json(&SetOutput {
             service: &service.name,
             name: &args.name,
             hint: &meta.hint,
             backend: meta.backend,
             env_var: service.secret_env_var(&args.name),
-        })
-        .map_err(stdout_error)?,
+        }),
         Format::Text => {
-            output::success(&format!("Secret '{}' saved", args.name));
-            output::detail(&format!("Value: {}", meta.hint));
-            output::detail(&format!(
+            ctx.out().success(&format!("Secret '{}' saved", args.name));
+            ctx.out().detail(&format!("Value: {}", meta.hint));
+            ctx.out().detail(&format!(
                 "Stored in: {}; `exec` passes it as {}",
                 meta.backend.describe(),
                 service.secret_env_var(&args.name)
@@ -258,10 +253,7 @@ fn get(ctx: &Context, name: &str) -> Result<ExitCode> {
     let service = ctx.service()?;
     let value = secrets::get(ctx.store()?, ctx.index()?, &service.name, name)?;
     // The value only, whatever -o says: JSON output never carries a secret.
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", value.expose())
-        .and_then(|()| out.flush())
-        .map_err(stdout_error)?;
+    ctx.out().value(value.expose());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -269,11 +261,10 @@ fn unset(ctx: &Context, name: &str) -> Result<ExitCode> {
     let service = ctx.service()?;
     secrets::unset(ctx.store()?, &service.name, name)?;
     match ctx.format() {
-        Format::Json => output::json(&serde_json::json!({
+        Format::Json => ctx.out().json(&serde_json::json!({
             "service": service.name, "removed": [name],
-        }))
-        .map_err(stdout_error)?,
-        Format::Text => output::success(&format!("Secret '{name}' removed")),
+        })),
+        Format::Text => ctx.out().success(&format!("Secret '{name}' removed")),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -293,14 +284,13 @@ fn clear(ctx: &Context, force: bool) -> Result<ExitCode> {
     }
     let removed = secrets::clear(store, &service.name)?;
     match ctx.format() {
-        Format::Json => output::json(&serde_json::json!({
+        Format::Json => ctx.out().json(&serde_json::json!({
             "service": service.name, "removed": removed,
-        }))
-        .map_err(stdout_error)?,
+        })),
         Format::Text => {
-            output::success("All build secrets cleared");
+            ctx.out().success("All build secrets cleared");
             if !removed.is_empty() {
-                output::detail(&format!("Removed: {}", removed.join(", ")));
+                ctx.out().detail(&format!("Removed: {}", removed.join(", ")));
             }
         }
     }

@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use crate::auth::verify::parse_api_url;
 use crate::cli::context::Context;
-use crate::cli::output::{self, Format};
+use crate::cli::output::Format;
+use crate::cli::printer::Printer;
 use crate::core::service::{Service, ServiceConfig, compile_token_pattern};
 use crate::{Error, Result, core::names};
 
@@ -176,8 +177,9 @@ pub fn run(ctx: &Context, args: ServicesArgs) -> Result<ExitCode> {
     }
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<()> {
-    output::json(v).map_err(|e| Error::Other(e.to_string()))
+fn to_json<T: Serialize>(out: &Printer, v: &T) -> Result<()> {
+    out.json(v);
+    Ok(())
 }
 
 fn view(ctx: &Context, name: &str) -> Result<ServiceView> {
@@ -224,11 +226,11 @@ fn list(ctx: &Context) -> Result<ExitCode> {
     }
     let services = names.iter().map(|n| view(ctx, n)).collect::<Result<Vec<_>>>()?;
     if ctx.format() == Format::Json {
-        to_json(&ListOutput { services })?;
+        to_json(ctx.out(), &ListOutput { services })?;
         return Ok(ExitCode::SUCCESS);
     }
     if services.is_empty() {
-        output::warn(&format!(
+        ctx.out().warn(&format!(
             "No services yet; add one with `{}`",
             ctx.app.cmd("services add NAME --api-url URL --verify-path /me")
         ));
@@ -256,7 +258,7 @@ fn list(ctx: &Context) -> Result<ExitCode> {
             (None, true) => "(no API URL)".into(),
             (None, false) => "(no settings)".into(),
         };
-        let _ = output::data(&format!(
+        ctx.out().data(&format!(
             "{:<width$}  {url:<url_width$}  {profiles}{active}",
             s.name
         ));
@@ -274,7 +276,7 @@ fn show(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
     };
     let v = view(ctx, &name)?;
     if ctx.format() == Format::Json {
-        to_json(&v)?;
+        to_json(ctx.out(), &v)?;
     } else {
         print_view(ctx, &v);
     }
@@ -341,7 +343,7 @@ fn print_view(ctx: &Context, v: &ServiceView) {
         },
     );
     for l in lines {
-        let _ = output::data(&l);
+        ctx.out().data(&l);
     }
 }
 
@@ -477,23 +479,28 @@ fn add(ctx: &Context, a: AddArgs) -> Result<ExitCode> {
         Ok(created)
     })?;
     // Show what is stored now: this context's index was read before the update.
-    let fresh = Context::new(ctx.app.clone(), ctx.env.clone(), ctx.global.clone());
+    let fresh = Context::new(
+        ctx.app.clone(),
+        ctx.env.clone(),
+        ctx.global.clone(),
+        ctx.out().clone(),
+    );
     let v = view(&fresh, &a.name)?;
     if ctx.format() == Format::Json {
-        to_json(&AddOutput { created, service: v })?;
+        to_json(ctx.out(), &AddOutput { created, service: v })?;
     } else {
-        output::success(&format!(
+        ctx.out().success(&format!(
             "{} service {}",
             if created { "Added" } else { "Updated" },
             a.name
         ));
         if v.verify_path.is_none() {
-            output::detail(&format!(
+            ctx.out().detail(&format!(
                 "Tokens are stored unverified until it has a verify path (`{}`).",
                 ctx.app.cmd(&format!("services add {} --verify-path …", a.name))
             ));
         } else if v.api_url.is_none() {
-            output::detail(&format!(
+            ctx.out().detail(&format!(
                 "It has no default API URL: give one with --api-url, or set {} per shell.",
                 v.url_env.first().cloned().unwrap_or_default()
             ));
@@ -523,17 +530,20 @@ fn remove(ctx: &Context, a: RemoveArgs) -> Result<ExitCode> {
         Ok(kept)
     })?;
     if ctx.format() == Format::Json {
-        to_json(&RemoveOutput {
-            service: a.name,
-            removed: true,
-            profiles_kept: profiles,
-            secrets_kept: secrets,
-        })?;
+        to_json(
+            ctx.out(),
+            &RemoveOutput {
+                service: a.name,
+                removed: true,
+                profiles_kept: profiles,
+                secrets_kept: secrets,
+            },
+        )?;
     } else {
-        output::success(&format!("Removed the settings of {}", a.name));
+        ctx.out().success(&format!("Removed the settings of {}", a.name));
         if profiles + secrets > 0 {
             let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-            output::detail(&format!(
+            ctx.out().detail(&format!(
                 "Its {} and {} are kept; it now uses generic defaults.",
                 plural(profiles, "profile"),
                 plural(secrets, "secret")

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use clap::Args;
 use serde::Serialize;
 
+use crate::Result;
 use crate::cli::context::Context;
-use crate::cli::output::{self, Format};
+use crate::cli::output::Format;
 use crate::helpers::git::config;
-use crate::{Error, Result};
 
 /// Configure git to ask keyward for credentials (global git config; idempotent).
 #[derive(Debug, Args)]
@@ -46,14 +46,13 @@ pub fn run(ctx: &Context, args: SetupGitArgs) -> Result<ExitCode> {
         .as_deref()
         .map(|o| o.strip_prefix("file:").unwrap_or(o));
     match ctx.format() {
-        Format::Json => output::json(&SetupOutput {
+        Format::Json => ctx.out().json(&SetupOutput {
             key: &done.key,
             value: &done.value,
             changed: done.changed,
             file,
             helpers_before: &done.before,
-        })
-        .map_err(|e| Error::Other(format!("cannot write to stdout: {e}")))?,
+        }),
         Format::Text => {
             let scope = match &args.host {
                 None => "every host".to_string(),
@@ -66,18 +65,18 @@ pub fn run(ctx: &Context, args: SetupGitArgs) -> Result<ExitCode> {
             };
             let file = file.unwrap_or("your global git config");
             if done.changed {
-                output::success(&format!(
+                ctx.out().success(&format!(
                     "Added {} = {} to {file}: git asks {} for credentials for {scope}",
                     done.key, done.value, app.command
                 ));
             } else {
-                output::success(&format!(
+                ctx.out().success(&format!(
                     "git already asks {} for credentials for {scope} ({} = {} in {file}); nothing changed",
                     app.command, done.key, done.value
                 ));
             }
             if !done.before.is_empty() {
-                output::detail(&format!(
+                ctx.out().detail(&format!(
                     "git asks these helpers first: {}",
                     done.before.join(", ")
                 ));

@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use crate::auth::verify::{Target, Verified};
 use crate::cli::context::Context;
-use crate::cli::output::{self, Format, Style};
+use crate::cli::output::{Format, Style};
+use crate::cli::printer::Printer;
 use crate::core::error::ErrorKind;
 use crate::core::service::Service;
 use crate::ops::resolve::{Source, check_override_token, not_logged_in, resolve_api_url, whitespace_note};
@@ -293,12 +294,12 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
         profiles,
     };
     match ctx.format() {
-        Format::Json => output::json(&out).map_err(|e| Error::Other(e.to_string()))?,
-        Format::Text => print_text(&out),
+        Format::Json => ctx.out().json(&out),
+        Format::Text => print_text(ctx.out(), &out),
     }
     if in_use_check.is_none() {
         let e = not_logged_in(app, &service, &selected);
-        output::error(app, &e, ctx.format());
+        ctx.out().error(app, &e, ctx.format());
     }
     Ok(ExitCode::from(code))
 }
@@ -384,8 +385,8 @@ fn check_line(c: &Check) -> String {
     }
 }
 
-fn print_text(out: &StatusOutput) {
-    let st = Style::current();
+fn print_text(printer: &Printer, out: &StatusOutput) {
+    let st = printer.style();
     let mut lines = vec![out.service.clone()];
     for n in &out.notes {
         lines.push(format!("  {} {n}", st.warn_mark()));
@@ -447,7 +448,7 @@ fn print_text(out: &StatusOutput) {
         }
     }
     for l in lines {
-        let _ = output::data(&l);
+        printer.data(&l);
     }
 }
 

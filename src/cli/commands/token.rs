@@ -3,14 +3,13 @@
 //! profile it needs (`Context::fetch_target`), and the value fetched from the one backend
 //! that holds it.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
 
+use crate::Result;
 use crate::cli::context::Context;
 use crate::ops::resolve::resolve_token;
-use crate::{Error, Result};
 
 /// Print the token (flag > env > stored) and a newline, nothing else.
 #[derive(Debug, Args)]
@@ -30,9 +29,6 @@ pub fn run(ctx: &Context, _args: TokenArgs) -> Result<ExitCode> {
         &target.profile,
         &target.index,
     )?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", resolved.token.expose())
-        .and_then(|()| out.flush())
-        .map_err(|e| Error::Other(format!("cannot write to stdout: {e}")))?;
+    ctx.out().value(resolved.token.expose());
     Ok(ExitCode::SUCCESS)
 }

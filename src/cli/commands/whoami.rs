@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::auth::verify::Target;
 use crate::cli::context::Context;
-use crate::cli::output::{self, Format};
+use crate::cli::output::Format;
 use crate::ops::resolve::{Source, resolve_api_url, resolve_token};
 use crate::{Error, Result, TokenOrigin};
 
@@ -72,7 +72,7 @@ pub fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
     })?;
     let note = resolved.whitespace_note();
     if let Some(n) = &note {
-        output::warn(&format!("{}{}", n[..1].to_uppercase(), &n[1..]));
+        ctx.out().warn(&format!("{}{}", n[..1].to_uppercase(), &n[1..]));
     }
     let verified = ctx
         .verifier()?
@@ -84,7 +84,7 @@ pub fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
             e
         })?;
     match ctx.format() {
-        Format::Json => output::json(&WhoamiOutput {
+        Format::Json => ctx.out().json(&WhoamiOutput {
             service: service.name.clone(),
             profile,
             source: resolved.source.clone(),
@@ -94,11 +94,10 @@ pub fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
             identity: verified.identity.clone(),
             verified_at: verified.verified_at.clone(),
             user: verified.user.clone(),
-        })
-        .map_err(|e| Error::Other(e.to_string()))?,
+        }),
         Format::Text => match &verified.identity {
-            Some(i) => output::data(i).map_err(|e| Error::Other(format!("cannot write to stdout: {e}")))?,
-            None => output::warn(&format!(
+            Some(i) => ctx.out().data(i),
+            None => ctx.out().warn(&format!(
                 "The API accepted the token ({}) but its answer does not say who it belongs to",
                 resolved.source.describe()
             )),

@@ -90,7 +90,11 @@ pub fn secret(label: &str) -> Result<Secret> {
     loop {
         let line = read_line(&format!("{label}: "), false)?;
         if line.is_empty() {
-            crate::cli::output::warn("Nothing entered; paste the value, or press Ctrl-C to cancel.");
+            let st = Style::current();
+            draw(&format!(
+                "{} Nothing entered; paste the value, or press Ctrl-C to cancel.\n",
+                st.warn_mark()
+            ));
             continue;
         }
         let text = std::str::from_utf8(&line).map_err(|_| {

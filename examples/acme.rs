@@ -40,17 +40,13 @@ enum Command {
 fn app() -> App {
     let mut app = App::new("acme").with_root_command(Cli::command);
     app.command = "acme auth".into();
-    app.with_service(Service::new(
-        "acme",
-        ServiceConfig {
-            api_url: Some("https://api.acme.test".into()),
-            verify_path: Some("/v1/me".into()),
-            identity_field: Some("/email".into()),
-            token_env: vec!["ACME_API_KEY".into()],
-            url_env: vec!["ACME_API_URL".into()],
-            ..ServiceConfig::default()
-        },
-    ))
+    let mut config = ServiceConfig::default();
+    config.api_url = Some("https://api.acme.test".into());
+    config.verify_path = Some("/v1/me".into());
+    config.identity_field = Some("/email".into());
+    config.token_env = vec!["ACME_API_KEY".into()];
+    config.url_env = vec!["ACME_API_URL".into()];
+    app.with_service(Service::new("acme", config))
 }
 
 fn main() -> ExitCode {

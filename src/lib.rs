@@ -17,10 +17,9 @@
 //! use keyward::store::Store;
 //! use keyward::{App, Env};
 //!
-//! let app = App::new("acme").with_service(Service::new(
-//!     "acme",
-//!     ServiceConfig { token_env: vec!["ACME_API_KEY".into()], ..Default::default() },
-//! ));
+//! let mut config = ServiceConfig::default();
+//! config.token_env = vec!["ACME_API_KEY".into()];
+//! let app = App::new("acme").with_service(Service::new("acme", config));
 //! let home = std::env::temp_dir().join(format!("acme-doc-{}", std::process::id()));
 //! // In a real program: Env::from_process().
 //! let env = Env::from_pairs([

@@ -13,6 +13,7 @@ use crate::core::service::ServiceConfig;
 /// assert_eq!(app.keyring_service("default"), "acme:default");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct App {
     /// The product name, in keyring labels (`keyward truto/default API token`).
     pub name: String,

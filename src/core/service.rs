@@ -7,8 +7,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::App;
 
-/// Settings of one service, as stored in the index by `services add`.
+/// Settings of one service, as stored in the index by `services add`. Built from
+/// `ServiceConfig::default()` with fields set one by one, so later settings are no breaking
+/// change:
+///
+/// ```
+/// let mut config = keyward::ServiceConfig::default();
+/// config.api_url = Some("https://api.acme.test".into());
+/// config.token_env = vec!["ACME_API_KEY".into()];
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ServiceConfig {
     /// Default API URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]

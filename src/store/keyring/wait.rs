@@ -17,6 +17,7 @@ pub type WaitNotice = Arc<dyn Fn() + Send + Sync>;
 /// Whether someone can answer an unlock prompt, and how to tell them the keyring is being
 /// waited for. The store only passes this on; the caller decides what is shown.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct KeyringWaits {
     /// stdin and stderr are terminals: wait [`ATTENDED_KEYRING_TIMEOUT`] by default.
     pub attended: bool,

@@ -117,9 +117,22 @@ pub fn needs_force(what: &str) -> Error {
     )
 }
 
-/// An RFC 3339 timestamp as shown to people: `2025-07-07 23:02:48` (UTC).
+// Two ways of showing a stored RFC 3339 timestamp to people, kept side by side so they stay
+// deliberate: table columns (`profiles list`, `secrets list`) leave the zone out to stay
+// narrow; `status` fields say it, and show anything that is not plain UTC as stored.
+
+/// For table columns: `2025-07-07T23:02:48Z` → `2025-07-07 23:02:48`; the zone is dropped.
 pub fn human_time(rfc3339: &str) -> String {
     rfc3339.trim_end_matches('Z').replacen('T', " ", 1)
+}
+
+/// For labelled fields: `2025-07-07T23:02:48Z` → `2025-07-07 23:02:48 UTC`; any other
+/// shape (fractions, offsets, garbage) is shown as it is.
+pub fn human_time_utc(rfc3339: &str) -> String {
+    match rfc3339.strip_suffix('Z') {
+        Some(s) if s.len() == 19 && s.as_bytes()[10] == b'T' => format!("{} {} UTC", &s[..10], &s[11..]),
+        _ => rfc3339.to_string(),
+    }
 }
 
 /// Now as RFC 3339 UTC, seconds precision.
@@ -162,6 +175,14 @@ mod tests {
                 .exit_code(),
             2
         );
+    }
+
+    #[test]
+    fn times_for_tables_and_fields() {
+        assert_eq!(human_time("2025-07-07T23:02:48Z"), "2025-07-07 23:02:48");
+        assert_eq!(human_time_utc("2025-07-07T23:02:48Z"), "2025-07-07 23:02:48 UTC");
+        assert_eq!(human_time_utc("2025-07-07T23:02:48.5Z"), "2025-07-07T23:02:48.5Z");
+        assert_eq!(human_time_utc("yesterday"), "yesterday");
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! its format, verifies it against the API, and only then stores it, in the order that cannot
 //! leave dangling state: write the value, read it back, then the index.
 
+mod ask;
+
 use std::process::ExitCode;
 
 use clap::Args;
 use serde::Serialize;
 
-use crate::auth::verify::{Target, parse_api_url};
+use crate::auth::verify::{Target, Verified, Verifier, parse_api_url};
 use crate::cli::commands::{check_token_shape, now_rfc3339, read_stdin_value};
 use crate::cli::context::Context;
 use crate::cli::output::Format;
@@ -15,7 +17,7 @@ use crate::core::service::Service;
 use crate::ops::resolve::resolve_api_url;
 use crate::store::index::ProfileMeta;
 use crate::store::{BackendId, CredKey};
-use crate::{Error, Result, Secret, TokenOrigin, cli::prompt, core::names};
+use crate::{Error, Result, Secret, TokenOrigin, core::names};
 
 /// Store a token for a profile of a service, after checking it against the API.
 ///
@@ -81,8 +83,42 @@ struct Request {
 
 /// Runs `login`.
 pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
-    let app = &ctx.app;
     let service = ctx.service()?;
+    refuse_conflicts(ctx, &service, &args)?;
+    let (req, verifier) = read_request(ctx, &service, &args)?;
+    check_shape(ctx, &service, &req)?;
+    let (verified, not_verified_reason) = verify(ctx, &service, &req, args.no_verify, verifier)?;
+    let identity = verified.as_ref().and_then(|v| v.identity.clone());
+    let backend = save_profile_token(
+        ctx,
+        &service.name,
+        &req.profile,
+        &req.token,
+        identity.clone(),
+        req.store_url,
+        verified.is_some(),
+    )?;
+    let out = LoginOutput {
+        service: &service.name,
+        profile: &req.profile,
+        backend,
+        token_hint: req.token.masked(),
+        identity,
+        api_url: req.verify_url,
+        verified: verified.is_some(),
+        verified_at: verified.as_ref().map(|v| v.verified_at.clone()),
+        not_verified_reason,
+    };
+    match ctx.format() {
+        Format::Json => ctx.out().json(&out),
+        Format::Text => report_text(ctx, &service, &out),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a login that would not be used or whose flags contradict each other.
+fn refuse_conflicts(ctx: &Context, service: &Service, args: &LoginArgs) -> Result<()> {
+    let app = &ctx.app;
     // A token in the env wins over any stored one; storing now would silently not be used.
     let env_vars = service.token_env_vars(app);
     if let Some(var) = env_vars.iter().find(|v| ctx.env.is_set(v)) {
@@ -100,183 +136,102 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
         ));
     }
     if let Some(u) = ctx.global.api_url.as_deref() {
-        parse_api_url(&ctx.app, u)?;
+        parse_api_url(app, u)?;
     }
+    Ok(())
+}
+
+/// The request, from the terminal's questions or from `--with-token`/`--token`; after
+/// questions, also the verifier that has been catching Ctrl-C since the first one.
+fn read_request(ctx: &Context, service: &Service, args: &LoginArgs) -> Result<(Request, Option<Verifier>)> {
     let interactive = !args.with_token && ctx.global.token.is_none();
-    let mut verifier = None;
-    let req = if interactive {
-        if !ctx.can_prompt() {
-            return Err(ctx.no_prompt_error(
-                "no token given",
-                &format!(
-                    "pipe it in: `echo \"$TOKEN\" | {}`",
-                    app.cmd("login --with-token")
-                ),
-            ));
-        }
-        // Ctrl-C must reach the prompts as a key (and cancel a verification in flight), so it
-        // is caught before the first question.
-        let mut v = ctx.verifier()?;
-        v.catch_interrupts()?;
-        verifier = Some(v);
-        ask(ctx, &service, args.force)?
+    if !interactive {
+        return Ok((request_from_flags(ctx, service, args.with_token)?, None));
+    }
+    if !ctx.can_prompt() {
+        return Err(ctx.no_prompt_error(
+            "no token given",
+            &format!(
+                "pipe it in: `echo \"$TOKEN\" | {}`",
+                ctx.app.cmd("login --with-token")
+            ),
+        ));
+    }
+    // Ctrl-C must reach the prompts as a key (and cancel a verification in flight), so it
+    // is caught before the first question.
+    let mut v = ctx.verifier()?;
+    v.catch_interrupts()?;
+    let req = ask::ask(ctx, service, args.force)?;
+    Ok((req, Some(v)))
+}
+
+/// The token from stdin or `--token`, for the selected profile and its API URL.
+fn request_from_flags(ctx: &Context, service: &Service, with_token: bool) -> Result<Request> {
+    let token = if with_token {
+        read_stdin_value("token", "--with-token")?
     } else {
-        let token = if args.with_token {
-            read_stdin_value("token", "--with-token")?
-        } else {
-            ctx.token_flag()
-                .expect("not interactive without --token or --with-token")
-        };
-        let profile = ctx.profile_name(&service.name)?;
-        let verify_url = resolve_api_url(
-            app,
-            &ctx.env,
-            ctx.global.api_url.as_deref(),
-            &service,
-            &profile,
-            ctx.index()?,
-        )
-        .url;
-        Request {
-            profile,
-            verify_url,
-            store_url: ctx.global.api_url.clone(),
-            token,
-        }
+        ctx.token_flag()
+            .expect("not interactive without --token or --with-token")
     };
-    let Request {
+    let profile = ctx.profile_name(&service.name)?;
+    let verify_url = resolve_api_url(
+        &ctx.app,
+        &ctx.env,
+        ctx.global.api_url.as_deref(),
+        service,
+        &profile,
+        ctx.index()?,
+    )
+    .url;
+    Ok(Request {
         profile,
         verify_url,
-        store_url,
+        store_url: ctx.global.api_url.clone(),
         token,
-    } = req;
-    names::validate("profile", &profile)?;
-    // Format checks come before any network call.
-    check_token_shape(&token)?;
-    service.check_token_pattern(app, &token)?;
+    })
+}
 
-    let text = ctx.format() == Format::Text;
-    let target = if args.no_verify {
+/// Format checks, before any network call.
+fn check_shape(ctx: &Context, service: &Service, req: &Request) -> Result<()> {
+    names::validate("profile", &req.profile)?;
+    check_token_shape(&req.token)?;
+    service.check_token_pattern(&ctx.app, &req.token)
+}
+
+/// Checks the token against the API, unless `--no-verify` or the service has no endpoint.
+fn verify(
+    ctx: &Context,
+    service: &Service,
+    req: &Request,
+    no_verify: bool,
+    mut verifier: Option<Verifier>,
+) -> Result<(Option<Verified>, Option<NotVerified>)> {
+    let target = if no_verify {
         None
     } else {
         Target::for_service(
-            app,
-            &service,
-            verify_url.as_deref(),
+            &ctx.app,
+            service,
+            req.verify_url.as_deref(),
             TokenOrigin::Login {
-                profile: profile.clone(),
+                profile: req.profile.clone(),
             },
         )?
     };
-    let (verified, not_verified_reason) = match target {
+    match target {
         Some(target) => {
-            if text {
+            if ctx.format() == Format::Text {
                 ctx.out().progress("Verifying API key…");
             }
             let v = match verifier.as_mut() {
                 Some(v) => v,
                 None => verifier.insert(ctx.verifier()?),
             };
-            (Some(v.verify(&target, &token)?), None)
+            Ok((Some(v.verify(&target, &req.token)?), None))
         }
-        None if args.no_verify => (None, Some(NotVerified::NoVerifyFlag)),
-        None => (None, Some(NotVerified::NoVerifyEndpoint)),
-    };
-    let identity = verified.as_ref().and_then(|v| v.identity.clone());
-    let backend = save_profile_token(
-        ctx,
-        &service.name,
-        &profile,
-        &token,
-        identity.clone(),
-        store_url,
-        verified.is_some(),
-    )?;
-    let out = LoginOutput {
-        service: &service.name,
-        profile: &profile,
-        backend,
-        token_hint: token.masked(),
-        identity,
-        api_url: verify_url,
-        verified: verified.is_some(),
-        verified_at: verified.as_ref().map(|v| v.verified_at.clone()),
-        not_verified_reason,
-    };
-    match ctx.format() {
-        Format::Json => ctx.out().json(&out),
-        Format::Text => report_text(ctx, &service, &out),
+        None if no_verify => Ok((None, Some(NotVerified::NoVerifyFlag))),
+        None => Ok((None, Some(NotVerified::NoVerifyEndpoint))),
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The interactive questions: profile name, overwrite, API URL, token.
-fn ask(ctx: &Context, service: &Service, force: bool) -> Result<Request> {
-    let app = &ctx.app;
-    // One terminal session across all questions: a Ctrl-C between two of them still cancels.
-    let _session = prompt::Session::start()?;
-    let profile = if ctx.profile_explicit() {
-        ctx.profile_name(&service.name)?
-    } else {
-        prompt::input("Profile name", Some("default"), |s| {
-            names::validate("profile", s).map_err(|e| e.to_string())
-        })?
-    };
-    let index = ctx.index()?;
-    let existing = index
-        .service(&service.name)
-        .and_then(|s| s.profiles.get(&profile))
-        .filter(|p| p.backend.is_some());
-    if let Some(meta) = existing.filter(|_| !force) {
-        let who = meta
-            .identity
-            .as_deref()
-            .or(meta.hint.as_deref())
-            .map(|w| format!(" ({w})"))
-            .unwrap_or_default();
-        let q = format!(
-            "Profile {profile} of {} is already logged in{who}. Overwrite it?",
-            service.name
-        );
-        if !prompt::confirm(&ctx.out().style().text(&q), false)? {
-            ctx.out()
-                .warn(&format!("Kept profile {profile}; nothing was changed."));
-            return Err(Error::Cancelled);
-        }
-    }
-    let (verify_url, store_url) = match ctx.global.api_url.clone() {
-        Some(u) => (Some(u.clone()), Some(u)),
-        None => {
-            let current = resolve_api_url(app, &ctx.env, None, service, &profile, index).url;
-            let needs_url = service
-                .config
-                .verify_path
-                .as_deref()
-                .is_some_and(|p| !p.is_empty());
-            let answer = prompt::input("API URL", current.as_deref(), move |s| {
-                if s.is_empty() {
-                    return if needs_url {
-                        Err("an API URL is needed to verify the token".into())
-                    } else {
-                        Ok(())
-                    };
-                }
-                parse_api_url(app, s).map(|_| ()).map_err(|e| e.to_string())
-            })?;
-            let answer = Some(answer).filter(|a| !a.is_empty());
-            let store = answer
-                .clone()
-                .filter(|a| Some(a) != service.config.api_url.as_ref());
-            (answer, store)
-        }
-    };
-    let token = prompt::secret("API token")?;
-    Ok(Request {
-        profile,
-        verify_url,
-        store_url,
-        token,
-    })
 }
 
 fn report_text(ctx: &Context, service: &Service, out: &LoginOutput<'_>) {

@@ -1,0 +1,264 @@
+//! `status`: every profile of a service with its identity, API URL, masked token, backend
+//! and age, each token checked live against the API (all at once), plus the env var or flag
+//! that overrides storage. The exit code speaks for the token commands would use now.
+
+use std::process::ExitCode;
+
+mod check;
+mod render;
+
+use clap::Args;
+
+pub use self::check::{Check, CheckState, OverrideStatus, ProfileStatus, StatusOutput};
+use crate::auth::verify::{Target, Verifier};
+use crate::cli::context::Context;
+use crate::cli::output::Format;
+use crate::core::service::Service;
+use crate::ops::resolve::{
+    Resolution, Source, check_override_token, not_logged_in, resolve_api_url, whitespace_note,
+};
+use crate::store::index::{Index, ProfileMeta};
+use crate::store::{BackendId, CredKey};
+use crate::{App, Error, Result, Secret, TokenOrigin};
+use check::apply;
+
+/// Show every profile of a service and check each token against the API.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  keyward -s truto status
+  keyward -s truto status --offline              # what is stored, without contacting the API
+  keyward -s truto status -o json | jq '.profiles[] | {name, state: .check.state}'
+
+Exit status: 0 when the token in use (the selected profile's, or the env var/--token that
+overrides it) is valid or cannot be checked, 3 when there is none, 4 when the API rejects it,
+5 when the API cannot be reached, 6 when it cannot be read from storage.")]
+pub struct StatusArgs {
+    /// Do not contact the API: show what is stored
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// A stored token waiting to be checked, with the index of its profile in the report.
+type Job = (usize, Target, Secret);
+
+/// The overriding token's report, its check if one is to be sent, and a whitespace note.
+struct Override {
+    status: OverrideStatus,
+    job: Option<(Target, Secret)>,
+    note: Option<String>,
+}
+
+/// Runs `status`.
+pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
+    let app = &ctx.app;
+    let service = ctx.service()?;
+    let selected = ctx.profile_name(&service.name)?;
+    let index = ctx.index()?;
+    let resolution = ctx.resolution(&service, &selected)?;
+    let mut verifier = if args.offline { None } else { Some(ctx.verifier()?) };
+
+    let (mut profiles, jobs) = gather_profiles(ctx, &service, &selected, index, &resolution, args.offline);
+    let mut over = gather_override(ctx, &service, &resolution, args.offline)?;
+    if let Some(v) = verifier.as_mut() {
+        verify_all(app, v, &mut profiles, jobs, over.as_mut());
+    }
+
+    let (override_token, override_note) = match over {
+        Some(o) => (Some(o.status), o.note),
+        None => (None, None),
+    };
+    let in_use_check = match &resolution.token_source {
+        None => None,
+        Some(Source::Profile { .. }) => profiles
+            .iter()
+            .find(|p| p.name == selected)
+            .map(|p| p.check.clone()),
+        Some(_) => override_token.as_ref().map(|o| o.check.clone()),
+    };
+    let code = in_use_check.as_ref().map_or(3, Check::exit_code);
+    let out = StatusOutput {
+        service: service.name.clone(),
+        profile: selected.clone(),
+        ok: code == 0,
+        token_source: resolution.token_source.clone(),
+        token_shadowed: resolution.token_shadowed.clone(),
+        notes: resolution.notes.iter().cloned().chain(override_note).collect(),
+        override_token,
+        profiles,
+    };
+    match ctx.format() {
+        Format::Json => ctx.out().json(&out),
+        Format::Text => render::print_text(ctx.out(), &out),
+    }
+    if in_use_check.is_none() {
+        let e = not_logged_in(app, &service, &selected);
+        ctx.out().error(app, &e, ctx.format());
+    }
+    Ok(ExitCode::from(code))
+}
+
+/// Every stored profile of the service as reported before any check, and the checks to send.
+fn gather_profiles(
+    ctx: &Context,
+    service: &Service,
+    selected: &str,
+    index: &Index,
+    resolution: &Resolution,
+    offline: bool,
+) -> (Vec<ProfileStatus>, Vec<Job>) {
+    let entry = index.service(&service.name);
+    let active = entry.and_then(|e| e.active_profile.as_deref());
+    let url_flag = ctx.global.api_url.as_deref();
+    let mut profiles = Vec::new();
+    let mut jobs = Vec::new();
+    for (name, meta) in entry.map(|e| e.profiles.iter()).into_iter().flatten() {
+        let url = resolve_api_url(&ctx.app, &ctx.env, url_flag, service, name, index);
+        let in_use = name == selected && matches!(resolution.token_source, Some(Source::Profile { .. }));
+        let mut p = ProfileStatus {
+            name: name.clone(),
+            active: active == Some(name.as_str()),
+            in_use,
+            identity: meta.identity.clone(),
+            api_url: url.url.clone(),
+            api_url_source: url.source.clone(),
+            token_hint: meta.hint.clone(),
+            backend: meta.backend,
+            connected_since: meta.updated_at.clone().or(meta.created_at.clone()),
+            verified_at: meta.verified_at.clone(),
+            check: Check::skipped(),
+        };
+        match stored_check(ctx, service, name, meta, url.url.as_deref(), offline) {
+            Ok(Some((target, token))) => jobs.push((profiles.len(), target, token)),
+            Ok(None) => {}
+            Err(check) => p.check = check,
+        }
+        profiles.push(p);
+    }
+    (profiles, jobs)
+}
+
+/// The check to send for one stored profile, `Ok(None)` when none is (`--offline`), or the
+/// outcome already known without sending one.
+fn stored_check(
+    ctx: &Context,
+    service: &Service,
+    profile: &str,
+    meta: &ProfileMeta,
+    url: Option<&str>,
+    offline: bool,
+) -> std::result::Result<Option<(Target, Secret)>, Check> {
+    match meta.backend {
+        None => Err(Check::no_token()),
+        Some(_) if offline => Ok(None),
+        Some(kind) => match prepare(ctx, service, profile, kind, url) {
+            Ok(Some(job)) => Ok(Some(job)),
+            Ok(None) => Err(Check::from_error(&ctx.app, &no_endpoint(service))),
+            Err(e) => Err(Check::from_error(&ctx.app, &e)),
+        },
+    }
+}
+
+/// A token from --token or an env var, used instead of any stored one.
+fn gather_override(
+    ctx: &Context,
+    service: &Service,
+    resolution: &Resolution,
+    offline: bool,
+) -> Result<Option<Override>> {
+    let app = &ctx.app;
+    let Some(src @ (Source::Flag { .. } | Source::Env { .. })) = &resolution.token_source else {
+        return Ok(None);
+    };
+    let token = match src {
+        Source::Flag { .. } => ctx.token_flag(),
+        Source::Env { var } => ctx.env.get(var).map(Secret::new),
+        _ => None,
+    }
+    .ok_or_else(|| Error::Other("the overriding token vanished".into()))?;
+    let bad_token = check_override_token(src, &token).err();
+    let note = whitespace_note(src, &token);
+    let mut status = OverrideStatus {
+        source: src.clone(),
+        token_hint: token.masked(),
+        identity: None,
+        api_url: resolution.api_url.url.clone(),
+        api_url_source: resolution.api_url.source.clone(),
+        verified_at: None,
+        check: Check::skipped(),
+    };
+    let mut job = None;
+    if let Some(e) = bad_token {
+        // Never sent: a newline in a header is not the token meant.
+        status.check = Check::from_error(app, &e);
+    } else if !offline {
+        match Target::for_service(app, service, status.api_url.as_deref(), TokenOrigin::Override) {
+            Ok(Some(t)) => job = Some((t, token)),
+            Ok(None) => status.check = Check::from_error(app, &no_endpoint(service)),
+            Err(e) => status.check = Check::from_error(app, &e),
+        }
+    }
+    Ok(Some(Override { status, job, note }))
+}
+
+/// All checks at once, on the one runtime; each answer goes to the report it belongs to.
+fn verify_all(
+    app: &App,
+    verifier: &mut Verifier,
+    profiles: &mut [ProfileStatus],
+    jobs: Vec<Job>,
+    over: Option<&mut Override>,
+) {
+    let (slots, mut batch): (Vec<usize>, Vec<(Target, Secret)>) =
+        jobs.into_iter().map(|(i, t, s)| (i, (t, s))).unzip();
+    let mut over = over;
+    if let Some(job) = over.as_mut().and_then(|o| o.job.take()) {
+        batch.push(job);
+    }
+    let mut results = verifier.verify_all(batch).into_iter();
+    for i in slots {
+        if let Some(r) = results.next() {
+            let p = &mut profiles[i];
+            apply(app, r, &mut p.identity, &mut p.verified_at, &mut p.check);
+        }
+    }
+    if let (Some(o), Some(r)) = (over, results.next()) {
+        let s = &mut o.status;
+        apply(app, r, &mut s.identity, &mut s.verified_at, &mut s.check);
+        if let (CheckState::Rejected, Some(m), Some(n)) = (s.check.state, &mut s.check.message, &o.note) {
+            m.push_str(&format!("; {n}"));
+        }
+    }
+}
+
+/// Reads a stored token and builds its check; `Ok(None)` when the service has no verify endpoint.
+fn prepare(
+    ctx: &Context,
+    service: &Service,
+    profile: &str,
+    kind: BackendId,
+    url: Option<&str>,
+) -> Result<Option<(Target, Secret)>> {
+    let origin = TokenOrigin::Stored {
+        profile: profile.to_string(),
+    };
+    let Some(target) = Target::for_service(&ctx.app, service, url, origin)? else {
+        return Ok(None);
+    };
+    let key = CredKey::token(&ctx.app, &service.name, profile);
+    match ctx.store()?.read(kind, &key)? {
+        Some(token) => Ok(Some((target, token))),
+        None => Err(Error::NotFound {
+            what: format!("the token of profile {profile} in the {}", kind.describe()),
+            hint: Some(format!(
+                "log in again: `{}`",
+                ctx.app.cmd_for(&service.name, &format!("login -p {profile}"))
+            )),
+        }),
+    }
+}
+
+fn no_endpoint(service: &Service) -> Error {
+    Error::NotVerifiable {
+        service: service.name.clone(),
+    }
+}

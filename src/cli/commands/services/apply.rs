@@ -56,7 +56,8 @@ fn api_url(app: &App, url: &str) -> Result<Option<String>> {
 }
 
 fn verify_path(p: String) -> Result<Option<String>> {
-    if !p.is_empty() && (!p.starts_with('/') || p.chars().any(|c| c.is_whitespace() || c.is_control())) {
+    let is_path = p.starts_with('/') && !p.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !p.is_empty() && !is_path {
         return Err(Error::usage(
             format!("--verify-path {p:?} must be a path starting with '/'"),
             "e.g. --verify-path /v1/me",

@@ -14,6 +14,7 @@ use clap::Args;
 
 use crate::cli::context::Context;
 use crate::ops::exec::{ExecRequest, TokenPolicy, child_env};
+use crate::store::Index;
 use crate::{Error, Result};
 
 /// Run a command with the token and secrets in its environment (never in its arguments).
@@ -60,37 +61,13 @@ pub struct ExecArgs {
 
 /// Runs `exec`.
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
-    let app = &ctx.app;
-    let exec_var = app.env_var("EXEC");
-    if ctx.env.is_set(&exec_var) && !args.allow_nested {
-        return Err(Error::usage(
-            format!(
-                "already running under `{}` ({exec_var} is set): the token and secrets are in this environment",
-                app.cmd("exec")
-            ),
-            "run the command directly, or pass --allow-nested to resolve them again",
-        ));
-    }
+    refuse_nested(ctx, args.allow_nested)?;
     // The service's entry with its secrets; the other services are not read.
     let target = ctx.fetch_target(true)?;
     let (service, profile, index) = (&target.service, &target.profile, &target.index);
     let store = ctx.store()?;
     let only = (!args.only.is_empty()).then_some(args.only.as_slice());
-    let has_secrets = match only {
-        Some(_) => true,
-        None => index
-            .service(&service.name)
-            .is_some_and(|s| !s.secrets.is_empty()),
-    };
-    let token = if args.no_token {
-        TokenPolicy::Skip
-    } else if has_secrets && !ctx.profile_explicit() {
-        // A build that only needs its secrets runs without a login; a profile named with
-        // -p (or the env) is asked for by name, so its missing token is an error.
-        TokenPolicy::IfAvailable
-    } else {
-        TokenPolicy::Require
-    };
+    let token = token_policy(ctx, index, &service.name, only, args.no_token);
     let child = child_env(
         store,
         &ctx.env,
@@ -121,8 +98,54 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
         cmd.env(name, value.expose());
     }
     let failure = run_command(cmd);
-    let shown = program.to_string_lossy();
-    let (code, err) = match failure.kind() {
+    let (code, err) = launch_failure(&program.to_string_lossy(), &failure);
+    ctx.out().error(&ctx.app, &err, ctx.format());
+    Ok(ExitCode::from(code))
+}
+
+/// A nested `exec` would resolve again what the outer one already put in the environment.
+fn refuse_nested(ctx: &Context, allow_nested: bool) -> Result<()> {
+    let app = &ctx.app;
+    let exec_var = app.env_var("EXEC");
+    if ctx.env.is_set(&exec_var) && !allow_nested {
+        return Err(Error::usage(
+            format!(
+                "already running under `{}` ({exec_var} is set): the token and secrets are in this environment",
+                app.cmd("exec")
+            ),
+            "run the command directly, or pass --allow-nested to resolve them again",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the token must be there, may be missing, or is not passed at all.
+fn token_policy(
+    ctx: &Context,
+    index: &Index,
+    service: &str,
+    only: Option<&[String]>,
+    no_token: bool,
+) -> TokenPolicy {
+    let has_secrets = match only {
+        Some(_) => true,
+        None => index.service(service).is_some_and(|s| !s.secrets.is_empty()),
+    };
+    if no_token {
+        TokenPolicy::Skip
+    } else if has_secrets && !ctx.profile_explicit() {
+        // A build that only needs its secrets runs without a login; a profile named with
+        // -p (or the env) is asked for by name, so its missing token is an error.
+        TokenPolicy::IfAvailable
+    } else {
+        TokenPolicy::Require
+    }
+}
+
+/// The exit code and error for a command that could not be started: 127 not found, 126
+/// anything else, as shells answer.
+fn launch_failure(shown: &str, failure: &std::io::Error) -> (u8, Error) {
+    match failure.kind() {
         std::io::ErrorKind::NotFound => (
             127,
             Error::NotFound {
@@ -133,13 +156,11 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
         _ => (
             126,
             Error::usage(
-                format!("cannot run '{shown}': {}", io_words(&failure)),
+                format!("cannot run '{shown}': {}", io_words(failure)),
                 "check that it is an executable file (chmod +x) with a valid interpreter line",
             ),
         ),
-    };
-    ctx.out().error(app, &err, ctx.format());
-    Ok(ExitCode::from(code))
+    }
 }
 
 /// Replaces this process with `cmd`; returns only if that failed.

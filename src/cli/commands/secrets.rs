@@ -9,8 +9,8 @@ use serde::Serialize;
 use crate::cli::commands::{confirm_on_terminal, human_time, needs_force, read_stdin_value};
 use crate::cli::context::Context;
 use crate::cli::output::Format;
-use crate::store::BackendId;
-use crate::{Result, Secret, core::names, ops::secrets};
+use crate::store::{BackendId, Index};
+use crate::{Result, Secret, Service, core::names, ops::secrets};
 
 /// Manage build secrets: extra credentials of a service (github-token, pip-index-url, …).
 #[derive(Debug, Args)]
@@ -127,7 +127,20 @@ pub fn run(ctx: &Context, args: SecretsArgs) -> Result<ExitCode> {
 
 fn list(ctx: &Context) -> Result<ExitCode> {
     let service = ctx.service()?;
-    let index = ctx.index()?;
+    let rows = rows(&service, ctx.index()?);
+    if ctx.format() == Format::Json {
+        ctx.out().json(&ListOutput {
+            service: service.name.clone(),
+            secrets: rows,
+        });
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_list(ctx, &service.name, &rows);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The stored secrets and the known names not set yet, sorted by name.
+fn rows(service: &Service, index: &Index) -> Vec<SecretRow> {
     let stored = index.service(&service.name).map(|s| &s.secrets);
     let mut names: Vec<String> = stored.map(|s| s.keys().cloned().collect()).unwrap_or_default();
     for known in &service.config.secrets {
@@ -136,7 +149,7 @@ fn list(ctx: &Context) -> Result<ExitCode> {
         }
     }
     names.sort();
-    let rows: Vec<SecretRow> = names
+    names
         .into_iter()
         .map(|name| {
             let m = stored.and_then(|s| s.get(&name));
@@ -150,24 +163,21 @@ fn list(ctx: &Context) -> Result<ExitCode> {
                 name,
             }
         })
-        .collect();
-    if ctx.format() == Format::Json {
-        ctx.out().json(&ListOutput {
-            service: service.name.clone(),
-            secrets: rows,
-        });
-        return Ok(ExitCode::SUCCESS);
-    }
-    let title = format!("Build Secrets ({}):", service.name);
+        .collect()
+}
+
+/// The titled table; the variables and backends are shown only for secrets that are set.
+fn print_list(ctx: &Context, service: &str, rows: &[SecretRow]) {
+    let title = format!("Build Secrets ({service}):");
     ctx.out().data(&title);
     ctx.out().data(&"-".repeat(title.chars().count()));
     if rows.is_empty() {
         ctx.out().data("  (none)");
         ctx.out().detail(&format!(
             "Add one: `{}`",
-            ctx.app.cmd_for(&service.name, "secrets set NAME")
+            ctx.app.cmd_for(service, "secrets set NAME")
         ));
-        return Ok(ExitCode::SUCCESS);
+        return;
     }
     let name_w = rows.iter().map(|r| r.name.chars().count() + 1).max().unwrap_or(0);
     // Styled before measuring: the ASCII fallback widens `…` to `...`.
@@ -183,7 +193,7 @@ fn list(ctx: &Context) -> Result<ExitCode> {
         .filter_map(|r| r.backend.map(|b| b.describe().len()))
         .max()
         .unwrap_or(0);
-    for r in &rows {
+    for r in rows {
         let label = format!("{}:", r.name);
         let mut line = format!("  {label:<name_w$} {:<hint_w$}", shown(r));
         if let Some(b) = r.backend {
@@ -197,14 +207,13 @@ fn list(ctx: &Context) -> Result<ExitCode> {
         ctx.out().data(line.trim_end());
     }
     if !rows.iter().any(|r| r.set) {
-        return Ok(ExitCode::SUCCESS);
+        return;
     }
     ctx.out().data("");
     ctx.out().data(&format!(
         "`{}` passes them to CMD as the variables shown.",
-        ctx.app.cmd_for(&service.name, "exec -- CMD")
+        ctx.app.cmd_for(service, "exec -- CMD")
     ));
-    Ok(ExitCode::SUCCESS)
 }
 
 /// `secrets set` (and `profiles set-key`).

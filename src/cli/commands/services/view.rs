@@ -1,0 +1,215 @@
+//! A service's settings as shown (defaults filled in), and `services list|show` printing them.
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::cli::context::Context;
+use crate::cli::output::Format;
+use crate::core::service::Service;
+use crate::{Result, core::names};
+
+use super::{ShowArgs, to_json};
+
+/// A service's settings as shown: effective values, defaults filled in.
+#[derive(Debug, Serialize)]
+pub struct ServiceView {
+    /// Name.
+    pub name: String,
+    /// True when settings are stored (or built in); false for generic defaults.
+    pub configured: bool,
+    /// Default API URL.
+    pub api_url: Option<String>,
+    /// Verify path; `null` means tokens are stored unverified.
+    pub verify_path: Option<String>,
+    /// HTTP method of the verify request.
+    pub verify_method: String,
+    /// JSON pointer to the identity.
+    pub identity_field: Option<String>,
+    /// Header that carries the token.
+    pub auth_header: String,
+    /// Scheme before the token (empty: none).
+    pub auth_scheme: String,
+    /// Env vars that carry the token, in order.
+    pub token_env: Vec<String>,
+    /// Env vars that carry the API URL, in order.
+    pub url_env: Vec<String>,
+    /// Token format pattern.
+    pub token_pattern: Option<String>,
+    /// Known secret names.
+    pub secrets: Vec<String>,
+    /// The active profile.
+    pub active_profile: Option<String>,
+    /// Stored profiles.
+    pub profiles: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ListOutput {
+    services: Vec<ServiceView>,
+}
+
+pub(super) fn view(ctx: &Context, name: &str) -> Result<ServiceView> {
+    let entry = ctx.index()?.service(name);
+    let stored = entry.and_then(|e| e.config.clone());
+    let configured = stored.is_some() || ctx.app.builtin_config(name).is_some();
+    let cfg = ctx.app.service_config(name, stored.as_ref());
+    let svc = Service::new(name, cfg);
+    let c = &svc.config;
+    Ok(ServiceView {
+        name: name.to_string(),
+        configured,
+        // Masked: an index written before such URLs were refused may hold one.
+        api_url: c
+            .api_url
+            .as_deref()
+            .map(|u| crate::core::urls::mask(u).into_owned()),
+        verify_path: c.verify_path.clone().filter(|p| !p.is_empty()),
+        verify_method: c.verify_method().to_string(),
+        identity_field: c.identity_field.clone().filter(|f| !f.is_empty()),
+        auth_header: c.auth_header().to_string(),
+        auth_scheme: c.auth_scheme().to_string(),
+        token_env: svc.token_env_vars(&ctx.app),
+        url_env: svc.url_env_vars(&ctx.app),
+        token_pattern: c.token_pattern.clone(),
+        secrets: c.secrets.clone(),
+        active_profile: entry.and_then(|e| e.active_profile.clone()),
+        profiles: entry
+            .map(|e| e.profiles.keys().cloned().collect())
+            .unwrap_or_default(),
+    })
+}
+
+pub(super) fn list(ctx: &Context) -> Result<ExitCode> {
+    let mut names: Vec<String> = ctx.index()?.services.keys().cloned().collect();
+    if let Some(b) = ctx
+        .app
+        .builtin_service
+        .as_ref()
+        .filter(|b| !names.contains(&b.name))
+    {
+        names.push(b.name.clone());
+        names.sort();
+    }
+    let services = names.iter().map(|n| view(ctx, n)).collect::<Result<Vec<_>>>()?;
+    if ctx.format() == Format::Json {
+        to_json(ctx.out(), &ListOutput { services })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if services.is_empty() {
+        ctx.out().warn(&format!(
+            "No services yet; add one with `{}`",
+            ctx.app.cmd("services add NAME --api-url URL --verify-path /me")
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let width = services.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let url_width = services
+        .iter()
+        .map(|s| s.api_url.as_deref().map_or(13, str::len))
+        .max()
+        .unwrap_or(0);
+    for s in &services {
+        let profiles = match s.profiles.len() {
+            0 => "no profiles".to_string(),
+            1 => "1 profile".to_string(),
+            n => format!("{n} profiles"),
+        };
+        let active = s
+            .active_profile
+            .as_ref()
+            .map(|a| format!(", active {a}"))
+            .unwrap_or_default();
+        let url = match (&s.api_url, s.configured) {
+            (Some(u), _) => u.clone(),
+            (None, true) => "(no API URL)".into(),
+            (None, false) => "(no settings)".into(),
+        };
+        ctx.out().data(&format!(
+            "{:<width$}  {url:<url_width$}  {profiles}{active}",
+            s.name
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn show(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
+    let name = match args.name {
+        Some(n) => {
+            names::validate("service", &n)?;
+            n
+        }
+        None => ctx.service_name()?,
+    };
+    let v = view(ctx, &name)?;
+    if ctx.format() == Format::Json {
+        to_json(ctx.out(), &v)?;
+    } else {
+        print_view(ctx, &v);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_view(ctx: &Context, v: &ServiceView) {
+    let mut lines = vec![if v.configured {
+        v.name.clone()
+    } else {
+        format!("{} (no settings: generic defaults)", v.name)
+    }];
+    let mut field = |k: &str, val: String| lines.push(format!("  {k:<15}{val}"));
+    field("API URL:", v.api_url.clone().unwrap_or_else(|| "(none)".into()));
+    field(
+        "verify:",
+        match &v.verify_path {
+            Some(p) => format!(
+                "{} {p}{}",
+                v.verify_method,
+                v.identity_field
+                    .as_ref()
+                    .map(|f| format!(", identity at {f}"))
+                    .unwrap_or_default()
+            ),
+            None => format!(
+                "none: tokens are stored unverified (add a path with `{}`)",
+                ctx.app.cmd(&format!("services add {} --verify-path …", v.name))
+            ),
+        },
+    );
+    field(
+        "token sent as:",
+        if v.auth_scheme.is_empty() {
+            format!("{}: <token>", v.auth_header)
+        } else {
+            format!("{}: {} <token>", v.auth_header, v.auth_scheme)
+        },
+    );
+    field("token env:", v.token_env.join(", "));
+    field("API URL env:", v.url_env.join(", "));
+    if let Some(p) = &v.token_pattern {
+        field("token pattern:", p.clone());
+    }
+    if !v.secrets.is_empty() {
+        field("secrets:", v.secrets.join(", "));
+    }
+    field(
+        "profiles:",
+        if v.profiles.is_empty() {
+            "(none)".into()
+        } else {
+            v.profiles
+                .iter()
+                .map(|p| {
+                    if v.active_profile.as_deref() == Some(p) {
+                        format!("{p} (active)")
+                    } else {
+                        p.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    );
+    for l in lines {
+        ctx.out().data(&l);
+    }
+}

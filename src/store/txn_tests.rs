@@ -520,7 +520,7 @@ fn git_store_switching_backend_and_erase_keep_old_new_or_nothing() {
     let env = crate::Env::from_pairs(std::iter::empty::<(&str, &str)>());
     let prepare = || {
         let w = World::new(None);
-        crate::helpers::git::lookup::store_credential(&w.calm(BackendChoice::Keyring), &env, &store_req(OLD))
+        crate::helpers::git::save::store_credential(&w.calm(BackendChoice::Keyring), &env, &store_req(OLD))
             .unwrap();
         w
     };
@@ -529,7 +529,7 @@ fn git_store_switching_backend_and_erase_keep_old_new_or_nothing() {
             fault,
             &prepare,
             &|w, crash| {
-                crate::helpers::git::lookup::store_credential(
+                crate::helpers::git::save::store_credential(
                     &w.store(BackendChoice::File, crash),
                     &env,
                     &store_req(NEW),
@@ -546,7 +546,7 @@ fn git_store_switching_backend_and_erase_keep_old_new_or_nothing() {
                 let req = git_request(&format!(
                     "protocol=https\nhost=h.example\nusername=u\npassword={OLD}\n"
                 ));
-                crate::helpers::git::lookup::erase_credential(&w.store(BackendChoice::Auto, crash), &req)
+                crate::helpers::git::save::erase_credential(&w.store(BackendChoice::Auto, crash), &req)
                     .map(|_| ())
             },
             &|s, ok| match git_password(s) {

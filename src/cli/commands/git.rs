@@ -8,8 +8,8 @@ use clap::Args;
 
 use crate::cli::context::Context;
 use crate::cli::printer::Printer;
-use crate::helpers::git::lookup;
 use crate::helpers::git::wire::{Request, parse, read_input, write_response};
+use crate::helpers::git::{lookup, save};
 use crate::store::IndexQuery;
 use crate::{App, Error, Result};
 
@@ -108,10 +108,10 @@ fn act(ctx: &Context, action: Action) -> Result<()> {
             ctx.out().raw(&buf);
         }
         Action::Store => {
-            lookup::store_credential(ctx.store()?, &ctx.env, &req)?;
+            save::store_credential(ctx.store()?, &ctx.env, &req)?;
         }
         Action::Erase => {
-            lookup::erase_credential(ctx.store()?, &req)?;
+            save::erase_credential(ctx.store()?, &req)?;
         }
     }
     Ok(())

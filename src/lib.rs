@@ -37,15 +37,23 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![warn(unreachable_pub)]
 
-// Layers, each depending only on those above it in this list (tests/layers.rs checks it).
-pub mod auth;
-pub mod cli;
+// Layers, each using only those above it (tests/layers.rs checks it). Blank lines keep
+// rustfmt from sorting them.
 pub mod core;
-pub mod helpers;
-pub mod net;
-pub mod ops;
+
 pub mod store;
+
+pub mod ops;
+
+pub(crate) mod net;
+
+pub mod auth;
+
+pub mod helpers;
+
+pub mod cli;
 
 pub use crate::core::app::App;
 pub use crate::core::env::Env;

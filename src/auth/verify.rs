@@ -1,5 +1,5 @@
 //! Token verification against a service's API: one request per token through the HTTP
-//! stack ([`crate::net`]). Outcomes map onto the error catalog: 401/403 → rejected (exit 4),
+//! stack (`net`). Outcomes map onto the error catalog: 401/403 → rejected (exit 4),
 //! unreachable, timeout, TLS or 5xx → network (exit 5), other answers → unexpected (exit 1).
 
 use std::time::Duration;
@@ -156,7 +156,7 @@ pub struct Verified {
 /// line's spinner); the label says what is waited for.
 pub type Progress = Box<dyn Fn(&str) -> Box<dyn std::any::Any>>;
 
-/// Verifies tokens over one [`Http`] stack.
+/// Verifies tokens over one HTTP stack.
 pub struct Verifier {
     http: Http,
     clock: Clock,
@@ -172,7 +172,8 @@ impl std::fmt::Debug for Verifier {
 }
 
 impl Verifier {
-    /// A verifier over a new HTTP stack (see [`Http::new`]), recording times by `clock`.
+    /// A verifier over a new HTTP stack (connect and total timeouts, `<APP>_HTTP_TIMEOUT`,
+    /// proxies from `env`, a `User-Agent`), recording times by `clock`.
     pub fn new(app: &App, env: &Env, clock: Clock) -> Result<Verifier> {
         Ok(Verifier {
             http: Http::new(app, env)?,
@@ -187,7 +188,8 @@ impl Verifier {
         self
     }
 
-    /// See [`Http::catch_interrupts`].
+    /// From now on Ctrl-C does not kill the process: a request in flight ends as
+    /// cancelled (an interactive login, so the terminal is always restored).
     pub fn catch_interrupts(&mut self) -> Result<()> {
         self.http.catch_interrupts()
     }

@@ -50,7 +50,7 @@ pub enum GenerateWhat {
 ///
 /// They cover the whole program under the app's names: `keyward`, or for an embedder its
 /// program (`acme`, all of it when the app carries its root command).
-pub fn run_completions(ctx: &Context, args: CompletionsArgs) -> Result<ExitCode> {
+pub(crate) fn run_completions(ctx: &Context, args: CompletionsArgs) -> Result<ExitCode> {
     let mut cmd = naming::program(&ctx.app);
     // Into a buffer first: clap_complete panics on a write error such as a closed pipe.
     let mut buf = Vec::new();
@@ -60,7 +60,7 @@ pub fn run_completions(ctx: &Context, args: CompletionsArgs) -> Result<ExitCode>
 }
 
 /// Runs `generate`.
-pub fn run_generate(ctx: &Context, args: GenerateArgs) -> Result<ExitCode> {
+pub(crate) fn run_generate(ctx: &Context, args: GenerateArgs) -> Result<ExitCode> {
     let io = |p: &std::path::Path, e: std::io::Error| Error::io(p, e);
     match args.what {
         GenerateWhat::Man { dir } => {

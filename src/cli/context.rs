@@ -14,7 +14,7 @@ use crate::store::{Index, IndexQuery, KeyringWaits, Store};
 use crate::{App, Env, Error, Result, Secret, core::names};
 
 /// Per-invocation state shared by the commands.
-pub struct Context {
+pub(crate) struct Context {
     /// The app speaking.
     pub app: App,
     /// The environment.
@@ -29,7 +29,7 @@ pub struct Context {
 
 impl Context {
     /// A context over parsed global flags, writing through `out`.
-    pub fn new(app: App, env: Env, global: GlobalArgs, out: Printer) -> Self {
+    pub(crate) fn new(app: App, env: Env, global: GlobalArgs, out: Printer) -> Self {
         Context {
             app,
             env,
@@ -42,17 +42,17 @@ impl Context {
     }
 
     /// Where the command writes: data on stdout, status lines on stderr.
-    pub fn out(&self) -> &Printer {
+    pub(crate) fn out(&self) -> &Printer {
         &self.out
     }
 
     /// `-o`.
-    pub fn format(&self) -> Format {
+    pub(crate) fn format(&self) -> Format {
         self.global.output
     }
 
     /// True when prompts can be shown: stdin and stderr are terminals.
-    pub fn can_prompt(&self) -> bool {
+    pub(crate) fn can_prompt(&self) -> bool {
         std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
     }
 
@@ -72,7 +72,7 @@ impl Context {
 
     /// A verifier for this invocation: the system clock, and a spinner while the API is slow
     /// when a person watches (stderr a terminal, not `-q`).
-    pub fn verifier(&self) -> Result<crate::auth::verify::Verifier> {
+    pub(crate) fn verifier(&self) -> Result<crate::auth::verify::Verifier> {
         let v =
             crate::auth::verify::Verifier::new(&self.app, &self.env, crate::core::clock::Clock::system())?;
         let watched = std::io::stderr().is_terminal() && !self.out.quiet();
@@ -86,7 +86,7 @@ impl Context {
     }
 
     /// The store, opened on first use.
-    pub fn store(&self) -> Result<&Store> {
+    pub(crate) fn store(&self) -> Result<&Store> {
         if let Some(s) = self.store.get() {
             return Ok(s);
         }
@@ -97,7 +97,7 @@ impl Context {
     }
 
     /// The index as read at first use in this process.
-    pub fn index(&self) -> Result<&Index> {
+    pub(crate) fn index(&self) -> Result<&Index> {
         if let Some(i) = self.index.get() {
             return Ok(i);
         }
@@ -106,7 +106,7 @@ impl Context {
     }
 
     /// The service: `-s`, `<APP>_SERVICE`, the only configured service, else `default`.
-    pub fn service_name(&self) -> Result<String> {
+    pub(crate) fn service_name(&self) -> Result<String> {
         let explicit = self
             .global
             .service
@@ -146,14 +146,14 @@ impl Context {
     }
 
     /// The service with its settings (stored, else generic defaults).
-    pub fn service(&self) -> Result<Service> {
+    pub(crate) fn service(&self) -> Result<Service> {
         let name = self.service_name()?;
         let config = self.service_config(&name, self.index()?.service(&name));
         Ok(Service::new(&name, config))
     }
 
     /// The profile: `-p`, `<APP>_PROFILE`, the service's active profile, else `default`.
-    pub fn profile_name(&self, service: &str) -> Result<String> {
+    pub(crate) fn profile_name(&self, service: &str) -> Result<String> {
         let explicit = self
             .global
             .profile
@@ -172,12 +172,12 @@ impl Context {
     }
 
     /// True when `-p` or `<APP>_PROFILE` named the profile.
-    pub fn profile_explicit(&self) -> bool {
+    pub(crate) fn profile_explicit(&self) -> bool {
         self.global.profile.is_some() || self.env.is_set(&self.app.env_var("PROFILE"))
     }
 
     /// `--token`, with the one-time process-list warning.
-    pub fn token_flag(&self) -> Option<Secret> {
+    pub(crate) fn token_flag(&self) -> Option<Secret> {
         let t = self.global.token.as_ref()?;
         if !self.warned_token_flag.replace(true) {
             self.out.warn(&format!(
@@ -190,7 +190,11 @@ impl Context {
 
     /// Where the token and API URL of `service`/`profile` come from, worked out from the flags,
     /// the environment and the index without reading any secret.
-    pub fn resolution(&self, service: &Service, profile: &str) -> Result<crate::ops::resolve::Resolution> {
+    pub(crate) fn resolution(
+        &self,
+        service: &Service,
+        profile: &str,
+    ) -> Result<crate::ops::resolve::Resolution> {
         Ok(crate::ops::resolve::Resolution::new(
             &self.app,
             &self.env,
@@ -209,7 +213,7 @@ impl Context {
     /// `index.json`, which is still read and checked whole. Otherwise the default service
     /// depends on the settings of every service, so the whole index is parsed into maps;
     /// the result is cut to the same part either way.
-    pub fn fetch_target(&self, secrets: bool) -> Result<FetchTarget> {
+    pub(crate) fn fetch_target(&self, secrets: bool) -> Result<FetchTarget> {
         let explicit_profile = self
             .global
             .profile
@@ -256,7 +260,7 @@ impl Context {
     }
 
     /// A usage error for when a prompt would be needed but cannot be shown.
-    pub fn no_prompt_error(&self, what: &str, fix: &str) -> Error {
+    pub(crate) fn no_prompt_error(&self, what: &str, fix: &str) -> Error {
         Error::usage(
             format!("{what}, and there is no terminal to prompt on"),
             fix.to_string(),
@@ -266,7 +270,7 @@ impl Context {
 
 /// What the fetch path resolves against: see [`Context::fetch_target`].
 #[derive(Debug)]
-pub struct FetchTarget {
+pub(crate) struct FetchTarget {
     /// The service with its settings.
     pub service: Service,
     /// The profile.

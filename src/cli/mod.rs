@@ -1,14 +1,14 @@
 //! The command line: clap definitions, dispatch, and the one place errors become exit codes.
 
-pub mod commands;
-pub mod completions;
-pub mod context;
-pub mod helper;
+pub(crate) mod commands;
+pub(crate) mod completions;
+pub(crate) mod context;
+pub(crate) mod helper;
 pub mod naming;
 pub mod output;
 pub mod printer;
-pub mod prompt;
-pub mod spinner;
+pub(crate) mod prompt;
+pub(crate) mod spinner;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -10,4 +10,4 @@ mod hints;
 pub mod names;
 pub mod secret;
 pub mod service;
-pub mod urls;
+pub(crate) mod urls;

@@ -23,7 +23,7 @@ fn userinfo(url: &str, bare_host: bool) -> Option<std::ops::Range<usize>> {
 
 /// `url` with its userinfo masked: `https://user:***@host`, and `https://***@host` for a lone
 /// user name (often a token itself). Unchanged when there is none.
-pub fn mask(url: &str) -> Cow<'_, str> {
+pub(crate) fn mask(url: &str) -> Cow<'_, str> {
     mask_with(url, false)
 }
 
@@ -40,7 +40,7 @@ fn mask_with(url: &str, bare_host: bool) -> Cow<'_, str> {
 
 /// Refuses `url` if it has credentials in it (exit 2): one line naming it masked, and a hint
 /// pointing at `secrets set`. `bare_host` also reads `user@host` without a scheme.
-pub fn refuse_credentials(app: &App, url: &str, bare_host: bool) -> Result<()> {
+pub(crate) fn refuse_credentials(app: &App, url: &str, bare_host: bool) -> Result<()> {
     let Some(r) = userinfo(url, bare_host) else {
         return Ok(());
     };
@@ -103,7 +103,7 @@ impl Origin {
 
 /// True when `url` (an API URL) has git's `protocol` and `host`, compared as git's
 /// credential lookup compares them.
-pub fn url_serves(url: &str, protocol: &str, host: &str) -> bool {
+pub(crate) fn url_serves(url: &str, protocol: &str, host: &str) -> bool {
     Origin::of_url(url) == Some(Origin::new(protocol, host))
 }
 

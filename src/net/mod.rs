@@ -13,11 +13,11 @@ use reqwest::Client;
 use crate::{App, Env, Error, Result};
 
 /// Connect timeout when `<APP>_HTTP_TIMEOUT` does not set a shorter total.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default bound on a whole verification (connect, request, response body).
-pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
 /// The HTTP client and the runtime it runs on.
-pub struct Http {
+pub(crate) struct Http {
     rt: tokio::runtime::Runtime,
     client: Client,
     timeout: Duration,
@@ -35,7 +35,7 @@ impl std::fmt::Debug for Http {
 impl Http {
     /// A client with connect and total timeouts (`<APP>_HTTP_TIMEOUT` seconds overrides the
     /// total), proxies from the environment snapshot, and a `User-Agent`.
-    pub fn new(app: &App, env: &Env) -> Result<Http> {
+    pub(crate) fn new(app: &App, env: &Env) -> Result<Http> {
         let timeout = env.seconds(&app.env_var("HTTP_TIMEOUT"), TOTAL_TIMEOUT)?;
         let agent = if app.name == "keyward" {
             format!("keyward/{}", env!("CARGO_PKG_VERSION"))
@@ -70,7 +70,7 @@ impl Http {
     /// From now on Ctrl-C no longer kills the process: a request in flight ends as
     /// cancelled. Used by an interactive login, so the terminal is always restored and
     /// nothing is half-stored.
-    pub fn catch_interrupts(&mut self) -> Result<()> {
+    pub(crate) fn catch_interrupts(&mut self) -> Result<()> {
         if self.interrupt.is_none() {
             let _guard = self.rt.enter();
             self.interrupt = Some(Interrupt::new()?);
@@ -79,18 +79,18 @@ impl Http {
     }
 
     /// The total timeout in force.
-    pub fn timeout(&self) -> Duration {
+    pub(crate) fn timeout(&self) -> Duration {
         self.timeout
     }
 
     /// The client, to build requests with.
-    pub fn client(&self) -> &Client {
+    pub(crate) fn client(&self) -> &Client {
         &self.client
     }
 
     /// Runs `jobs` concurrently on the runtime; their outputs in order, or `None` when
     /// Ctrl-C (once caught) came first.
-    pub fn run_all<F>(&mut self, jobs: Vec<F>) -> Option<Vec<Result<F::Output>>>
+    pub(crate) fn run_all<F>(&mut self, jobs: Vec<F>) -> Option<Vec<Result<F::Output>>>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -199,7 +199,7 @@ fn proxies(env: &Env) -> Result<Vec<reqwest::Proxy>> {
 }
 
 /// One line saying why a request failed: connection refused, DNS, timeout, TLS …
-pub fn describe_failure(e: &reqwest::Error, timeout: Duration) -> String {
+pub(crate) fn describe_failure(e: &reqwest::Error, timeout: Duration) -> String {
     if e.is_timeout() {
         return format!("timed out after {}", human_duration(timeout));
     }

@@ -11,7 +11,7 @@ const HEAD: &str = "\u{1f}keyward-parts:v1:";
 
 /// Where a split value's parts are: written together with one head.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Parts {
+pub(crate) struct Parts {
     /// Unique per write of the value.
     pub generation: String,
     /// How many part entries.
@@ -20,12 +20,12 @@ pub struct Parts {
 
 impl Parts {
     /// The head entry's value.
-    pub fn head(&self) -> Secret {
+    pub(crate) fn head(&self) -> Secret {
         Secret::new(format!("{HEAD}{}:{}", self.generation, self.count))
     }
 
     /// Reads a head; `None` for a plain value.
-    pub fn from_head(raw: &Secret) -> Option<Parts> {
+    pub(crate) fn from_head(raw: &Secret) -> Option<Parts> {
         let rest = raw.expose().strip_prefix(HEAD)?;
         let (generation, count) = rest.rsplit_once(':')?;
         Some(Parts {
@@ -35,7 +35,7 @@ impl Parts {
     }
 
     /// The entry of part `i` (1-based) of `base`. U+001F never occurs in names or git keys.
-    pub fn key(&self, base: &CredKey, i: usize) -> CredKey {
+    pub(crate) fn key(&self, base: &CredKey, i: usize) -> CredKey {
         CredKey {
             service: base.service.clone(),
             account: format!("{}\u{1f}part:{}:{i}", base.account, self.generation),
@@ -44,18 +44,18 @@ impl Parts {
     }
 
     /// Every part's entry.
-    pub fn keys(&self, base: &CredKey) -> Vec<CredKey> {
+    pub(crate) fn keys(&self, base: &CredKey) -> Vec<CredKey> {
         (1..=self.count).map(|i| self.key(base, i)).collect()
     }
 }
 
 /// True when `value` must be split for a backend holding at most `limit` bytes an entry.
-pub fn needs_split(value: &Secret, limit: Option<usize>) -> bool {
+pub(crate) fn needs_split(value: &Secret, limit: Option<usize>) -> bool {
     value.expose().starts_with(HEAD) || limit.is_some_and(|l| value.len() > l)
 }
 
 /// `value` cut on character boundaries into pieces of at most `limit` bytes (at least one).
-pub fn split(value: &Secret, limit: usize) -> Vec<Secret> {
+pub(crate) fn split(value: &Secret, limit: usize) -> Vec<Secret> {
     let limit = limit.max(4);
     let s = value.expose();
     let mut out = Vec::new();
@@ -72,7 +72,7 @@ pub fn split(value: &Secret, limit: usize) -> Vec<Secret> {
 }
 
 /// A fresh generation: distinct for every write in practice (time, pid and a counter).
-pub fn new_generation() -> String {
+pub(crate) fn new_generation() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
@@ -87,7 +87,7 @@ pub fn new_generation() -> String {
 }
 
 /// Reads the value at `key`, joining its parts if it was split.
-pub fn read(backend: &dyn Backend, key: &CredKey) -> Result<Option<Secret>> {
+pub(crate) fn read(backend: &dyn Backend, key: &CredKey) -> Result<Option<Secret>> {
     let Some(raw) = backend.get(key)? else {
         return Ok(None);
     };

@@ -13,7 +13,7 @@ const TMP_MARK: &str = ".tmp.";
 
 /// Creates `dir` (and parents) with mode 0700 if missing. An existing directory's mode is
 /// left as it is (changing it silently would surprise), but it must pass [`check_dir`].
-pub fn ensure_private_dir(dir: &Path) -> Result<()> {
+pub(crate) fn ensure_private_dir(dir: &Path) -> Result<()> {
     match fs::symlink_metadata(dir) {
         Ok(m) if m.is_dir() => return check_dir(dir),
         Ok(m) if m.file_type().is_symlink() && dir.is_dir() => return check_dir(dir),
@@ -47,7 +47,7 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
 /// it owned by the user or root and not writable by others unless sticky (`/tmp`), since a
 /// writable parent lets another user rename the home away and put their own in its place.
 /// A missing `dir` passes: nothing is read from it.
-pub fn check_dir(dir: &Path) -> Result<()> {
+pub(crate) fn check_dir(dir: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -99,7 +99,7 @@ pub fn check_dir(dir: &Path) -> Result<()> {
 /// and the opened file must be a regular file of the current user's that group and others
 /// cannot write (exit 6); with `private`, not read either. Its directory must pass
 /// [`check_dir`].
-pub fn read_owned(path: &Path, private: bool) -> Result<Option<Vec<u8>>> {
+pub(crate) fn read_owned(path: &Path, private: bool) -> Result<Option<Vec<u8>>> {
     let Some((f, len)) = open_checked(path, private)? else {
         return Ok(None);
     };
@@ -112,7 +112,7 @@ pub fn read_owned(path: &Path, private: bool) -> Result<Option<Vec<u8>>> {
 }
 
 /// Opens a file keyward owns for reading, with the checks of [`read_owned`].
-pub fn open_owned(path: &Path, private: bool) -> Result<Option<File>> {
+pub(crate) fn open_owned(path: &Path, private: bool) -> Result<Option<File>> {
     Ok(open_checked(path, private)?.map(|(f, _)| f))
 }
 
@@ -223,7 +223,7 @@ fn euid() -> u32 {
 
 /// Replaces `path` with `bytes` atomically: a 0600 temp file in the same directory, fsync,
 /// rename, fsync of the directory. A crash leaves the old file or the new one, never a mix.
-pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| Error::Other(format!("{} has no parent", path.display())))?;
@@ -322,7 +322,7 @@ impl DirLock {
 }
 
 /// The permission bits of a path, for `doctor` (None where the platform has none).
-pub fn mode_of(path: &Path) -> Option<u32> {
+pub(crate) fn mode_of(path: &Path) -> Option<u32> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -13,7 +13,7 @@ use crate::{Error, Result};
 
 /// One entry that may be stray.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pending {
+pub(crate) struct Pending {
     /// The backend that may hold it.
     pub backend: BackendId,
     /// Keyring service attribute.
@@ -31,7 +31,7 @@ pub struct Pending {
 
 impl Pending {
     /// An entry for `key` in `backend`.
-    pub fn new(backend: BackendId, key: &CredKey) -> Self {
+    pub(crate) fn new(backend: BackendId, key: &CredKey) -> Self {
         Pending {
             backend,
             service: key.service.clone(),
@@ -42,7 +42,7 @@ impl Pending {
     }
 
     /// The entry's address.
-    pub fn key(&self) -> CredKey {
+    pub(crate) fn key(&self) -> CredKey {
         CredKey {
             service: self.service.clone(),
             account: self.account.clone(),
@@ -51,7 +51,7 @@ impl Pending {
     }
 
     /// The head of a part, if this is one.
-    pub fn head(&self) -> Option<(CredKey, &str)> {
+    pub(crate) fn head(&self) -> Option<(CredKey, &str)> {
         self.part_of.as_ref().map(|(account, generation)| {
             (
                 CredKey {
@@ -77,7 +77,7 @@ struct Wire {
 
 /// The journal file and what it holds.
 #[derive(Debug)]
-pub struct Journal {
+pub(crate) struct Journal {
     path: PathBuf,
     entries: Vec<Pending>,
     on_disk: Vec<Pending>,
@@ -85,7 +85,7 @@ pub struct Journal {
 
 impl Journal {
     /// Reads `pending.json` under `home` (none: empty). Call with the home lock held.
-    pub fn load(home: &Path) -> Result<Journal> {
+    pub(crate) fn load(home: &Path) -> Result<Journal> {
         let path = home.join("pending.json");
         let entries = match fsutil::read_owned(&path, true)? {
             None => Vec::new(),
@@ -109,30 +109,25 @@ impl Journal {
     }
 
     /// What it holds.
-    pub fn entries(&self) -> &[Pending] {
+    pub(crate) fn entries(&self) -> &[Pending] {
         &self.entries
     }
 
     /// Adds `p` (once).
-    pub fn add(&mut self, p: Pending) {
+    pub(crate) fn add(&mut self, p: Pending) {
         if !self.entries.iter().any(|e| e.same(&p)) {
             self.entries.push(p);
         }
     }
 
     /// Drops `p`.
-    pub fn remove(&mut self, p: &Pending) {
+    pub(crate) fn remove(&mut self, p: &Pending) {
         self.entries.retain(|e| !e.same(p));
-    }
-
-    /// Keeps only the entries `keep` says.
-    pub fn retain(&mut self, keep: impl FnMut(&Pending) -> bool) {
-        self.entries.retain(keep);
     }
 
     /// Makes the file say what the journal holds (removed when empty). Must succeed before
     /// a backend is touched: a failure here aborts the write with nothing changed.
-    pub fn persist(&mut self) -> Result<()> {
+    pub(crate) fn persist(&mut self) -> Result<()> {
         if self.entries == self.on_disk {
             return Ok(());
         }

@@ -2,12 +2,14 @@
 //! that picks a backend for new values (`auto|keyring|file`). Writes go through [`Txn`].
 
 mod backend;
-pub mod chunk;
+pub(crate) mod chunk;
 pub mod file;
-pub mod fsutil;
+pub(crate) mod fsutil;
 pub mod index;
-pub mod journal;
+pub(crate) mod journal;
 pub mod keyring;
+// Public only for the fuzz target that holds it to `Index::parse`.
+#[doc(hidden)]
 pub mod lookup;
 pub mod memory;
 mod txn;

@@ -60,7 +60,7 @@ pub struct ExecArgs {
 }
 
 /// Runs `exec`.
-pub fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     refuse_nested(ctx, args.allow_nested)?;
     // The service's entry with its secrets; the other services are not read.
     let target = ctx.fetch_target(true)?;

@@ -43,7 +43,7 @@ pub struct EraseArgs {}
 
 /// The three helper actions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// `get`.
     Get,
     /// `store`.
@@ -55,7 +55,7 @@ pub enum Action {
 impl Action {
     /// Parses an action name git appends; `None` for any other (git requires those to be
     /// ignored silently, so newer git versions can add actions).
-    pub fn parse(s: &str) -> Option<Action> {
+    pub(crate) fn parse(s: &str) -> Option<Action> {
         match s {
             "get" => Some(Action::Get),
             "store" => Some(Action::Store),
@@ -75,7 +75,7 @@ impl Action {
 
 /// Runs one action: reads git's input to EOF, acts, and reports an error as one stderr
 /// line with its exit code, never a word on stdout (git would read it as credentials).
-pub fn run(ctx: &Context, action: Action) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context, action: Action) -> Result<ExitCode> {
     match act(ctx, action) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {

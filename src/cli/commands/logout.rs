@@ -29,7 +29,7 @@ pub struct LogoutArgs {
 }
 
 /// Runs `logout`.
-pub fn run(ctx: &Context, args: LogoutArgs) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context, args: LogoutArgs) -> Result<ExitCode> {
     if args.all {
         return logout_all(ctx, args.force);
     }

@@ -56,7 +56,7 @@ struct MigrateOutput<'a> {
 }
 
 /// Runs `migrate`.
-pub fn run(ctx: &Context, args: MigrateArgs) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context, args: MigrateArgs) -> Result<ExitCode> {
     let service = ctx.service()?;
     let to: BackendId = args.to.into();
     let report = migrate(ctx.store()?, &service.name, to, &mut |_| {})?;

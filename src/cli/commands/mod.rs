@@ -1,29 +1,29 @@
 //! One module per subcommand: an `Args` struct and a `run(ctx, args)` returning the exit code.
 
-pub mod doctor;
-pub mod exec;
-pub mod git;
-pub mod login;
-pub mod logout;
-pub mod migrate;
-pub mod profiles;
-pub mod secrets;
-pub mod services;
-pub mod setup_git;
-pub mod status;
-pub mod token;
-pub mod whoami;
+pub(crate) mod doctor;
+pub(crate) mod exec;
+pub(crate) mod git;
+pub(crate) mod login;
+pub(crate) mod logout;
+pub(crate) mod migrate;
+pub(crate) mod profiles;
+pub(crate) mod secrets;
+pub(crate) mod services;
+pub(crate) mod setup_git;
+pub(crate) mod status;
+pub(crate) mod token;
+pub(crate) mod whoami;
 
 use std::io::Read;
 
 use crate::{Error, Result, Secret};
 
 /// Largest token or secret accepted on stdin.
-pub const MAX_STDIN: usize = 64 * 1024;
+pub(crate) const MAX_STDIN: usize = 64 * 1024;
 
 /// Reads one value from stdin: at most [`MAX_STDIN`] bytes, one trailing newline removed,
 /// no other line breaks. `what` names the value in errors ("token", "secret value").
-pub fn read_stdin_value(what: &str, flag: &str) -> Result<Secret> {
+pub(crate) fn read_stdin_value(what: &str, flag: &str) -> Result<Secret> {
     let mut buf = Vec::new();
     std::io::stdin()
         .lock()
@@ -73,7 +73,7 @@ fn value_from_bytes(mut buf: Vec<u8>, what: &str, flag: &str) -> Result<Secret> 
 }
 
 /// Checks the shape of a token: not empty, no whitespace or control characters.
-pub fn check_token_shape(token: &Secret) -> Result<()> {
+pub(crate) fn check_token_shape(token: &Secret) -> Result<()> {
     if token.is_empty() {
         return Err(Error::usage(
             "the token is empty",
@@ -101,7 +101,7 @@ pub fn check_token_shape(token: &Secret) -> Result<()> {
 
 /// Asks a yes/no question on the terminal (default no); "no", Esc or Ctrl-C cancel (exit
 /// 130). Callers decide whether a missing terminal means "go ahead" or "pass -f".
-pub fn confirm_on_terminal(question: &str) -> Result<()> {
+pub(crate) fn confirm_on_terminal(question: &str) -> Result<()> {
     if crate::cli::prompt::confirm(question, false)? {
         Ok(())
     } else {
@@ -110,7 +110,7 @@ pub fn confirm_on_terminal(question: &str) -> Result<()> {
 }
 
 /// The usage error for a destructive command run without a terminal and without `-f`.
-pub fn needs_force(what: &str) -> Error {
+pub(crate) fn needs_force(what: &str) -> Error {
     Error::usage(
         format!("{what} asks for confirmation, and there is no terminal to ask on"),
         "pass -f to go ahead without asking",
@@ -122,13 +122,13 @@ pub fn needs_force(what: &str) -> Error {
 // narrow; `status` fields say it, and show anything that is not plain UTC as stored.
 
 /// For table columns: `2025-07-07T23:02:48Z` → `2025-07-07 23:02:48`; the zone is dropped.
-pub fn human_time(rfc3339: &str) -> String {
+pub(crate) fn human_time(rfc3339: &str) -> String {
     rfc3339.trim_end_matches('Z').replacen('T', " ", 1)
 }
 
 /// For labelled fields: `2025-07-07T23:02:48Z` → `2025-07-07 23:02:48 UTC`; any other
 /// shape (fractions, offsets, garbage) is shown as it is.
-pub fn human_time_utc(rfc3339: &str) -> String {
+pub(crate) fn human_time_utc(rfc3339: &str) -> String {
     match rfc3339.strip_suffix('Z') {
         Some(s) if s.len() == 19 && s.as_bytes()[10] == b'T' => format!("{} {} UTC", &s[..10], &s[11..]),
         _ => rfc3339.to_string(),
@@ -136,7 +136,7 @@ pub fn human_time_utc(rfc3339: &str) -> String {
 }
 
 /// Now as RFC 3339 UTC, seconds precision.
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 

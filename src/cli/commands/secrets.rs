@@ -82,7 +82,7 @@ pub struct SetArgs {
 
 /// One secret in `secrets list -o json`.
 #[derive(Debug, Serialize)]
-pub struct SecretRow {
+pub(crate) struct SecretRow {
     /// The name.
     pub name: String,
     /// False for a known name of the service that has no value yet.
@@ -115,7 +115,7 @@ struct SetOutput<'a> {
 }
 
 /// Runs `secrets`.
-pub fn run(ctx: &Context, args: SecretsArgs) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context, args: SecretsArgs) -> Result<ExitCode> {
     match args.command {
         SecretsCommand::List => list(ctx),
         SecretsCommand::Set(a) => set(ctx, a),
@@ -217,7 +217,7 @@ fn print_list(ctx: &Context, service: &str, rows: &[SecretRow]) {
 }
 
 /// `secrets set` (and `profiles set-key`).
-pub fn set(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
+pub(crate) fn set(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
     let service = ctx.service()?;
     names::validate("secret", &args.name)?;
     let value = match args.value {

@@ -36,7 +36,7 @@ struct SetupOutput<'a> {
 }
 
 /// Runs `setup-git`.
-pub fn run(ctx: &Context, args: SetupGitArgs) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context, args: SetupGitArgs) -> Result<ExitCode> {
     let app = &ctx.app;
     let key = config::helper_key(&ctx.app, args.host.as_deref())?;
     let value = config::helper_value(app, &ctx.env)?;

@@ -19,7 +19,7 @@ use crate::ops::resolve::resolve_token;
 pub struct TokenArgs {}
 
 /// Runs `token`.
-pub fn run(ctx: &Context, _args: TokenArgs) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context, _args: TokenArgs) -> Result<ExitCode> {
     let target = ctx.fetch_target(false)?;
     let resolved = resolve_token(
         ctx.store()?,

@@ -38,7 +38,7 @@ struct WhoamiOutput {
 }
 
 /// Runs `whoami`.
-pub fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
     let app = &ctx.app;
     let service = ctx.service()?;
     let profile = ctx.profile_name(&service.name)?;

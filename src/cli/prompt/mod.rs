@@ -26,7 +26,7 @@ use keys::Key;
 #[cfg(unix)]
 use tty::Keys;
 #[cfg(unix)]
-pub use tty::Session;
+pub(crate) use tty::Session;
 
 use crate::cli::output::Style;
 use crate::{Error, Result, Secret};
@@ -39,7 +39,7 @@ fn draw(s: &str) {
 
 /// A line of text, `default` shown in brackets and taken on Enter. `check` refuses an answer
 /// with a one-line reason and asks again. The answer is trimmed.
-pub fn input(
+pub(crate) fn input(
     label: &str,
     default: Option<&str>,
     check: impl Fn(&str) -> std::result::Result<(), String>,
@@ -74,7 +74,7 @@ fn refuse(reason: &str) {
 }
 
 /// A yes/no question answered with one key: y or n, Enter for `default`, Esc for no.
-pub fn confirm(label: &str, default: bool) -> Result<bool> {
+pub(crate) fn confirm(label: &str, default: bool) -> Result<bool> {
     let shown = format!("{label} {} ", if default { "[Y/n]" } else { "[y/N]" });
     let answer = read_yes_no(&shown, default);
     draw(match answer {
@@ -86,7 +86,7 @@ pub fn confirm(label: &str, default: bool) -> Result<bool> {
 }
 
 /// A secret typed or pasted without being shown; asks again on an empty answer.
-pub fn secret(label: &str) -> Result<Secret> {
+pub(crate) fn secret(label: &str) -> Result<Secret> {
     loop {
         let line = read_line(&format!("{label}: "), false)?;
         if line.is_empty() {

@@ -43,13 +43,13 @@ fn restore(saved: &Termios) {
 /// The terminal in prompt mode until dropped. Sessions nest: the outermost one saves the
 /// modes and the last one to end restores them.
 #[must_use = "the terminal is restored when the session is dropped"]
-pub struct Session {
+pub(crate) struct Session {
     counted: bool,
 }
 
 impl Session {
     /// Switches stdin's terminal to prompt mode; a no-op when stdin is not a terminal.
-    pub fn start() -> Result<Session> {
+    pub(crate) fn start() -> Result<Session> {
         let mut sh = shared();
         if sh.open > 0 {
             sh.open += 1;

@@ -10,7 +10,7 @@ use crate::{App, Env, Error, Result};
 
 /// One `credential.helper` or `credential.<url>.helper` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HelperEntry {
+pub(crate) struct HelperEntry {
     /// `system`, `global`, `local`, `worktree` or `command`.
     pub scope: String,
     /// Where git read it, as git names it (`file:/home/me/.gitconfig`).
@@ -23,7 +23,7 @@ pub struct HelperEntry {
 
 impl HelperEntry {
     /// The URL a `credential.<url>.helper` entry is for; `None` for all hosts.
-    pub fn url(&self) -> Option<&str> {
+    pub(crate) fn url(&self) -> Option<&str> {
         self.key
             .strip_prefix("credential.")
             .and_then(|k| k.strip_suffix(".helper"))
@@ -54,7 +54,7 @@ fn git_failed(what: &str, o: &Output) -> Error {
 
 /// Every credential helper entry git sees from the current directory, in git's order;
 /// `None` when git is not installed.
-pub fn helper_entries(env: &Env) -> Result<Option<Vec<HelperEntry>>> {
+pub(crate) fn helper_entries(env: &Env) -> Result<Option<Vec<HelperEntry>>> {
     let args = [
         "config",
         "-z",
@@ -101,7 +101,7 @@ fn parse_entries(out: &[u8]) -> Vec<HelperEntry> {
 /// True when a helper value runs this app: `keyward` (git runs `git credential-keyward`),
 /// an absolute path to `keyward` or `git-credential-keyward` (with or without arguments),
 /// or a `!` shell snippet starting with one of those.
-pub fn points_to(app: &App, value: &str) -> bool {
+pub(crate) fn points_to(app: &App, value: &str) -> bool {
     let (shell, rest) = match value.trim().strip_prefix('!') {
         Some(r) => (true, r.trim_start()),
         None => (false, value.trim()),
@@ -131,7 +131,7 @@ fn first_word(s: &str) -> String {
 }
 
 /// Helper lists per key after git's rule that an empty value clears what came before.
-pub fn effective(entries: &[HelperEntry]) -> Vec<(String, Vec<&HelperEntry>)> {
+pub(crate) fn effective(entries: &[HelperEntry]) -> Vec<(String, Vec<&HelperEntry>)> {
     let mut lists: Vec<(String, Vec<&HelperEntry>)> = Vec::new();
     for e in entries {
         let pos = match lists.iter().position(|(k, _)| *k == e.key) {
@@ -152,7 +152,7 @@ pub fn effective(entries: &[HelperEntry]) -> Vec<(String, Vec<&HelperEntry>)> {
 
 /// The config key for all hosts (`None`) or one host: `credential.https://HOST.helper`,
 /// or `credential.URL.helper` when `host` is already a URL (`http://127.0.0.1:8080`).
-pub fn helper_key(app: &crate::App, host: Option<&str>) -> Result<String> {
+pub(crate) fn helper_key(app: &crate::App, host: Option<&str>) -> Result<String> {
     let Some(host) = host else {
         return Ok("credential.helper".into());
     };
@@ -206,7 +206,7 @@ fn is_executable(p: &Path) -> bool {
 /// is on `PATH`; else the absolute path of the link installed beside this program; else
 /// this program itself, which git runs as `/path/keyward get` (what `cargo install`, which
 /// makes no links, leaves).
-pub fn helper_value(app: &App, env: &Env) -> Result<String> {
+pub(crate) fn helper_value(app: &App, env: &Env) -> Result<String> {
     let helper = format!("{}{}", app.git_helper(), std::env::consts::EXE_SUFFIX);
     if on_path(env, &helper).is_some() {
         return Ok(app.name.clone());
@@ -234,7 +234,7 @@ pub fn helper_value(app: &App, env: &Env) -> Result<String> {
 
 /// What [`add_global_helper`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SetupOutcome {
+pub(crate) struct SetupOutcome {
     /// The key written or found.
     pub key: String,
     /// The value written or found.
@@ -249,7 +249,7 @@ pub struct SetupOutcome {
 
 /// Adds `value` to `key` in the user's global git config unless that key already has a
 /// helper running this app (idempotent). Other helpers are kept, in their order.
-pub fn add_global_helper(app: &App, env: &Env, key: &str, value: &str) -> Result<SetupOutcome> {
+pub(crate) fn add_global_helper(app: &App, env: &Env, key: &str, value: &str) -> Result<SetupOutcome> {
     let read = |env: &Env| -> Result<Vec<(String, String)>> {
         let o = git(
             env,

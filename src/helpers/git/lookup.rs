@@ -14,14 +14,14 @@ use crate::{App, Env, Error, ErrorKind, Result, ops::resolve};
 
 /// Username handed to git with a token when the service names none: the convention of
 /// GitHub and gh for token-based git auth.
-pub const DEFAULT_GIT_USERNAME: &str = "x-access-token";
+pub(crate) const DEFAULT_GIT_USERNAME: &str = "x-access-token";
 
 /// The secret answering for a host when no service maps it otherwise.
-pub const DEFAULT_SECRET_HOST: (&str, &str) = ("github-token", "github.com");
+pub(crate) const DEFAULT_SECRET_HOST: (&str, &str) = ("github-token", "github.com");
 
 /// What a request is about: the protocol, host and path git named.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
+pub(crate) struct Target {
     /// `protocol`, a URL scheme (`https`).
     pub protocol: String,
     /// `host`, with any port.
@@ -34,7 +34,7 @@ impl Target {
     /// The target of a request. Refuses what could not be stored under an unambiguous key:
     /// a missing protocol or host, a protocol that is not a URL scheme, a host with `/`,
     /// whitespace or control characters.
-    pub fn from_request(req: &Request) -> Result<Target> {
+    pub(crate) fn from_request(req: &Request) -> Result<Target> {
         let bad = |what: &str| {
             Error::usage(
                 format!("git credential input has {what}"),
@@ -68,7 +68,7 @@ impl Target {
     }
 
     /// The index and keyring key: `protocol://host[/path]`.
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         match &self.path {
             Some(p) => format!("{}://{}/{p}", self.protocol, self.host),
             None => format!("{}://{}", self.protocol, self.host),
@@ -81,37 +81,11 @@ impl Target {
     }
 }
 
-/// Where an answer to `get` came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AnswerSource {
-    /// A credential git stored through `store`, under this key.
-    Stored {
-        /// `protocol://host[/path]`.
-        key: String,
-    },
-    /// A profile's token; the host is its API URL's.
-    Profile {
-        /// The service.
-        service: String,
-        /// The profile.
-        profile: String,
-    },
-    /// A secret mapped to the host.
-    Secret {
-        /// The service.
-        service: String,
-        /// The secret's name.
-        name: String,
-    },
-}
-
-/// An answer to `get` and where it came from.
+/// An answer to `get`.
 #[derive(Debug)]
-pub struct Answer {
+pub(crate) struct Answer {
     /// What to write back to git.
     pub response: Response,
-    /// Where it came from.
-    pub source: AnswerSource,
 }
 
 /// Unix seconds now.
@@ -122,7 +96,7 @@ fn now_unix() -> u64 {
 }
 
 /// True when git would drop this password as expired (`expiry < now`, as git checks it).
-pub fn is_expired(expiry: Option<u64>, now: u64) -> bool {
+pub(crate) fn is_expired(expiry: Option<u64>, now: u64) -> bool {
     expiry.is_some_and(|t| t < now)
 }
 
@@ -133,7 +107,7 @@ fn service_of(app: &App, name: &str, entry: &ServiceEntry) -> Service {
 }
 
 /// The username keyward gives git with a token of this service.
-pub fn git_username(config: &ServiceConfig) -> &str {
+pub(crate) fn git_username(config: &ServiceConfig) -> &str {
     config
         .git_username
         .as_deref()
@@ -143,7 +117,7 @@ pub fn git_username(config: &ServiceConfig) -> &str {
 
 /// The host a secret answers for: the service's `git_hosts` entry, else the default
 /// (`github-token` → `github.com`); an empty entry switches the default off.
-pub fn secret_host<'c>(config: &'c ServiceConfig, secret: &str) -> Option<&'c str> {
+pub(crate) fn secret_host<'c>(config: &'c ServiceConfig, secret: &str) -> Option<&'c str> {
     match config.git_hosts.get(secret) {
         Some(h) => Some(h.as_str()).filter(|h| !h.is_empty()),
         None if secret == DEFAULT_SECRET_HOST.0 => Some(DEFAULT_SECRET_HOST.1),
@@ -157,7 +131,7 @@ pub fn secret_host<'c>(config: &'c ServiceConfig, secret: &str) -> Option<&'c st
 /// `index` may be the whole index or the part [`IndexQuery::Git`] reads for this host.
 ///
 /// [`IndexQuery::Git`]: crate::store::IndexQuery::Git
-pub fn lookup(store: &Store, env: &Env, index: &Index, req: &Request) -> Result<Option<Answer>> {
+pub(crate) fn lookup(store: &Store, env: &Env, index: &Index, req: &Request) -> Result<Option<Answer>> {
     let Ok(target) = Target::from_request(req) else {
         return Ok(None);
     };
@@ -196,7 +170,6 @@ fn lookup_stored(store: &Store, index: &Index, req: &Request, target: &Target) -
             password_expiry_utc: meta.password_expiry_utc,
             ..Response::default()
         },
-        source: AnswerSource::Stored { key },
     }))
 }
 
@@ -240,7 +213,7 @@ fn profile_answer(
     target: &Target,
 ) -> Result<Option<Answer>> {
     let origin = target.origin();
-    for (name, entry, service) in candidates(store.app(), index, req) {
+    for (_, entry, service) in candidates(store.app(), index, req) {
         let mut profiles: Vec<&String> = entry
             .profiles
             .iter()
@@ -278,13 +251,7 @@ fn profile_answer(
                     ..Response::default()
                 }
             };
-            return Ok(Some(Answer {
-                response,
-                source: AnswerSource::Profile {
-                    service: name.clone(),
-                    profile: profile.clone(),
-                },
-            }));
+            return Ok(Some(Answer { response }));
         }
     }
     Ok(None)
@@ -308,10 +275,6 @@ fn secret_answer(store: &Store, index: &Index, req: &Request, target: &Target) -
                     username: Some(git_username(&service.config).to_string()),
                     password: Some(value),
                     ..Response::default()
-                },
-                source: AnswerSource::Secret {
-                    service: name.clone(),
-                    name: secret.clone(),
                 },
             }));
         }

@@ -10,7 +10,7 @@ use crate::{Env, Error, Result};
 
 /// What `store` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreOutcome {
+pub(crate) enum StoreOutcome {
     /// Saved (new or changed).
     Saved,
     /// The same credential was already stored; nothing written.
@@ -24,7 +24,7 @@ pub enum StoreOutcome {
 
 /// Saves what git sends to `store`: password (and `oauth_refresh_token`) in the backend,
 /// username and `password_expiry_utc` in the index, under `protocol://host[/path]`.
-pub fn store_credential(store: &Store, env: &Env, req: &Request) -> Result<StoreOutcome> {
+pub(crate) fn store_credential(store: &Store, env: &Env, req: &Request) -> Result<StoreOutcome> {
     let (Some(username), Some(password)) = (&req.username, &req.password) else {
         return Ok(StoreOutcome::Incomplete);
     };
@@ -83,7 +83,7 @@ pub fn store_credential(store: &Store, env: &Env, req: &Request) -> Result<Store
 
 /// What `erase` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EraseOutcome {
+pub(crate) enum EraseOutcome {
     /// The stored credential matched and was removed.
     Erased,
     /// Nothing stored for this key, or git sent no password.
@@ -95,7 +95,7 @@ pub enum EraseOutcome {
 /// Removes the credential git stored under this protocol/host(/path), only when the
 /// password git sends (the one the server rejected) is the stored one. Profile tokens and
 /// secrets are never touched: they are not git's to remove.
-pub fn erase_credential(store: &Store, req: &Request) -> Result<EraseOutcome> {
+pub(crate) fn erase_credential(store: &Store, req: &Request) -> Result<EraseOutcome> {
     let Some(password) = &req.password else {
         return Ok(EraseOutcome::NotStored);
     };

@@ -12,7 +12,7 @@ use crate::{App, Env};
 /// Outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     /// Fine.
     Ok,
     /// Works, but worth knowing.
@@ -23,7 +23,7 @@ pub enum Status {
 
 /// One line of the report.
 #[derive(Debug, Serialize)]
-pub struct Check {
+pub(crate) struct Check {
     /// What was checked.
     pub name: String,
     /// How it went.

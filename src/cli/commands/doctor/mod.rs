@@ -14,7 +14,7 @@ use crate::cli::context::Context;
 use crate::cli::output::Format;
 use crate::store::{BackendChoice, BackendId, Store};
 
-pub use checks::{Check, Status};
+pub(crate) use checks::{Check, Status};
 use report::{Report, environment, overrides, print_text};
 
 /// Check which backends work here and why not, paths and permissions, env overrides.
@@ -32,7 +32,7 @@ pub struct DoctorArgs {
 }
 
 /// Runs `doctor`.
-pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     let store = ctx.store()?;
     let (checks, new_values_go_to) = run_checks(ctx, store, args.fix);
     let resolution = ctx.service().ok().and_then(|s| {

@@ -82,7 +82,7 @@ struct Request {
 }
 
 /// Runs `login`.
-pub fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
     let service = ctx.service()?;
     refuse_conflicts(ctx, &service, &args)?;
     let (req, verifier) = read_request(ctx, &service, &args)?;
@@ -272,7 +272,7 @@ fn report_text(ctx: &Context, service: &Service, out: &LoginOutput<'_>) {
 }
 
 /// Stores `token` for `service`/`profile` and records its metadata; returns the backend.
-pub fn save_profile_token(
+pub(crate) fn save_profile_token(
     ctx: &Context,
     service: &str,
     profile: &str,

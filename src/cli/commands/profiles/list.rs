@@ -15,7 +15,7 @@ use crate::{Result, Service};
 
 /// One profile in `profiles list -o json`.
 #[derive(Debug, Serialize)]
-pub struct ProfileRow {
+pub(crate) struct ProfileRow {
     /// Profile name.
     pub name: String,
     /// True for the profile used when no -p is given.

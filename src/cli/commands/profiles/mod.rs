@@ -15,7 +15,6 @@ use crate::cli::printer::Printer;
 use crate::ops::profiles::{self, ProfileKey};
 use crate::{Error, Result, core::names};
 
-pub use list::ProfileRow;
 use list::list;
 
 /// Manage profiles (one token per environment) and their settings.
@@ -119,7 +118,7 @@ struct SettingOutput<'a> {
 }
 
 /// Runs `profiles`.
-pub fn run(ctx: &Context, args: ProfilesArgs) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context, args: ProfilesArgs) -> Result<ExitCode> {
     match args.command {
         ProfilesCommand::List => list(ctx),
         ProfilesCommand::Use { name } => use_profile(ctx, &name),

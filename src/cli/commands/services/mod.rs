@@ -16,7 +16,7 @@ use crate::cli::printer::Printer;
 use crate::{Error, Result, core::names};
 
 use apply::apply;
-pub use view::ServiceView;
+pub(crate) use view::ServiceView;
 use view::{list, show, view};
 
 /// Manage services: where an API lives and how to check its tokens.
@@ -135,7 +135,7 @@ struct RemoveOutput {
 }
 
 /// Runs `services`.
-pub fn run(ctx: &Context, args: ServicesArgs) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context, args: ServicesArgs) -> Result<ExitCode> {
     match args.command {
         ServicesCommand::List => list(ctx),
         ServicesCommand::Add(a) => add(ctx, *a),

@@ -13,7 +13,7 @@ use super::{ShowArgs, to_json};
 
 /// A service's settings as shown: effective values, defaults filled in.
 #[derive(Debug, Serialize)]
-pub struct ServiceView {
+pub(crate) struct ServiceView {
     /// Name.
     pub name: String,
     /// True when settings are stored (or built in); false for generic defaults.

@@ -12,7 +12,7 @@ use crate::{App, Error, Result};
 /// The outcome of checking one token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum CheckState {
+pub(crate) enum CheckState {
     /// The API accepted it.
     Valid,
     /// The API answered 401/403.
@@ -33,7 +33,7 @@ pub enum CheckState {
 
 /// One check with its explanation.
 #[derive(Debug, Clone, Serialize)]
-pub struct Check {
+pub(crate) struct Check {
     /// What happened.
     pub state: CheckState,
     /// One line saying why, for anything but `valid`.
@@ -56,12 +56,12 @@ impl Check {
     }
 
     /// `--offline`: nothing was sent.
-    pub fn skipped() -> Check {
+    pub(crate) fn skipped() -> Check {
         Check::plain(CheckState::Skipped, Some("not checked (--offline)".into()))
     }
 
     /// A profile with settings but no token: for the token in use, that is "not found".
-    pub fn no_token() -> Check {
+    pub(crate) fn no_token() -> Check {
         Check {
             code: 3,
             ..Check::plain(CheckState::NoToken, Some("no token stored".into()))
@@ -69,7 +69,7 @@ impl Check {
     }
 
     /// What a failure to read, build or send the check means.
-    pub fn from_error(app: &App, e: &Error) -> Check {
+    pub(crate) fn from_error(app: &App, e: &Error) -> Check {
         let state = match e {
             Error::NotVerifiable { .. } => CheckState::NotVerifiable,
             _ => match e.kind() {
@@ -92,14 +92,14 @@ impl Check {
     }
 
     /// The exit code this outcome means for the token in use.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         self.code
     }
 }
 
 /// One stored profile.
 #[derive(Debug, Serialize)]
-pub struct ProfileStatus {
+pub(crate) struct ProfileStatus {
     /// Profile name.
     pub name: String,
     /// The service's active profile.
@@ -126,7 +126,7 @@ pub struct ProfileStatus {
 
 /// A token from `--token` or an env var that overrides the stored one.
 #[derive(Debug, Serialize)]
-pub struct OverrideStatus {
+pub(crate) struct OverrideStatus {
     /// `--token` or the env var.
     pub source: Source,
     /// Masked token.
@@ -145,7 +145,7 @@ pub struct OverrideStatus {
 
 /// The whole report (`-o json`): fixed keys, profiles as a list.
 #[derive(Debug, Serialize)]
-pub struct StatusOutput {
+pub(crate) struct StatusOutput {
     /// The service.
     pub service: String,
     /// The profile this invocation selects (`-p`, env, active, `default`).
@@ -165,7 +165,7 @@ pub struct StatusOutput {
 }
 
 /// Records a verification's answer: an identity the API names replaces the recorded one.
-pub fn apply(
+pub(super) fn apply(
     app: &App,
     r: Result<Verified>,
     identity: &mut Option<String>,

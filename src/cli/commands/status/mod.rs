@@ -9,7 +9,7 @@ mod render;
 
 use clap::Args;
 
-pub use self::check::{Check, CheckState, OverrideStatus, ProfileStatus, StatusOutput};
+pub(crate) use self::check::{Check, CheckState, OverrideStatus, ProfileStatus, StatusOutput};
 use crate::auth::verify::{Target, Verifier};
 use crate::cli::context::Context;
 use crate::cli::output::Format;
@@ -49,7 +49,7 @@ struct Override {
 }
 
 /// Runs `status`.
-pub fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     let app = &ctx.app;
     let service = ctx.service()?;
     let selected = ctx.profile_name(&service.name)?;

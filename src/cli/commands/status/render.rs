@@ -6,7 +6,7 @@ use crate::cli::output::Style;
 use crate::cli::printer::Printer;
 
 /// Prints the report as text, one line at a time through the printer.
-pub fn print_text(printer: &Printer, out: &StatusOutput) {
+pub(super) fn print_text(printer: &Printer, out: &StatusOutput) {
     let st = printer.style();
     let mut lines = vec![out.service.clone()];
     for n in &out.notes {

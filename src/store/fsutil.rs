@@ -111,11 +111,6 @@ pub(crate) fn read_owned(path: &Path, private: bool) -> Result<Option<Vec<u8>>> 
     Ok(Some(bytes))
 }
 
-/// Opens a file keyward owns for reading, with the checks of [`read_owned`].
-pub(crate) fn open_owned(path: &Path, private: bool) -> Result<Option<File>> {
-    Ok(open_checked(path, private)?.map(|(f, _)| f))
-}
-
 /// The file and its length, after the checks of [`read_owned`].
 fn open_checked(path: &Path, private: bool) -> Result<Option<(File, u64)>> {
     if let Some(dir) = path.parent() {
@@ -404,7 +399,7 @@ mod tests {
                 )
             };
             assert!(unlink(read_owned(&l, false).map(drop)));
-            assert!(unlink(open_owned(&l, false).map(drop)));
+            assert!(unlink(read_owned(&l, false).map(drop)));
             assert!(unlink(write_private_atomic(&l, b"x")));
             assert_eq!(fs::read(&target).unwrap(), b"{}");
             // A dangling link where the lock goes: O_CREAT must not create its target.

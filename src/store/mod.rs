@@ -17,7 +17,6 @@ mod txn;
 mod txn_tests;
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -283,19 +282,12 @@ impl Store {
     /// file is parsed again by [`Index::parse`] to say what is wrong.
     pub fn load_index_for(&self, query: &IndexQuery<'_>) -> Result<Index> {
         let path = self.index_path();
-        let Some(file) = fsutil::open_owned(&path, false)? else {
+        // Read whole (sized from the one fstat the checks make), then parsed from memory:
+        // serde_json reads a slice several times faster than a reader, and borrows the
+        // strings it only checks.
+        let Some(bytes) = fsutil::read_owned(&path, false)? else {
             return Ok(Index::default());
         };
-        // Read whole, then parsed from memory: serde_json reads a slice several times
-        // faster than a reader, and borrows the strings it only checks.
-        let mut bytes = Vec::new();
-        let read = file.metadata().and_then(|m| {
-            bytes.reserve_exact(usize::try_from(m.len()).unwrap_or(0).saturating_add(1));
-            (&file).read_to_end(&mut bytes)
-        });
-        if let Err(e) = read {
-            return Err(Error::io(&path, e));
-        }
         match lookup::read(serde_json::Deserializer::from_slice(&bytes), query) {
             Ok(index) => Ok(index),
             Err(_) => Ok(query.restrict(&self.load_index()?)),

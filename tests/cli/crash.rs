@@ -313,6 +313,49 @@ fn assert_one_error_line(stderr: &str, what: &str) {
     assert!(!stderr.contains("panicked"), "{what}: {stderr}");
 }
 
+/// The `login` of a switch test: `--backend BACKEND`, the token on stdin, no verification.
+fn login_run<'t>(t: &'t TestEnv, backend: &str, profile: &str) -> crate::harness::Run<'t> {
+    t.cmd(&[
+        "--backend",
+        backend,
+        "login",
+        "--with-token",
+        "--no-verify",
+        "-f",
+        "-p",
+        profile,
+    ])
+}
+
+/// Checks a write that may have failed: exit 0 and the new value, or exit 6 with one line
+/// and the old or the new value; anything else fails the test. True when it failed.
+fn failed_safely(
+    t: &TestEnv,
+    out: &crate::harness::Out,
+    profile: &str,
+    old: &str,
+    new: &str,
+    what: &str,
+) -> bool {
+    let got = read_token(t, profile);
+    files_parse(t);
+    match out.code {
+        0 => {
+            assert_eq!(got.as_deref(), Some(new), "{what}");
+            false
+        }
+        6 => {
+            assert_one_error_line(&out.stderr, what);
+            assert!(
+                got.as_deref() == Some(old) || got.as_deref() == Some(new),
+                "{what}: {got:?}"
+            );
+            true
+        }
+        c => panic!("{what}: exit {c}\n{}", out.stderr),
+    }
+}
+
 #[test]
 fn injected_rename_and_fsync_errors_on_backend_switches_lose_nothing() {
     let t = TestEnv::keyring();
@@ -328,31 +371,9 @@ fn injected_rename_and_fsync_errors_on_backend_switches_lose_nothing() {
                 let p = format!("c{case}");
                 let old = format!("sk_old_{case:03}_0123456789");
                 let new = format!("sk_new_{case:03}_0123456789");
-                t.cmd(&[
-                    "--backend",
-                    from,
-                    "login",
-                    "--with-token",
-                    "--no-verify",
-                    "-f",
-                    "-p",
-                    &p,
-                ])
-                .stdin(format!("{old}\n"))
-                .run()
-                .ok();
+                login_run(&t, from, &p).stdin(format!("{old}\n")).run().ok();
                 let inject = format!("inject={calls}:error={error}:when={when}");
-                let out = t
-                    .cmd(&[
-                        "--backend",
-                        to,
-                        "login",
-                        "--with-token",
-                        "--no-verify",
-                        "-f",
-                        "-p",
-                        &p,
-                    ])
+                let out = login_run(&t, to, &p)
                     .wrapped(
                         "strace",
                         &[
@@ -369,20 +390,9 @@ fn injected_rename_and_fsync_errors_on_backend_switches_lose_nothing() {
                     .stdin(format!("{new}\n"))
                     .run();
                 let what = format!("{from}->{to} {error} on {calls} #{when}");
-                let got = read_token(&t, &p);
-                match out.code {
-                    0 => assert_eq!(got.as_deref(), Some(new.as_str()), "{what}"),
-                    6 => {
-                        failed += 1;
-                        assert_one_error_line(&out.stderr, &what);
-                        assert!(
-                            got == Some(old.clone()) || got == Some(new.clone()),
-                            "{what}: {got:?}"
-                        );
-                    }
-                    c => panic!("{what}: exit {c}\n{}", out.stderr),
+                if failed_safely(&t, &out, &p, &old, &new, &what) {
+                    failed += 1;
                 }
-                files_parse(&t);
             }
         }
     }
@@ -452,55 +462,20 @@ fn a_full_disk_at_every_point_of_a_write_loses_nothing() {
             let p = format!("f{case}");
             let old = format!("sk_old_{case:03}_0123456789");
             let new = format!("sk_new_{case:03}_0123456789");
-            t.cmd(&[
-                "--backend",
-                from,
-                "login",
-                "--with-token",
-                "--no-verify",
-                "-f",
-                "-p",
-                &p,
-            ])
-            .stdin(format!("{old}\n"))
-            .run()
-            .ok();
+            login_run(&t, from, &p).stdin(format!("{old}\n")).run().ok();
             let filler = mnt.join("filler");
             let size = fs.free().saturating_sub(pages * 4096);
             std::fs::write(&filler, vec![0u8; size as usize]).expect("fill the tmpfs");
-            let out = t
-                .cmd(&[
-                    "--backend",
-                    to,
-                    "login",
-                    "--with-token",
-                    "--no-verify",
-                    "-f",
-                    "-p",
-                    &p,
-                ])
-                .stdin(format!("{new}\n"))
-                .run();
+            let out = login_run(&t, to, &p).stdin(format!("{new}\n")).run();
             std::fs::remove_file(&filler).unwrap();
             let what = format!("{from}->{to} with {pages} free pages");
-            let got = read_token(&t, &p);
-            match out.code {
-                0 => assert_eq!(got.as_deref(), Some(new.as_str()), "{what}"),
-                6 => {
-                    failed += 1;
-                    assert_one_error_line(&out.stderr, &what);
-                    assert!(out.stderr.contains("no space left"), "{what}: {}", out.stderr);
-                    if failed == 1 {
-                        eprintln!("{what}: exit 6\n{}", out.stderr);
-                    }
-                    assert!(
-                        got == Some(old.clone()) || got == Some(new.clone()),
-                        "{what}: {got:?}"
-                    );
+            if failed_safely(&t, &out, &p, &old, &new, &what) {
+                failed += 1;
+                assert!(out.stderr.contains("no space left"), "{what}: {}", out.stderr);
+                if failed == 1 {
+                    eprintln!("{what}: exit 6\n{}", out.stderr);
                 }
-                c => panic!("{what}: exit {c}\n{}", out.stderr),
             }
-            files_parse(&t);
         }
     }
     assert!(failed >= 6, "only {failed} of {case} writes hit the full disk");

@@ -110,6 +110,33 @@ fn run_or_kill(
     }
 }
 
+/// Runs a write of `value` that may be killed: a finished one commits the value, a killed one
+/// adds it to what may be there, and is checked at once (no torn file; the name reads back
+/// an allowed value). 1 when it was killed.
+fn write_or_kill(
+    t: &TestEnv,
+    args: &[&str],
+    value: String,
+    delay: Duration,
+    took: &mut Duration,
+    allowed: &mut Vec<String>,
+    read: &dyn Fn(&TestEnv) -> Option<String>,
+) -> usize {
+    match run_or_kill(t, args, &format!("{value}\n"), delay, took) {
+        Some(true) => {
+            *allowed = vec![value];
+            0
+        }
+        Some(false) => panic!("{args:?} failed without a kill"),
+        None => {
+            allowed.push(value);
+            files_parse(t);
+            settle(&format!("{args:?}"), read(t), allowed);
+            1
+        }
+    }
+}
+
 #[test]
 fn sigkill_at_random_points_of_mixed_writes_loses_no_committed_value() {
     let t = TestEnv::keyring();
@@ -151,32 +178,16 @@ fn sigkill_at_random_points_of_mixed_writes_loses_no_committed_value() {
                     p,
                 ];
                 let allowed = m.tokens.entry(p.into()).or_insert_with(|| vec![String::new()]);
-                match run_or_kill(&t, &args, &format!("{v}\n"), delay, took) {
-                    Some(true) => *allowed = vec![v],
-                    Some(false) => panic!("login failed without a kill"),
-                    None => {
-                        kills += 1;
-                        allowed.push(v);
-                        files_parse(&t);
-                        settle(&format!("token {p}"), read_token(&t, p), allowed);
-                    }
-                }
+                let read = |t: &TestEnv| read_token(t, p);
+                kills += write_or_kill(&t, &args, v, delay, took, allowed, &read);
             }
             4..=6 => {
                 let n = secrets[rng.next(3) as usize];
                 let v = format!("ghp_kill_{seq:06}_abcdefghij");
                 let args = ["--backend", backend, "secrets", "set", n];
                 let allowed = m.secrets.entry(n.into()).or_insert_with(|| vec![String::new()]);
-                match run_or_kill(&t, &args, &format!("{v}\n"), delay, took) {
-                    Some(true) => *allowed = vec![v],
-                    Some(false) => panic!("secrets set failed without a kill"),
-                    None => {
-                        kills += 1;
-                        allowed.push(v);
-                        files_parse(&t);
-                        settle(&format!("secret {n}"), read_secret(&t, n), allowed);
-                    }
-                }
+                let read = |t: &TestEnv| read_secret(t, n);
+                kills += write_or_kill(&t, &args, v, delay, took, allowed, &read);
             }
             7 | 8 => {
                 let args = ["migrate", "--to", backend];

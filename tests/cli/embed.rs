@@ -180,20 +180,7 @@ fn acme_help_names_acme_everywhere() {
     }
 
     // Every command under auth, the hidden ones too, in short and long help.
-    fn walk(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<Vec<String>>) {
-        out.push(path.clone());
-        for sub in cmd.get_subcommands() {
-            let mut p = path.clone();
-            p.push(sub.get_name().to_string());
-            walk(sub, p, out);
-        }
-    }
-    let mut all = Vec::new();
-    walk(
-        &<keyward::cli::Cli as clap::CommandFactory>::command(),
-        vec!["auth".to_string()],
-        &mut all,
-    );
+    let all = crate::fixtures::command_paths(vec!["auth".to_string()], true);
     assert!(all.len() > 30, "found {} commands", all.len());
     for path in &all {
         for flag in ["--help", "-h"] {

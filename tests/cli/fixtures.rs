@@ -108,3 +108,28 @@ pub fn kill(sig: &str, pid: u32) {
         "kill -{sig} {pid}"
     );
 }
+
+/// Every command path of keyward's clap tree under `root` (`[]`, `["login"]`, `["profiles",
+/// "list"]` …), from the real definitions so a new command is covered without a list to edit;
+/// `hidden` takes the hidden ones (and clap's `help`) too.
+pub fn command_paths(root: Vec<String>, hidden: bool) -> Vec<Vec<String>> {
+    fn walk(cmd: &clap::Command, path: Vec<String>, hidden: bool, out: &mut Vec<Vec<String>>) {
+        out.push(path.clone());
+        for sub in cmd
+            .get_subcommands()
+            .filter(|s| hidden || (!s.is_hide_set() && s.get_name() != "help"))
+        {
+            let mut p = path.clone();
+            p.push(sub.get_name().to_string());
+            walk(sub, p, hidden, out);
+        }
+    }
+    let mut all = Vec::new();
+    walk(
+        &<keyward::cli::Cli as clap::CommandFactory>::command(),
+        root,
+        hidden,
+        &mut all,
+    );
+    all
+}

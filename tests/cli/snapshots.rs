@@ -41,23 +41,7 @@ fn help_of_every_command() {
     let t = TestEnv::no_bus();
     // Every visible command and subcommand, from the real clap tree: a new command is
     // covered (and must have examples) without editing this list.
-    fn walk(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<Vec<String>>) {
-        out.push(path.clone());
-        for sub in cmd
-            .get_subcommands()
-            .filter(|s| !s.is_hide_set() && s.get_name() != "help")
-        {
-            let mut p = path.clone();
-            p.push(sub.get_name().to_string());
-            walk(sub, p, out);
-        }
-    }
-    let mut all = Vec::new();
-    walk(
-        &<keyward::cli::Cli as clap::CommandFactory>::command(),
-        Vec::new(),
-        &mut all,
-    );
+    let all = crate::fixtures::command_paths(Vec::new(), false);
     assert!(all.len() > 30, "found {} commands", all.len());
     for cmd in &all {
         let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();

@@ -167,16 +167,7 @@ fn sigkill_at_random_points_of_mixed_writes_loses_no_committed_value() {
             0..=3 => {
                 let p = profiles[rng.next(4) as usize];
                 let v = format!("sk_kill_{seq:06}_0123456789");
-                let args = [
-                    "--backend",
-                    backend,
-                    "login",
-                    "--with-token",
-                    "--no-verify",
-                    "-f",
-                    "-p",
-                    p,
-                ];
+                let args = login_args(backend, p);
                 let allowed = m.tokens.entry(p.into()).or_insert_with(|| vec![String::new()]);
                 let read = |t: &TestEnv| read_token(t, p);
                 kills += write_or_kill(&t, &args, v, delay, took, allowed, &read);
@@ -324,9 +315,9 @@ fn assert_one_error_line(stderr: &str, what: &str) {
     assert!(!stderr.contains("panicked"), "{what}: {stderr}");
 }
 
-/// The `login` of a switch test: `--backend BACKEND`, the token on stdin, no verification.
-fn login_run<'t>(t: &'t TestEnv, backend: &str, profile: &str) -> crate::harness::Run<'t> {
-    t.cmd(&[
+/// A `login` to `backend` with the token on stdin, no verification, no question.
+fn login_args<'a>(backend: &'a str, profile: &'a str) -> [&'a str; 8] {
+    [
         "--backend",
         backend,
         "login",
@@ -335,7 +326,12 @@ fn login_run<'t>(t: &'t TestEnv, backend: &str, profile: &str) -> crate::harness
         "-f",
         "-p",
         profile,
-    ])
+    ]
+}
+
+/// The `login` of a switch test.
+fn login_run<'t>(t: &'t TestEnv, backend: &str, profile: &str) -> crate::harness::Run<'t> {
+    t.cmd(&login_args(backend, profile))
 }
 
 /// Checks a write that may have failed: exit 0 and the new value, or exit 6 with one line

@@ -30,6 +30,7 @@ tools=(
   mount:mount                      # a small tmpfs for full-disk tests
   kill:procps                      # exec.rs and fixtures signal processes with /bin/kill
   stty:coreutils                   # interactive.rs checks the terminal mode
+  script:bsdutils                  # streams.rs runs keyward with stderr on a pty
   dpkg-deb:dpkg                    # package.sh builds and unpacks the .deb
   zcat:gzip                        # package.sh reads the man page
 )

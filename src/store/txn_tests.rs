@@ -282,11 +282,11 @@ fn a_new_value_is_either_stored_or_absent() {
                 set_secret(
                     &w.store(BackendChoice::Auto, crash),
                     "gh",
-                    "ghp_new_0123456789abcdef",
+                    "gh_test_new_0123456789abcdef",
                 )
             },
             &|s, ok| match secret(s, "gh") {
-                Some(v) => assert_eq!(v, "ghp_new_0123456789abcdef"),
+                Some(v) => assert_eq!(v, "gh_test_new_0123456789abcdef"),
                 None => assert!(!ok, "{fault:?}: reported stored but absent"),
             },
         );
@@ -332,14 +332,14 @@ fn migrate_both_ways_loses_nothing_and_finishes_when_run_again() {
             let s = w.calm(from);
             login(&s, "a", "sk_a_0123456789abcdef").unwrap();
             login(&s, "b", "sk_b_0123456789abcdef").unwrap();
-            set_secret(&s, "gh", "ghp_0123456789abcdefgh").unwrap();
+            set_secret(&s, "gh", "gh_test_0123456789abcdefgh").unwrap();
             w
         };
         for fault in FAULTS {
             let points = every_fault_point(fault, &prepare, &|w, crash| migrate_to(w, crash, to), &|s, _| {
                 assert_eq!(token(s, "a").as_deref(), Some("sk_a_0123456789abcdef"));
                 assert_eq!(token(s, "b").as_deref(), Some("sk_b_0123456789abcdef"));
-                assert_eq!(secret(s, "gh").as_deref(), Some("ghp_0123456789abcdefgh"));
+                assert_eq!(secret(s, "gh").as_deref(), Some("gh_test_0123456789abcdefgh"));
             });
             assert!(points >= 9, "{fault:?}: only {points} fault points");
         }
@@ -391,7 +391,7 @@ fn logout_and_unset_remove_after_the_index_or_not_at_all() {
         let w = World::new(None);
         let s = w.calm(BackendChoice::Keyring);
         login(&s, "p", "sk_l_0123456789abcdef").unwrap();
-        set_secret(&s, "gh", "ghp_0123456789abcdefgh").unwrap();
+        set_secret(&s, "gh", "gh_test_0123456789abcdefgh").unwrap();
         w
     };
     for fault in FAULTS {
@@ -414,7 +414,7 @@ fn logout_and_unset_remove_after_the_index_or_not_at_all() {
                     assert_eq!(t, "sk_l_0123456789abcdef");
                 }
                 if let Some(g) = g {
-                    assert_eq!(g, "ghp_0123456789abcdefgh");
+                    assert_eq!(g, "gh_test_0123456789abcdefgh");
                 }
             },
         );
@@ -569,7 +569,7 @@ fn secrets_clear_removes_after_the_index_or_not_at_all() {
         let w = World::new(None);
         let s = w.calm(BackendChoice::Keyring);
         for n in ["a", "b", "c"] {
-            set_secret(&s, n, &format!("ghp_{n}_0123456789abcdef")).unwrap();
+            set_secret(&s, n, &format!("gh_test_{n}_0123456789abcdef")).unwrap();
         }
         w
     };
@@ -584,7 +584,7 @@ fn secrets_clear_removes_after_the_index_or_not_at_all() {
                         None => {}
                         Some(v) => {
                             assert!(!ok, "{fault:?}: clear reported done but {n} is still recorded");
-                            assert_eq!(v, format!("ghp_{n}_0123456789abcdef"));
+                            assert_eq!(v, format!("gh_test_{n}_0123456789abcdef"));
                         }
                     }
                 }

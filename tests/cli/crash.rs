@@ -174,7 +174,7 @@ fn sigkill_at_random_points_of_mixed_writes_loses_no_committed_value() {
             }
             4..=6 => {
                 let n = secrets[rng.next(3) as usize];
-                let v = format!("ghp_kill_{seq:06}_abcdefghij");
+                let v = format!("gh_test_kill_{seq:06}_abcdefghij");
                 let args = ["--backend", backend, "secrets", "set", n];
                 let allowed = m.secrets.entry(n.into()).or_insert_with(|| vec![String::new()]);
                 let read = |t: &TestEnv| read_secret(t, n);

@@ -67,7 +67,8 @@ fn deploy(app: &App, env: &Env) -> ExitCode {
         let store = keyward::store::Store::from_env(app, env, None)?;
         let index = store.load_index()?;
         let service = app.builtin_service.clone().expect("acme describes its service");
-        let profile = env.get("ACME_PROFILE").unwrap_or("default").to_string();
+        // A name from outside is checked once, where it comes in (exit 2 if it is not a name).
+        let profile = keyward::ProfileName::new(env.get("ACME_PROFILE").unwrap_or("default"))?;
         let resolved = keyward::ops::resolve::resolve_token(&store, env, None, &service, &profile, &index)?;
         Ok(format!(
             "deploying with {} from {}",

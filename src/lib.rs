@@ -58,5 +58,6 @@ pub mod cli;
 pub use crate::core::app::App;
 pub use crate::core::env::Env;
 pub use crate::core::error::{Error, ErrorKind, PathFix, Result, TokenOrigin};
+pub use crate::core::names::{ProfileName, SecretName, ServiceName};
 pub use crate::core::secret::Secret;
 pub use crate::core::service::{Service, ServiceConfig};

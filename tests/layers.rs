@@ -18,10 +18,13 @@ const ROOT_REEXPORTS: &[&str] = &[
     "Error",
     "ErrorKind",
     "PathFix",
+    "ProfileName",
     "Result",
     "Secret",
+    "SecretName",
     "Service",
     "ServiceConfig",
+    "ServiceName",
     "TokenOrigin",
 ];
 

@@ -60,7 +60,7 @@ impl Target {
             .unwrap_or_else(|| app.env_var("API_URL"));
         let Some(base) = api_url.filter(|u| !u.is_empty()) else {
             return Err(Error::NoApiUrl {
-                service: service.name.clone(),
+                service: service.name.to_string(),
                 url_env,
             });
         };
@@ -101,7 +101,7 @@ impl Target {
             header,
             scheme: cfg.auth_scheme().to_string(),
             identity_field: cfg.identity_field.clone().filter(|f| !f.is_empty()),
-            service: service.name.clone(),
+            service: service.name.to_string(),
             origin,
             url_env,
         }))

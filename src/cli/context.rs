@@ -9,9 +9,10 @@ use std::sync::Arc;
 use crate::cli::GlobalArgs;
 use crate::cli::output::Format;
 use crate::cli::printer::Printer;
+use crate::core::names::{ProfileName, ServiceName};
 use crate::core::service::{Service, ServiceConfig};
 use crate::store::{Index, IndexQuery, KeyringWaits, Store};
-use crate::{App, Env, Error, Result, Secret, core::names};
+use crate::{App, Env, Error, Result, Secret};
 
 /// Per-invocation state shared by the commands.
 pub(crate) struct Context {
@@ -106,20 +107,20 @@ impl Context {
     }
 
     /// The service: `-s`, `<APP>_SERVICE`, the only configured service, else `default`.
-    pub(crate) fn service_name(&self) -> Result<String> {
+    pub(crate) fn service_name(&self) -> Result<ServiceName> {
         let explicit = self
             .global
             .service
             .clone()
             .or_else(|| self.env.get(&self.app.env_var("SERVICE")).map(str::to_string));
-        let name = match explicit {
-            Some(n) => n,
-            None if self.app.builtin_service.is_some() => self
+        match explicit {
+            Some(n) => ServiceName::new(n),
+            None if self.app.builtin_service.is_some() => Ok(self
                 .app
                 .builtin_service
                 .as_ref()
                 .map(|s| s.name.clone())
-                .unwrap_or_default(),
+                .unwrap_or_else(ServiceName::default_service)),
             None => {
                 let idx = self.index()?;
                 let configured: Vec<_> = idx
@@ -128,14 +129,12 @@ impl Context {
                     .filter(|(_, s)| s.config.is_some())
                     .map(|(n, _)| n)
                     .collect();
-                match configured.as_slice() {
+                Ok(match configured.as_slice() {
                     [only] => (*only).clone(),
-                    _ => "default".to_string(),
-                }
+                    _ => ServiceName::default_service(),
+                })
             }
-        };
-        names::validate("service", &name)?;
-        Ok(name)
+        }
     }
 
     /// A service's settings: stored by `services add`, else the app's built-in ones for its
@@ -149,26 +148,24 @@ impl Context {
     pub(crate) fn service(&self) -> Result<Service> {
         let name = self.service_name()?;
         let config = self.service_config(&name, self.index()?.service(&name));
-        Ok(Service::new(&name, config))
+        Ok(Service::named(name, config))
     }
 
     /// The profile: `-p`, `<APP>_PROFILE`, the service's active profile, else `default`.
-    pub(crate) fn profile_name(&self, service: &str) -> Result<String> {
+    pub(crate) fn profile_name(&self, service: &str) -> Result<ProfileName> {
         let explicit = self
             .global
             .profile
             .clone()
             .or_else(|| self.env.get(&self.app.env_var("PROFILE")).map(str::to_string));
-        let name = match explicit {
-            Some(n) => n,
-            None => self
+        match explicit {
+            Some(n) => ProfileName::new(n),
+            None => Ok(self
                 .index()?
                 .service(service)
                 .and_then(|s| s.active_profile.clone())
-                .unwrap_or_else(|| "default".to_string()),
-        };
-        names::validate("profile", &name)?;
-        Ok(name)
+                .unwrap_or_else(ProfileName::default_profile)),
+        }
     }
 
     /// True when `-p` or `<APP>_PROFILE` named the profile.
@@ -193,7 +190,7 @@ impl Context {
     pub(crate) fn resolution(
         &self,
         service: &Service,
-        profile: &str,
+        profile: &ProfileName,
     ) -> Result<crate::ops::resolve::Resolution> {
         Ok(crate::ops::resolve::Resolution::new(
             &self.app,
@@ -224,7 +221,7 @@ impl Context {
             .service
             .clone()
             .or_else(|| self.env.get(&self.app.env_var("SERVICE")).map(str::to_string))
-            .or_else(|| self.app.builtin_service.as_ref().map(|s| s.name.clone()));
+            .or_else(|| self.app.builtin_service.as_ref().map(|s| s.name.to_string()));
         let Some(name) = known_service else {
             let service = self.service()?;
             let profile = self.profile_name(&service.name)?;
@@ -240,7 +237,8 @@ impl Context {
                 index,
             });
         };
-        names::validate("service", &name)?;
+        let name = ServiceName::new(name)?;
+        let explicit_profile = explicit_profile.map(ProfileName::new).transpose()?;
         let index = self.store()?.load_index_for(&IndexQuery::Profile {
             service: &name,
             profile: explicit_profile.as_deref(),
@@ -250,10 +248,9 @@ impl Context {
         let config = self.service_config(&name, entry);
         let profile = explicit_profile
             .or_else(|| entry.and_then(|s| s.active_profile.clone()))
-            .unwrap_or_else(|| "default".to_string());
-        names::validate("profile", &profile)?;
+            .unwrap_or_else(ProfileName::default_profile);
         Ok(FetchTarget {
-            service: Service::new(&name, config),
+            service: Service::named(name, config),
             profile,
             index,
         })
@@ -274,7 +271,7 @@ pub(crate) struct FetchTarget {
     /// The service with its settings.
     pub service: Service,
     /// The profile.
-    pub profile: String,
+    pub profile: ProfileName,
     /// The index cut to the service, that profile and (if asked for) the service's secrets.
     pub index: Index,
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::App;
+use crate::core::names::{SecretName, ServiceName};
 
 /// Settings of one service, as stored in the index by `services add`. Built from
 /// `ServiceConfig::default()` with fields set one by one, so later settings are no breaking
@@ -48,7 +49,7 @@ pub struct ServiceConfig {
     pub token_pattern: Option<String>,
     /// Known secret names (listed as `(not set)` until set).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub secrets: Vec<String>,
+    pub secrets: Vec<SecretName>,
     /// Secret name → env var, where the default derived name does not fit.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub secret_env: BTreeMap<String, String>,
@@ -80,18 +81,28 @@ pub enum GitAuth {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Service {
     /// The service name.
-    pub name: String,
+    pub name: ServiceName,
     /// Its settings.
     pub config: ServiceConfig,
 }
 
 impl Service {
-    /// A service with the given settings.
+    /// A service with the given settings, for an app's own service name.
+    ///
+    /// # Panics
+    ///
+    /// When `name` is not a valid service name (see [`ServiceName::new`]); use
+    /// [`Service::named`] with a checked name for names that come from outside.
     pub fn new(name: &str, config: ServiceConfig) -> Self {
-        Service {
-            name: name.to_string(),
-            config,
+        match ServiceName::new(name) {
+            Ok(name) => Service::named(name, config),
+            Err(e) => panic!("Service::new: {e}"),
         }
+    }
+
+    /// A service with a checked name and the given settings.
+    pub fn named(name: ServiceName, config: ServiceConfig) -> Self {
+        Service { name, config }
     }
 
     /// `TRUTO` for `truto`.

@@ -4,6 +4,7 @@
 //! its own by a CLI that starts its own subprocesses (e.g. a build step that needs the
 //! service's build secrets).
 
+use crate::core::names::{ProfileName, SecretName};
 use crate::core::service::Service;
 use crate::ops::resolve::{Source, resolve_api_url, resolve_token};
 use crate::store::{Index, Store};
@@ -26,7 +27,7 @@ pub struct ExecRequest<'a> {
     /// The service.
     pub service: &'a Service,
     /// The profile whose stored token is used.
-    pub profile: &'a str,
+    pub profile: &'a ProfileName,
     /// `--token`, if given.
     pub token_flag: Option<Secret>,
     /// `--api-url`, if given.
@@ -34,7 +35,7 @@ pub struct ExecRequest<'a> {
     /// Whether to include the token.
     pub token: TokenPolicy,
     /// Only these secrets (all of the service's when `None`).
-    pub only: Option<&'a [String]>,
+    pub only: Option<&'a [SecretName]>,
 }
 
 /// The variables for the child, with values, plus what the caller may want to report.
@@ -47,7 +48,7 @@ pub struct ChildEnv {
     /// Set when [`TokenPolicy::IfAvailable`] found no token.
     pub missing_token: Option<Error>,
     /// The secret names passed, in order.
-    pub secrets: Vec<String>,
+    pub secrets: Vec<SecretName>,
 }
 
 /// Builds the child's environment. Storage errors are errors, never "no token": a child

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::core::names::{ProfileName, SecretName, ServiceName};
 use crate::store::{BackendId, CredKey, Index, Store};
 use crate::{Error, Result};
 
@@ -13,9 +14,9 @@ use crate::{Error, Result};
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
 pub enum Item {
     /// A profile's API token.
-    Token(String),
+    Token(ProfileName),
     /// A build secret.
-    Secret(String),
+    Secret(SecretName),
 }
 
 impl Item {
@@ -27,7 +28,7 @@ impl Item {
         }
     }
 
-    fn key(&self, store: &Store, service: &str) -> CredKey {
+    fn key(&self, store: &Store, service: &ServiceName) -> CredKey {
         match self {
             Item::Token(p) => CredKey::token(store.app(), service, p),
             Item::Secret(n) => CredKey::secret(store.app(), service, n),
@@ -35,24 +36,24 @@ impl Item {
     }
 
     /// Where the index says this value lives now (`None` if it is gone).
-    fn backend_in(&self, index: &Index, service: &str) -> Option<BackendId> {
+    fn backend_in(&self, index: &Index, service: &ServiceName) -> Option<BackendId> {
         let entry = index.service(service)?;
         match self {
-            Item::Token(p) => entry.profiles.get(p)?.backend,
-            Item::Secret(n) => entry.secrets.get(n).map(|m| m.backend),
+            Item::Token(p) => entry.profiles.get(p.as_str())?.backend,
+            Item::Secret(n) => entry.secrets.get(n.as_str()).map(|m| m.backend),
         }
     }
 
-    fn set_backend_in(&self, index: &mut Index, service: &str, kind: BackendId) {
+    fn set_backend_in(&self, index: &mut Index, service: &ServiceName, kind: BackendId) {
         let entry = index.service_mut(service);
         match self {
             Item::Token(p) => {
-                if let Some(m) = entry.profiles.get_mut(p) {
+                if let Some(m) = entry.profiles.get_mut(p.as_str()) {
                     m.backend = Some(kind);
                 }
             }
             Item::Secret(n) => {
-                if let Some(m) = entry.secrets.get_mut(n) {
+                if let Some(m) = entry.secrets.get_mut(n.as_str()) {
                     m.backend = kind;
                 }
             }
@@ -77,7 +78,7 @@ pub struct Report {
 }
 
 /// Every value of `service` with a stored value, tokens first, each in name order.
-pub fn items(index: &Index, service: &str) -> Vec<Item> {
+pub fn items(index: &Index, service: &ServiceName) -> Vec<Item> {
     let Some(entry) = index.service(service) else {
         return Vec::new();
     };
@@ -95,7 +96,7 @@ pub fn items(index: &Index, service: &str) -> Vec<Item> {
 /// [`Report::failed`]. `progress` is called after each value is moved.
 pub fn migrate(
     store: &Store,
-    service: &str,
+    service: &ServiceName,
     to: BackendId,
     progress: &mut dyn FnMut(&Item),
 ) -> Result<Report> {
@@ -152,7 +153,7 @@ fn other_than(to: BackendId) -> BackendId {
 
 /// Copies one value to `to`, records it, and (after the commit) deletes the original;
 /// `false` if the index already has it there (or it disappeared meanwhile).
-fn move_one(store: &Store, service: &str, item: &Item, key: &CredKey, to: BackendId) -> Result<bool> {
+fn move_one(store: &Store, service: &ServiceName, item: &Item, key: &CredKey, to: BackendId) -> Result<bool> {
     store.update(|txn| {
         // Re-checked under the lock: another process may have moved or removed it.
         let from = match item.backend_in(&txn.index, service) {

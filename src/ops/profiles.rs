@@ -1,6 +1,7 @@
 //! Profiles as a whole: their settings keys and aliases (`api-url`/`api_url`/`apiUrl`), the
 //! active marker, and renaming or removing a profile together with its stored token.
 
+use crate::core::names::{ProfileName, ServiceName};
 use crate::store::index::ProfileMeta;
 use crate::store::{BackendId, CredKey, Index, Store};
 use crate::{App, Error, Result};
@@ -141,7 +142,7 @@ pub fn check_value(key: &ProfileKey, value: &str) -> Result<()> {
 pub fn not_found(app: &App, index: &Index, service: &str, profile: &str) -> Error {
     let names: Vec<&str> = index
         .service(service)
-        .map(|s| s.profiles.keys().map(String::as_str).collect())
+        .map(|s| s.profiles.keys().map(|k| k.as_str()).collect())
         .unwrap_or_default();
     let hint = if names.is_empty() {
         format!(
@@ -158,12 +159,12 @@ pub fn not_found(app: &App, index: &Index, service: &str, profile: &str) -> Erro
 }
 
 /// Makes `profile` the service's active profile. It must exist.
-pub fn set_active(store: &Store, service: &str, profile: &str) -> Result<()> {
+pub fn set_active(store: &Store, service: &ServiceName, profile: &ProfileName) -> Result<()> {
     store.update(|txn| {
         if !has_profile(&txn.index, service, profile) {
             return Err(not_found(store.app(), &txn.index, service, profile));
         }
-        txn.index.service_mut(service).active_profile = Some(profile.to_string());
+        txn.index.service_mut(service).active_profile = Some(profile.clone());
         Ok(())
     })
 }
@@ -176,7 +177,13 @@ fn has_profile(index: &Index, service: &str, profile: &str) -> bool {
 
 /// Sets a key on a profile, creating a settings-only profile if it does not exist yet (so
 /// `api-url` can be set before the first login). Refuses keys that name a credential.
-pub fn set_setting(store: &Store, service: &str, profile: &str, key: &ProfileKey, value: &str) -> Result<()> {
+pub fn set_setting(
+    store: &Store,
+    service: &ServiceName,
+    profile: &ProfileName,
+    key: &ProfileKey,
+    value: &str,
+) -> Result<()> {
     if key.looks_like_credential() {
         return Err(Error::usage(
             format!(
@@ -200,7 +207,7 @@ pub fn set_setting(store: &Store, service: &str, profile: &str, key: &ProfileKey
             .index
             .service_mut(service)
             .profiles
-            .entry(profile.to_string())
+            .entry(profile.clone())
             .or_default();
         match key {
             ProfileKey::ApiUrl => meta.api_url = Some(value.to_string()),
@@ -213,13 +220,18 @@ pub fn set_setting(store: &Store, service: &str, profile: &str, key: &ProfileKey
 }
 
 /// Removes a key from a profile; not found (exit 3) if it was not set.
-pub fn unset_setting(store: &Store, service: &str, profile: &str, key: &ProfileKey) -> Result<()> {
+pub fn unset_setting(
+    store: &Store,
+    service: &ServiceName,
+    profile: &ProfileName,
+    key: &ProfileKey,
+) -> Result<()> {
     store.update(|txn| {
         let removed = txn
             .index
             .services
-            .get_mut(service)
-            .and_then(|s| s.profiles.get_mut(profile))
+            .get_mut(service.as_str())
+            .and_then(|s| s.profiles.get_mut(profile.as_str()))
             .and_then(|meta| match key {
                 ProfileKey::ApiUrl => meta.api_url.take(),
                 ProfileKey::Setting(k) => meta.settings.remove(k),
@@ -258,8 +270,7 @@ pub struct Renamed {
 /// Renames a profile and moves its token within the backend that holds it: write the new
 /// entry, read it back, update the index, and only then delete the old entry. A failure
 /// before the index is written leaves the profile as it was; one after it leaves a copy.
-pub fn rename(store: &Store, service: &str, old: &str, new: &str) -> Result<Renamed> {
-    crate::core::names::validate("profile", new)?;
+pub fn rename(store: &Store, service: &ServiceName, old: &ProfileName, new: &ProfileName) -> Result<Renamed> {
     if old == new {
         return Err(Error::usage(
             format!("the profile is already called {new}"),
@@ -273,7 +284,7 @@ pub fn rename(store: &Store, service: &str, old: &str, new: &str) -> Result<Rena
         let Some(meta) = txn
             .index
             .service(service)
-            .and_then(|s| s.profiles.get(old))
+            .and_then(|s| s.profiles.get(old.as_str()))
             .cloned()
         else {
             return Err(not_found(app, &txn.index, service, old));
@@ -302,10 +313,10 @@ pub fn rename(store: &Store, service: &str, old: &str, new: &str) -> Result<Rena
             txn.delete(kind, &old_key)?;
         }
         let entry = txn.index.service_mut(service);
-        entry.profiles.remove(old);
-        entry.profiles.insert(new.to_string(), meta.clone());
-        if entry.active_profile.as_deref() == Some(old) {
-            entry.active_profile = Some(new.to_string());
+        entry.profiles.remove(old.as_str());
+        entry.profiles.insert(new.clone(), meta.clone());
+        if entry.active_profile.as_ref() == Some(old) {
+            entry.active_profile = Some(new.clone());
         }
         Ok(meta.backend)
     })?;
@@ -315,14 +326,14 @@ pub fn rename(store: &Store, service: &str, old: &str, new: &str) -> Result<Rena
 
 /// Removes a profile: its token from the backend that holds it, then its settings and the
 /// active marker from the index. Not found (exit 3) if it does not exist.
-pub fn remove(store: &Store, service: &str, profile: &str) -> Result<Option<BackendId>> {
+pub fn remove(store: &Store, service: &ServiceName, profile: &ProfileName) -> Result<Option<BackendId>> {
     let app = store.app();
     let key = CredKey::token(app, service, profile);
     store.update(|txn| {
         let Some(meta) = txn
             .index
             .service(service)
-            .and_then(|s| s.profiles.get(profile))
+            .and_then(|s| s.profiles.get(profile.as_str()))
             .cloned()
         else {
             return Err(not_found(app, &txn.index, service, profile));
@@ -331,8 +342,8 @@ pub fn remove(store: &Store, service: &str, profile: &str) -> Result<Option<Back
             txn.delete(kind, &key)?;
         }
         let entry = txn.index.service_mut(service);
-        entry.profiles.remove(profile);
-        if entry.active_profile.as_deref() == Some(profile) {
+        entry.profiles.remove(profile.as_str());
+        if entry.active_profile.as_ref() == Some(profile) {
             entry.active_profile = None;
         }
         Ok(meta.backend)

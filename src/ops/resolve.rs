@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::core::names::{ProfileName, ServiceName};
 use crate::core::service::Service;
 use crate::store::{BackendId, CredKey, Index, Store};
 use crate::{App, Env, Error, Result, Secret};
@@ -25,7 +26,7 @@ pub enum Source {
     /// The profile's stored token or setting.
     Profile {
         /// The profile.
-        profile: String,
+        profile: ProfileName,
         /// Where the token is stored (tokens only).
         #[serde(skip_serializing_if = "Option::is_none")]
         backend: Option<BackendId>,
@@ -100,9 +101,9 @@ pub fn token_shadow_notes(winner: &Source, shadowed: &[Source]) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Resolution {
     /// The service.
-    pub service: String,
+    pub service: ServiceName,
     /// The profile.
-    pub profile: String,
+    pub profile: ProfileName,
     /// The source whose token is used; `None` when there is none (not logged in).
     pub token_source: Option<Source>,
     /// Token sources that are present but lose.
@@ -122,7 +123,7 @@ impl Resolution {
         token_flag: bool,
         url_flag: Option<&str>,
         service: &Service,
-        profile: &str,
+        profile: &ProfileName,
         index: &Index,
     ) -> Resolution {
         let mut sources = token_sources(app, env, token_flag, service, profile, index).into_iter();
@@ -136,7 +137,7 @@ impl Resolution {
         notes.extend(api_url.shadow_notes());
         Resolution {
             service: service.name.clone(),
-            profile: profile.to_string(),
+            profile: profile.clone(),
             token_source,
             token_shadowed,
             api_url,
@@ -152,7 +153,7 @@ pub fn token_sources(
     env: &Env,
     flag: bool,
     service: &Service,
-    profile: &str,
+    profile: &ProfileName,
     index: &Index,
 ) -> Vec<Source> {
     let mut v = Vec::new();
@@ -168,11 +169,11 @@ pub fn token_sources(
     }
     let backend = index
         .service(&service.name)
-        .and_then(|s| s.profiles.get(profile))
+        .and_then(|s| s.profiles.get(profile.as_str()))
         .and_then(|p| p.backend);
     if let Some(b) = backend {
         v.push(Source::Profile {
-            profile: profile.to_string(),
+            profile: profile.clone(),
             backend: Some(b),
         });
     }
@@ -185,7 +186,7 @@ pub fn resolve_token(
     env: &Env,
     flag: Option<Secret>,
     service: &Service,
-    profile: &str,
+    profile: &ProfileName,
     index: &Index,
 ) -> Result<ResolvedToken> {
     let app = store.app();
@@ -247,7 +248,7 @@ pub fn whitespace_note(source: &Source, token: &Secret) -> Option<String> {
     Some(format!("the token from {} {what}", source.describe()))
 }
 
-fn read_stored(store: &Store, service: &Service, profile: &str, source: &Source) -> Result<Secret> {
+fn read_stored(store: &Store, service: &Service, profile: &ProfileName, source: &Source) -> Result<Secret> {
     let app = store.app();
     Ok(match source {
         Source::Profile {
@@ -269,9 +270,9 @@ fn read_stored(store: &Store, service: &Service, profile: &str, source: &Source)
 }
 
 /// The "not logged in" error, naming both fixes.
-pub fn not_logged_in(app: &App, service: &Service, profile: &str) -> Error {
+pub fn not_logged_in(app: &App, service: &Service, profile: &ProfileName) -> Error {
     Error::NotLoggedIn {
-        service: service.name.clone(),
+        service: service.name.to_string(),
         profile: profile.to_string(),
         env_var: service
             .token_env_vars(app)
@@ -327,7 +328,7 @@ pub fn resolve_api_url(
     env: &Env,
     flag: Option<&str>,
     service: &Service,
-    profile: &str,
+    profile: &ProfileName,
     index: &Index,
 ) -> ResolvedUrl {
     // A URL with credentials is kept masked: it is refused wherever it would be used or kept
@@ -346,12 +347,14 @@ pub fn resolve_api_url(
             found.push((v.to_string(), Source::Env { var }));
         }
     }
-    let meta = index.service(&service.name).and_then(|s| s.profiles.get(profile));
+    let meta = index
+        .service(&service.name)
+        .and_then(|s| s.profiles.get(profile.as_str()));
     if let Some(u) = meta.and_then(|m| m.api_url.clone()) {
         found.push((
             u,
             Source::Profile {
-                profile: profile.to_string(),
+                profile: profile.clone(),
                 backend: None,
             },
         ));

@@ -2,9 +2,10 @@
 //! bring-your-own keys). Values live in the keyring or the file like tokens; the index keeps
 //! only their backend, masked hint and timestamps.
 
+use crate::core::names::{SecretName, ServiceName};
 use crate::store::index::SecretMeta;
 use crate::store::{CredKey, Index, Store};
-use crate::{App, Error, Result, Secret, core::names};
+use crate::{App, Error, Result, Secret};
 
 /// Largest secret value accepted.
 pub const MAX_VALUE: usize = 64 * 1024;
@@ -45,15 +46,14 @@ pub fn not_found(app: &App, service: &str, name: &str) -> Error {
 
 /// Stores a secret (write, read back, then the index) and returns its metadata. A value
 /// already in the keyring is never moved to the file.
-pub fn set(store: &Store, service: &str, name: &str, value: &Secret) -> Result<SecretMeta> {
-    names::validate("secret", name)?;
+pub fn set(store: &Store, service: &ServiceName, name: &SecretName, value: &Secret) -> Result<SecretMeta> {
     check_value(value)?;
     let key = CredKey::secret(store.app(), service, name);
     store.update(|txn| {
         let previous = txn
             .index
             .service(service)
-            .and_then(|s| s.secrets.get(name))
+            .and_then(|s| s.secrets.get(name.as_str()))
             .cloned();
         let backend = txn.put(&key, value, previous.as_ref().map(|m| m.backend))?;
         let now = store.clock().rfc3339();
@@ -66,18 +66,17 @@ pub fn set(store: &Store, service: &str, name: &str, value: &Secret) -> Result<S
         txn.index
             .service_mut(service)
             .secrets
-            .insert(name.to_string(), meta.clone());
+            .insert(name.clone(), meta.clone());
         Ok(meta)
     })
 }
 
 /// Reads one secret from the backend the index names. Not found (exit 3) if it is not set.
-pub fn get(store: &Store, index: &Index, service: &str, name: &str) -> Result<Secret> {
-    names::validate("secret", name)?;
+pub fn get(store: &Store, index: &Index, service: &ServiceName, name: &SecretName) -> Result<Secret> {
     let app = store.app();
     let meta = index
         .service(service)
-        .and_then(|s| s.secrets.get(name))
+        .and_then(|s| s.secrets.get(name.as_str()))
         .ok_or_else(|| not_found(app, service, name))?;
     let key = CredKey::secret(app, service, name);
     store.read_recorded(
@@ -96,14 +95,11 @@ pub fn get(store: &Store, index: &Index, service: &str, name: &str) -> Result<Se
 pub fn read_all(
     store: &Store,
     index: &Index,
-    service: &str,
-    only: Option<&[String]>,
-) -> Result<Vec<(String, Secret)>> {
-    let names: Vec<String> = match only {
+    service: &ServiceName,
+    only: Option<&[SecretName]>,
+) -> Result<Vec<(SecretName, Secret)>> {
+    let names: Vec<SecretName> = match only {
         Some(list) => {
-            for n in list {
-                names::validate("secret", n)?;
-            }
             let mut v = list.to_vec();
             v.sort();
             v.dedup();
@@ -121,19 +117,18 @@ pub fn read_all(
 }
 
 /// Removes one secret: the value from its backend, then the index entry.
-pub fn unset(store: &Store, service: &str, name: &str) -> Result<()> {
-    names::validate("secret", name)?;
+pub fn unset(store: &Store, service: &ServiceName, name: &SecretName) -> Result<()> {
     let app = store.app();
     let key = CredKey::secret(app, service, name);
     store.update(|txn| {
         let meta = txn
             .index
             .service(service)
-            .and_then(|s| s.secrets.get(name))
+            .and_then(|s| s.secrets.get(name.as_str()))
             .cloned()
             .ok_or_else(|| not_found(app, service, name))?;
         txn.delete(meta.backend, &key)?;
-        txn.index.service_mut(service).secrets.remove(name);
+        txn.index.service_mut(service).secrets.remove(name.as_str());
         Ok(())
     })
 }
@@ -141,10 +136,10 @@ pub fn unset(store: &Store, service: &str, name: &str) -> Result<()> {
 /// Removes every secret of a service and returns their names. If a backend fails partway,
 /// the secrets already deleted are dropped from the index too (so it never points at a
 /// missing value), and the error is returned.
-pub fn clear(store: &Store, service: &str) -> Result<Vec<String>> {
+pub fn clear(store: &Store, service: &ServiceName) -> Result<Vec<SecretName>> {
     let app = store.app();
     let (removed, failure) = store.update(|txn| {
-        let all: Vec<(String, SecretMeta)> = txn
+        let all: Vec<(SecretName, SecretMeta)> = txn
             .index
             .service(service)
             .map(|s| s.secrets.clone().into_iter().collect())
@@ -155,7 +150,7 @@ pub fn clear(store: &Store, service: &str) -> Result<Vec<String>> {
             let key = CredKey::secret(app, service, &name);
             match txn.delete(meta.backend, &key) {
                 Ok(_) => {
-                    txn.index.service_mut(service).secrets.remove(&name);
+                    txn.index.service_mut(service).secrets.remove(name.as_str());
                     removed.push(name);
                 }
                 Err(e) => {

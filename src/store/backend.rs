@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::core::names::{ProfileName, SecretName, ServiceName};
 use crate::store::fsutil::DirLock;
 use crate::{App, Result, Secret};
 
@@ -100,7 +101,7 @@ pub const GIT_KEYRING_SERVICE: &str = "@git";
 
 impl CredKey {
     /// A profile's API token.
-    pub fn token(app: &App, service: &str, profile: &str) -> Self {
+    pub fn token(app: &App, service: &ServiceName, profile: &ProfileName) -> Self {
         CredKey {
             service: app.keyring_service(service),
             account: profile.to_string(),
@@ -109,7 +110,7 @@ impl CredKey {
     }
 
     /// A build secret.
-    pub fn secret(app: &App, service: &str, name: &str) -> Self {
+    pub fn secret(app: &App, service: &ServiceName, name: &SecretName) -> Self {
         CredKey {
             service: app.keyring_service(service),
             account: format!("secret:{name}"),

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::names::{ProfileName, SecretName, ServiceName};
 use crate::core::service::ServiceConfig;
 use crate::store::BackendId;
 use crate::{Error, Result};
@@ -20,7 +21,7 @@ pub struct Index {
     pub version: u32,
     /// Per service, by name.
     #[serde(default)]
-    pub services: BTreeMap<String, ServiceEntry>,
+    pub services: BTreeMap<ServiceName, ServiceEntry>,
     /// Credentials git stored through the credential helper, by `protocol://host[/path]`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub git: BTreeMap<String, GitMeta>,
@@ -47,13 +48,13 @@ pub struct ServiceEntry {
     pub config: Option<ServiceConfig>,
     /// The active profile, if one was chosen.
     #[serde(default)]
-    pub active_profile: Option<String>,
+    pub active_profile: Option<ProfileName>,
     /// Profiles by name.
     #[serde(default)]
-    pub profiles: BTreeMap<String, ProfileMeta>,
+    pub profiles: BTreeMap<ProfileName, ProfileMeta>,
     /// Build secrets by name.
     #[serde(default)]
-    pub secrets: BTreeMap<String, SecretMeta>,
+    pub secrets: BTreeMap<SecretName, SecretMeta>,
 }
 
 /// What is known about a profile, without its token.
@@ -180,8 +181,11 @@ impl Index {
     }
 
     /// The entry of a service, created empty if missing.
-    pub fn service_mut(&mut self, name: &str) -> &mut ServiceEntry {
-        self.services.entry(name.to_string()).or_default()
+    pub fn service_mut(&mut self, name: &ServiceName) -> &mut ServiceEntry {
+        if !self.services.contains_key(name.as_str()) {
+            self.services.insert(name.clone(), ServiceEntry::default());
+        }
+        self.services.get_mut(name.as_str()).expect("inserted above")
     }
 }
 
@@ -197,7 +201,7 @@ mod tests {
     #[test]
     fn round_trips() {
         let mut idx = Index::default();
-        let s = idx.service_mut("truto");
+        let s = idx.service_mut(&"truto".into());
         s.active_profile = Some("staging".into());
         s.profiles.insert(
             "staging".into(),

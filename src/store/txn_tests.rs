@@ -127,7 +127,7 @@ impl World {
 }
 
 fn login(store: &Store, profile: &str, value: &str) -> Result<()> {
-    let key = CredKey::token(store.app(), "svc", profile);
+    let key = CredKey::token(store.app(), &"svc".into(), &profile.into());
     let v = Secret::new(value);
     store.update(|txn| {
         let pinned = txn
@@ -136,7 +136,7 @@ fn login(store: &Store, profile: &str, value: &str) -> Result<()> {
             .and_then(|s| s.profiles.get(profile))
             .and_then(|m| m.backend);
         let backend = txn.put(&key, &v, pinned)?;
-        txn.index.service_mut("svc").profiles.insert(
+        txn.index.service_mut(&"svc".into()).profiles.insert(
             profile.into(),
             ProfileMeta {
                 backend: Some(backend),
@@ -149,7 +149,7 @@ fn login(store: &Store, profile: &str, value: &str) -> Result<()> {
 }
 
 fn set_secret(store: &Store, name: &str, value: &str) -> Result<()> {
-    let key = CredKey::secret(store.app(), "svc", name);
+    let key = CredKey::secret(store.app(), &"svc".into(), &name.into());
     let v = Secret::new(value);
     store.update(|txn| {
         let pinned = txn
@@ -158,7 +158,7 @@ fn set_secret(store: &Store, name: &str, value: &str) -> Result<()> {
             .and_then(|s| s.secrets.get(name))
             .map(|m| m.backend);
         let backend = txn.put(&key, &v, pinned)?;
-        txn.index.service_mut("svc").secrets.insert(
+        txn.index.service_mut(&"svc".into()).secrets.insert(
             name.into(),
             SecretMeta {
                 backend,
@@ -176,7 +176,7 @@ fn token(store: &Store, profile: &str) -> Option<String> {
     let index = store.load_index().unwrap();
     let b = index.service("svc")?.profiles.get(profile)?.backend?;
     let v = store
-        .read(b, &CredKey::token(store.app(), "svc", profile))
+        .read(b, &CredKey::token(store.app(), &"svc".into(), &profile.into()))
         .unwrap()
         .unwrap_or_else(|| panic!("the index says {profile} is in the {b}, but it is not there"));
     Some(v.expose().to_string())
@@ -186,7 +186,7 @@ fn secret(store: &Store, name: &str) -> Option<String> {
     let index = store.load_index().unwrap();
     let b = index.service("svc")?.secrets.get(name)?.backend;
     let v = store
-        .read(b, &CredKey::secret(store.app(), "svc", name))
+        .read(b, &CredKey::secret(store.app(), &"svc".into(), &name.into()))
         .unwrap()
         .unwrap_or_else(|| panic!("the index says secret {name} is in the {b}, but it is not there"));
     Some(v.expose().to_string())
@@ -314,7 +314,7 @@ fn an_update_in_place_keeps_old_or_new() {
 
 fn migrate_to(w: &World, crash: &Crash, to: BackendId) -> Result<()> {
     let store = w.store(BackendChoice::Auto, crash);
-    let report = crate::ops::migrate::migrate(&store, "svc", to, &mut |_| {})?;
+    let report = crate::ops::migrate::migrate(&store, &"svc".into(), to, &mut |_| {})?;
     match report.failed {
         Some((_, e)) => Err(e),
         None => Ok(()),
@@ -369,8 +369,13 @@ fn rename_keeps_the_token_under_one_name_or_the_other() {
             fault,
             &prepare,
             &|w, crash| {
-                crate::ops::profiles::rename(&w.store(BackendChoice::Auto, crash), "svc", "old", "new")
-                    .map(|_| ())
+                crate::ops::profiles::rename(
+                    &w.store(BackendChoice::Auto, crash),
+                    &"svc".into(),
+                    &"old".into(),
+                    &"new".into(),
+                )
+                .map(|_| ())
             },
             &|s, ok| {
                 let old = token(s, "old");
@@ -400,8 +405,8 @@ fn logout_and_unset_remove_after_the_index_or_not_at_all() {
             &prepare,
             &|w, crash| {
                 let s = w.store(BackendChoice::Auto, crash);
-                crate::ops::profiles::remove(&s, "svc", "p")?;
-                crate::ops::secrets::unset(&s, "svc", "gh")
+                crate::ops::profiles::remove(&s, &"svc".into(), &"p".into())?;
+                crate::ops::secrets::unset(&s, &"svc".into(), &"gh".into())
             },
             &|s, ok| {
                 // Either still there and readable, or gone from the index.
@@ -577,7 +582,9 @@ fn secrets_clear_removes_after_the_index_or_not_at_all() {
         every_fault_point(
             fault,
             &prepare,
-            &|w, crash| crate::ops::secrets::clear(&w.store(BackendChoice::Auto, crash), "svc").map(|_| ()),
+            &|w, crash| {
+                crate::ops::secrets::clear(&w.store(BackendChoice::Auto, crash), &"svc".into()).map(|_| ())
+            },
             &|s, ok| {
                 for n in ["a", "b", "c"] {
                     match secret(s, n) {

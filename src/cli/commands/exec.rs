@@ -13,6 +13,7 @@ use std::process::{Command, ExitCode};
 use clap::Args;
 
 use crate::cli::context::Context;
+use crate::core::names::SecretName;
 use crate::ops::exec::{ExecRequest, TokenPolicy, child_env};
 use crate::store::Index;
 use crate::{Error, Result};
@@ -66,7 +67,8 @@ pub(crate) fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     let target = ctx.fetch_target(true)?;
     let (service, profile, index) = (&target.service, &target.profile, &target.index);
     let store = ctx.store()?;
-    let only = (!args.only.is_empty()).then_some(args.only.as_slice());
+    let only: Vec<SecretName> = args.only.iter().map(SecretName::new).collect::<Result<_>>()?;
+    let only = (!only.is_empty()).then_some(only.as_slice());
     let token = token_policy(ctx, index, &service.name, only, args.no_token);
     let child = child_env(
         store,
@@ -124,7 +126,7 @@ fn token_policy(
     ctx: &Context,
     index: &Index,
     service: &str,
-    only: Option<&[String]>,
+    only: Option<&[SecretName]>,
     no_token: bool,
 ) -> TokenPolicy {
     let has_secrets = match only {

@@ -7,6 +7,7 @@ use clap::Args;
 
 use crate::cli::commands::confirm_on_terminal;
 use crate::cli::context::Context;
+use crate::core::names::ProfileName;
 use crate::ops::resolve::not_logged_in;
 use crate::store::CredKey;
 use crate::{Error, Result};
@@ -80,7 +81,7 @@ pub(crate) fn run(ctx: &Context, args: LogoutArgs) -> Result<ExitCode> {
 fn logout_all(ctx: &Context, force: bool) -> Result<ExitCode> {
     let service = ctx.service()?;
     let store = ctx.store()?;
-    let profiles: Vec<String> = store
+    let profiles: Vec<ProfileName> = store
         .load_index()?
         .service(&service.name)
         .map(|s| {

@@ -9,8 +9,9 @@ use serde::Serialize;
 use crate::cli::commands::{confirm_on_terminal, human_time, needs_force, read_stdin_value};
 use crate::cli::context::Context;
 use crate::cli::output::Format;
+use crate::core::names::SecretName;
 use crate::store::{BackendId, Index};
-use crate::{Result, Secret, Service, core::names, ops::secrets};
+use crate::{Result, Secret, Service, ops::secrets};
 
 /// Manage build secrets: extra credentials of a service (github-token, pip-index-url, …).
 #[derive(Debug, Args)]
@@ -84,7 +85,7 @@ pub struct SetArgs {
 #[derive(Debug, Serialize)]
 pub(crate) struct SecretRow {
     /// The name.
-    pub name: String,
+    pub name: SecretName,
     /// False for a known name of the service that has no value yet.
     pub set: bool,
     /// The masked value.
@@ -130,7 +131,7 @@ fn list(ctx: &Context) -> Result<ExitCode> {
     let rows = rows(&service, ctx.index()?);
     if ctx.format() == Format::Json {
         ctx.out().json(&ListOutput {
-            service: service.name.clone(),
+            service: service.name.to_string(),
             secrets: rows,
         });
         return Ok(ExitCode::SUCCESS);
@@ -142,7 +143,7 @@ fn list(ctx: &Context) -> Result<ExitCode> {
 /// The stored secrets and the known names not set yet, sorted by name.
 fn rows(service: &Service, index: &Index) -> Vec<SecretRow> {
     let stored = index.service(&service.name).map(|s| &s.secrets);
-    let mut names: Vec<String> = stored.map(|s| s.keys().cloned().collect()).unwrap_or_default();
+    let mut names: Vec<SecretName> = stored.map(|s| s.keys().cloned().collect()).unwrap_or_default();
     for known in &service.config.secrets {
         if !names.contains(known) {
             names.push(known.clone());
@@ -152,7 +153,7 @@ fn rows(service: &Service, index: &Index) -> Vec<SecretRow> {
     names
         .into_iter()
         .map(|name| {
-            let m = stored.and_then(|s| s.get(&name));
+            let m = stored.and_then(|s| s.get(name.as_str()));
             SecretRow {
                 env_var: service.secret_env_var(&name),
                 set: m.is_some(),
@@ -219,7 +220,7 @@ fn print_list(ctx: &Context, service: &str, rows: &[SecretRow]) {
 /// `secrets set` (and `profiles set-key`).
 pub(crate) fn set(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
     let service = ctx.service()?;
-    names::validate("secret", &args.name)?;
+    let name = &SecretName::new(&args.name)?;
     let value = match args.value {
         Some(v) => {
             ctx.out().warn(&format!(
@@ -232,7 +233,7 @@ pub(crate) fn set(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
         None if ctx.can_prompt() => prompt_value(&args.name)?,
         None => read_stdin_value("secret value", "secrets set")?,
     };
-    let meta = secrets::set(ctx.store()?, &service.name, &args.name, &value)?;
+    let meta = secrets::set(ctx.store()?, &service.name, name, &value)?;
     match ctx.format() {
         Format::Json => ctx.out().json(&SetOutput {
             service: &service.name,
@@ -260,7 +261,7 @@ fn prompt_value(name: &str) -> Result<Secret> {
 
 fn get(ctx: &Context, name: &str) -> Result<ExitCode> {
     let service = ctx.service()?;
-    let value = secrets::get(ctx.store()?, ctx.index()?, &service.name, name)?;
+    let value = secrets::get(ctx.store()?, ctx.index()?, &service.name, &SecretName::new(name)?)?;
     // The value only, whatever -o says: JSON output never carries a secret.
     ctx.out().value(value.expose());
     Ok(ExitCode::SUCCESS)
@@ -268,7 +269,7 @@ fn get(ctx: &Context, name: &str) -> Result<ExitCode> {
 
 fn unset(ctx: &Context, name: &str) -> Result<ExitCode> {
     let service = ctx.service()?;
-    secrets::unset(ctx.store()?, &service.name, name)?;
+    secrets::unset(ctx.store()?, &service.name, &SecretName::new(name)?)?;
     match ctx.format() {
         Format::Json => ctx.out().json(&serde_json::json!({
             "service": service.name, "removed": [name],

@@ -61,13 +61,13 @@ pub(crate) fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
     );
     let origin = match &resolved.source {
         Source::Profile { profile, .. } => TokenOrigin::Stored {
-            profile: profile.clone(),
+            profile: profile.to_string(),
         },
         _ => TokenOrigin::Override,
     };
     let target = Target::for_service(app, &service, url.url.as_deref(), origin)?.ok_or_else(|| {
         Error::NotVerifiable {
-            service: service.name.clone(),
+            service: service.name.to_string(),
         }
     })?;
     let note = resolved.whitespace_note();
@@ -85,8 +85,8 @@ pub(crate) fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
         })?;
     match ctx.format() {
         Format::Json => ctx.out().json(&WhoamiOutput {
-            service: service.name.clone(),
-            profile,
+            service: service.name.to_string(),
+            profile: profile.to_string(),
             source: resolved.source.clone(),
             shadowed: resolved.shadowed.clone(),
             api_url: url.url.clone().unwrap_or_default(),

@@ -5,6 +5,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::core::names::{ProfileName, ServiceName};
 use crate::core::service::{GitAuth, Service, ServiceConfig};
 use crate::core::urls::Origin;
 use crate::helpers::git::wire::{Request, Response};
@@ -102,8 +103,8 @@ pub(crate) fn is_expired(expiry: Option<u64>, now: u64) -> bool {
 
 /// The service's settings as commands see them: stored, else the app's built-in, else
 /// generic defaults.
-fn service_of(app: &App, name: &str, entry: &ServiceEntry) -> Service {
-    Service::new(name, app.service_config(name, entry.config.as_ref()))
+fn service_of(app: &App, name: &ServiceName, entry: &ServiceEntry) -> Service {
+    Service::named(name.clone(), app.service_config(name, entry.config.as_ref()))
 }
 
 /// The username keyward gives git with a token of this service.
@@ -192,7 +193,7 @@ fn candidates<'i>(
     app: &App,
     index: &'i Index,
     req: &Request,
-) -> Vec<(&'i String, &'i ServiceEntry, Service)> {
+) -> Vec<(&'i ServiceName, &'i ServiceEntry, Service)> {
     index
         .services
         .iter()
@@ -214,7 +215,7 @@ fn profile_answer(
 ) -> Result<Option<Answer>> {
     let origin = target.origin();
     for (_, entry, service) in candidates(store.app(), index, req) {
-        let mut profiles: Vec<&String> = entry
+        let mut profiles: Vec<&ProfileName> = entry
             .profiles
             .iter()
             .filter(|(_, m)| m.backend.is_some())
@@ -223,7 +224,7 @@ fn profile_answer(
         profiles.sort_by_key(|p| entry.active_profile.as_ref() != Some(*p));
         for profile in profiles {
             // Only a URL the user stored decides where a token may go, never an env var.
-            let url = entry.profiles[profile]
+            let url = entry.profiles[profile.as_str()]
                 .api_url
                 .as_deref()
                 .or(service.config.api_url.as_deref());

@@ -19,6 +19,7 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::core::names::{ProfileName, SecretName};
 use crate::core::service::ServiceConfig;
 use crate::core::urls::url_serves;
 use crate::store::index::{GitMeta, INDEX_VERSION, Index, ProfileMeta, SecretMeta, ServiceEntry};
@@ -183,12 +184,15 @@ impl<'de> Visitor<'de> for Top<'_> {
                     version = once(version, "version", version_of::<A::Error>(map.next_value()?)?)?
                 }
                 TopField::Services => {
-                    let seed = Entries(|name: &str| Service(q, q.wants(name)));
+                    let seed = Entries(|name: &str| Service(q, q.wants(name)), PhantomData);
                     services = once(services, "services", map.next_value_seed(seed)?)?;
                 }
                 TopField::Git => {
                     let keep = q.is_git();
-                    let seed = Entries(|_: &str| Kept(move |m: GitMeta| keep.then_some(m), PhantomData));
+                    let seed = Entries(
+                        |_: &str| Kept(move |m: GitMeta| keep.then_some(m), PhantomData),
+                        PhantomData,
+                    );
                     git = once(git, "git", map.next_value_seed(seed)?)?;
                 }
                 TopField::Other => drop(map.next_value::<IgnoredAny>()?),
@@ -249,9 +253,9 @@ impl Service<'_> {
     fn finish(
         &self,
         config: Option<ServiceConfig>,
-        active: Option<String>,
-        mut profiles: BTreeMap<String, ProfileMeta>,
-        secrets: BTreeMap<String, SecretMeta>,
+        active: Option<ProfileName>,
+        mut profiles: BTreeMap<ProfileName, ProfileMeta>,
+        secrets: BTreeMap<SecretName, SecretMeta>,
     ) -> Option<ServiceEntry> {
         if let Some(wanted) = self.0.profile_name(Some(active.as_deref())) {
             profiles.retain(|p, _| p == wanted);
@@ -281,18 +285,18 @@ struct Profiles<'a> {
 }
 
 impl<'de> DeserializeSeed<'de> for Profiles<'_> {
-    type Value = BTreeMap<String, ProfileMeta>;
+    type Value = BTreeMap<ProfileName, ProfileMeta>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         let Profiles { q, keep, wanted } = self;
-        Entries(|name: &str| {
+        let seed = |name: &str| {
             let take = keep && q.keeps_profile(wanted, name);
             Kept(
                 move |m: ProfileShape<'de>| take.then(|| m.keep(q)).flatten(),
                 PhantomData,
             )
-        })
-        .deserialize(d)
+        };
+        Entries(seed, PhantomData).deserialize(d)
     }
 }
 
@@ -300,17 +304,17 @@ impl<'de> DeserializeSeed<'de> for Profiles<'_> {
 struct Secrets<'a>(&'a IndexQuery<'a>, bool);
 
 impl<'de> DeserializeSeed<'de> for Secrets<'_> {
-    type Value = BTreeMap<String, SecretMeta>;
+    type Value = BTreeMap<SecretName, SecretMeta>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         let Secrets(q, keep) = self;
-        Entries(|_: &str| {
+        let seed = |_: &str| {
             Kept(
                 move |m: SecretShape<'de>| keep.then(|| m.keep(q)).flatten(),
                 PhantomData,
             )
-        })
-        .deserialize(d)
+        };
+        Entries(seed, PhantomData).deserialize(d)
     }
 }
 
@@ -347,7 +351,7 @@ impl<'de> Visitor<'de> for Service<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let config = seq.next_element::<Option<ServiceConfig>>()?.flatten();
-        let active = seq.next_element::<Option<String>>()?.flatten();
+        let active = seq.next_element::<Option<ProfileName>>()?.flatten();
         let profiles = seq.next_element_seed(self.profiles(None))?.unwrap_or_default();
         let secrets = seq
             .next_element_seed(Secrets(self.0, self.1))?

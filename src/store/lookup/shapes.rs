@@ -2,33 +2,70 @@
 //! borrowed strings, and the borrowed shapes of the profiles and secrets it passes over
 //! (read to be checked as the full parse checks them, then dropped).
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
 use super::IndexQuery;
+use crate::core::names::{self, ProfileName, SecretName, ServiceName};
 use crate::store::index::{ProfileMeta, SecretMeta};
 
 /// A map by name whose values are read by the seed `F` makes for each name; a value the
 /// seed does not keep (`None`) drops the name, as a later repeat replaces an earlier one.
-pub(super) struct Entries<F>(pub(super) F);
+/// Every name is checked as the full parse checks it, kept or not.
+pub(super) struct Entries<K, F>(pub(super) F, pub(super) PhantomData<K>);
 
-impl<'de, V, S: DeserializeSeed<'de, Value = Option<V>>, F: FnMut(&str) -> S> DeserializeSeed<'de>
-    for Entries<F>
+/// A map key of the index: free text (git's URLs) or a validated name.
+pub(super) trait Key: Ord + Borrow<str> + Sized {
+    /// Checks a name the reader passes over, without building it.
+    fn check(name: &str) -> crate::Result<()>;
+    /// The key for a name that is kept.
+    fn make(name: String) -> crate::Result<Self>;
+}
+
+impl Key for String {
+    fn check(_: &str) -> crate::Result<()> {
+        Ok(())
+    }
+    fn make(name: String) -> crate::Result<Self> {
+        Ok(name)
+    }
+}
+
+macro_rules! name_key {
+    ($t:ty, $what:literal) => {
+        impl Key for $t {
+            fn check(name: &str) -> crate::Result<()> {
+                names::validate($what, name)
+            }
+            fn make(name: String) -> crate::Result<Self> {
+                <$t>::new(name)
+            }
+        }
+    };
+}
+name_key!(ServiceName, "service");
+name_key!(ProfileName, "profile");
+name_key!(SecretName, "secret");
+
+impl<'de, K: Key, V, S: DeserializeSeed<'de, Value = Option<V>>, F: FnMut(&str) -> S> DeserializeSeed<'de>
+    for Entries<K, F>
 {
-    type Value = BTreeMap<String, V>;
+    type Value = BTreeMap<K, V>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de, V, S: DeserializeSeed<'de, Value = Option<V>>, F: FnMut(&str) -> S> Visitor<'de> for Entries<F> {
-    type Value = BTreeMap<String, V>;
+impl<'de, K: Key, V, S: DeserializeSeed<'de, Value = Option<V>>, F: FnMut(&str) -> S> Visitor<'de>
+    for Entries<K, F>
+{
+    type Value = BTreeMap<K, V>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a map")
@@ -37,8 +74,9 @@ impl<'de, V, S: DeserializeSeed<'de, Value = Option<V>>, F: FnMut(&str) -> S> Vi
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = BTreeMap::new();
         while let Some(Str(name)) = map.next_key()? {
+            K::check(&name).map_err(de::Error::custom)?;
             match map.next_value_seed((self.0)(&name))? {
-                Some(v) => drop(out.insert(name.into_owned(), v)),
+                Some(v) => drop(out.insert(K::make(name.into_owned()).map_err(de::Error::custom)?, v)),
                 None => drop(out.remove(&*name)),
             }
         }

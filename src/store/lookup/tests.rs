@@ -18,15 +18,17 @@ fn meta(hint: &str, api_url: Option<&str>) -> ProfileMeta {
 /// `default`, `m` and a settings-only `bare`, a secret) and `z`; a git credential.
 fn sample(n: usize) -> Index {
     let mut idx = Index::default();
-    let a = idx.service_mut("a");
+    let a = idx.service_mut(&"a".into());
     a.config = Some(ServiceConfig {
         api_url: Some("https://api.a.example".into()),
         ..Default::default()
     });
     a.active_profile = Some("m".into());
     for i in 0..n {
-        a.profiles
-            .insert(format!("a{i}"), meta(&format!("sk_…{i:04}"), Some("https://x")));
+        a.profiles.insert(
+            format!("a{i}").as_str().into(),
+            meta(&format!("sk_…{i:04}"), Some("https://x")),
+        );
     }
     a.profiles.insert("default".into(), meta("sk_…dflt", None));
     a.profiles
@@ -41,7 +43,7 @@ fn sample(n: usize) -> Index {
             updated_at: None,
         },
     );
-    idx.service_mut("z")
+    idx.service_mut(&"z".into())
         .profiles
         .insert("default".into(), meta("sk_…zzzz", None));
     idx.git.insert(

@@ -4,10 +4,11 @@
 use crate::auth::verify::parse_api_url;
 use crate::cli::commands::login::Request;
 use crate::cli::context::Context;
+use crate::core::names::ProfileName;
 use crate::core::service::Service;
 use crate::ops::resolve::resolve_api_url;
 use crate::store::index::Index;
-use crate::{Error, Result, cli::prompt, core::names};
+use crate::{Error, Result, cli::prompt};
 
 /// The interactive questions: profile name, overwrite, API URL, token.
 pub(super) fn ask(ctx: &Context, service: &Service, force: bool) -> Result<Request> {
@@ -16,9 +17,10 @@ pub(super) fn ask(ctx: &Context, service: &Service, force: bool) -> Result<Reque
     let profile = if ctx.profile_explicit() {
         ctx.profile_name(&service.name)?
     } else {
-        prompt::input("Profile name", Some("default"), |s| {
-            names::validate("profile", s).map_err(|e| e.to_string())
-        })?
+        let answer = prompt::input("Profile name", Some("default"), |s| {
+            ProfileName::new(s).map(drop).map_err(|e| e.to_string())
+        })?;
+        ProfileName::new(answer)?
     };
     let index = ctx.index()?;
     if !force {
@@ -70,7 +72,7 @@ fn ask_api_url(
     ctx: &Context,
     service: &Service,
     index: &Index,
-    profile: &str,
+    profile: &ProfileName,
 ) -> Result<(Option<String>, Option<String>)> {
     let app = &ctx.app;
     let current = resolve_api_url(app, &ctx.env, None, service, profile, index).url;

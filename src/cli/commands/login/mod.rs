@@ -13,11 +13,12 @@ use crate::auth::verify::{Target, Verified, Verifier, parse_api_url};
 use crate::cli::commands::{check_token_shape, now_rfc3339, read_stdin_value};
 use crate::cli::context::Context;
 use crate::cli::output::Format;
+use crate::core::names::{ProfileName, ServiceName};
 use crate::core::service::Service;
 use crate::ops::resolve::resolve_api_url;
 use crate::store::index::ProfileMeta;
 use crate::store::{BackendId, CredKey};
-use crate::{Error, Result, Secret, TokenOrigin, core::names};
+use crate::{Error, Result, Secret, TokenOrigin};
 
 /// Store a token for a profile of a service, after checking it against the API.
 ///
@@ -73,7 +74,7 @@ struct LoginOutput<'a> {
 
 /// What the user asked for: the profile, the API URL to record, and the token.
 struct Request {
-    profile: String,
+    profile: ProfileName,
     /// The URL to verify against.
     verify_url: Option<String>,
     /// The URL to record in the profile (only when it differs from the service's default).
@@ -193,7 +194,6 @@ fn request_from_flags(ctx: &Context, service: &Service, with_token: bool) -> Res
 
 /// Format checks, before any network call.
 fn check_shape(ctx: &Context, service: &Service, req: &Request) -> Result<()> {
-    names::validate("profile", &req.profile)?;
     check_token_shape(&req.token)?;
     service.check_token_pattern(&ctx.app, &req.token)
 }
@@ -214,7 +214,7 @@ fn verify(
             service,
             req.verify_url.as_deref(),
             TokenOrigin::Login {
-                profile: req.profile.clone(),
+                profile: req.profile.to_string(),
             },
         )?
     };
@@ -274,8 +274,8 @@ fn report_text(ctx: &Context, service: &Service, out: &LoginOutput<'_>) {
 /// Stores `token` for `service`/`profile` and records its metadata; returns the backend.
 pub(crate) fn save_profile_token(
     ctx: &Context,
-    service: &str,
-    profile: &str,
+    service: &ServiceName,
+    profile: &ProfileName,
     token: &Secret,
     identity: Option<String>,
     api_url: Option<String>,
@@ -287,14 +287,14 @@ pub(crate) fn save_profile_token(
         let pinned = txn
             .index
             .service(service)
-            .and_then(|s| s.profiles.get(profile))
+            .and_then(|s| s.profiles.get(profile.as_str()))
             .and_then(|p| p.backend);
         let backend = txn.put(&key, token, pinned)?;
         let now = now_rfc3339();
         let entry = txn.index.service_mut(service);
         let meta = entry
             .profiles
-            .entry(profile.to_string())
+            .entry(profile.clone())
             .or_insert_with(ProfileMeta::default);
         if meta.backend.is_none() {
             meta.created_at = Some(now.clone());
@@ -308,7 +308,7 @@ pub(crate) fn save_profile_token(
             meta.api_url = api_url;
         }
         if entry.active_profile.is_none() {
-            entry.active_profile = Some(profile.to_string());
+            entry.active_profile = Some(profile.clone());
         }
         Ok(backend)
     })

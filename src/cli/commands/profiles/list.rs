@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::cli::commands::human_time;
 use crate::cli::context::Context;
 use crate::cli::output::Format;
+use crate::core::names::{ProfileName, ServiceName};
 use crate::store::BackendId;
 use crate::store::index::ServiceEntry;
 use crate::{Result, Service};
@@ -17,7 +18,7 @@ use crate::{Result, Service};
 #[derive(Debug, Serialize)]
 pub(crate) struct ProfileRow {
     /// Profile name.
-    pub name: String,
+    pub name: ProfileName,
     /// True for the profile used when no -p is given.
     pub active: bool,
     /// The profile's api-url, else the service default.
@@ -40,8 +41,8 @@ pub(crate) struct ProfileRow {
 
 #[derive(Serialize)]
 struct ListOutput {
-    service: String,
-    active_profile: Option<String>,
+    service: ServiceName,
+    active_profile: Option<ProfileName>,
     profiles: Vec<ProfileRow>,
 }
 
@@ -74,7 +75,7 @@ pub(super) fn list(ctx: &Context) -> Result<ExitCode> {
 fn rows(service: &Service, entry: Option<&ServiceEntry>) -> Vec<ProfileRow> {
     let active = entry
         .and_then(|e| e.active_profile.clone())
-        .unwrap_or_else(|| "default".to_string());
+        .unwrap_or_else(ProfileName::default_profile);
     entry
         .map(|e| {
             e.profiles

@@ -12,8 +12,9 @@ use crate::cli::commands::{confirm_on_terminal, needs_force, secrets};
 use crate::cli::context::Context;
 use crate::cli::output::Format;
 use crate::cli::printer::Printer;
+use crate::core::names::ProfileName;
 use crate::ops::profiles::{self, ProfileKey};
-use crate::{Error, Result, core::names};
+use crate::{Error, Result};
 
 use list::list;
 
@@ -133,7 +134,7 @@ pub(crate) fn run(ctx: &Context, args: ProfilesArgs) -> Result<ExitCode> {
 
 fn use_profile(ctx: &Context, name: &str) -> Result<ExitCode> {
     let service = ctx.service()?;
-    names::validate("profile", name)?;
+    let name = &ProfileName::new(name)?;
     profiles::set_active(ctx.store()?, &service.name, name)?;
     match ctx.format() {
         Format::Json => ctx.out().json(&serde_json::json!({
@@ -153,7 +154,7 @@ fn get(ctx: &Context, raw: &str) -> Result<ExitCode> {
     let index = ctx.index()?;
     let meta = index
         .service(&service.name)
-        .and_then(|s| s.profiles.get(&profile))
+        .and_then(|s| s.profiles.get(profile.as_str()))
         .ok_or_else(|| profiles::not_found(&ctx.app, index, &service.name, &profile))?;
     let Some(value) = key.get(meta) else {
         let mut e = profiles::unset_key(&ctx.app, &service.name, &profile, &key);
@@ -222,7 +223,8 @@ fn unset(ctx: &Context, raw: &str) -> Result<ExitCode> {
 
 fn rename(ctx: &Context, old: &str, new: &str) -> Result<ExitCode> {
     let service = ctx.service()?;
-    names::validate("profile", old)?;
+    let old = &ProfileName::new(old)?;
+    let new = &ProfileName::new(new)?;
     let store = ctx.store()?;
     let done = profiles::rename(store, &service.name, old, new)?;
     match ctx.format() {
@@ -252,14 +254,14 @@ fn rename(ctx: &Context, old: &str, new: &str) -> Result<ExitCode> {
 
 fn remove(ctx: &Context, name: &str, force: bool) -> Result<ExitCode> {
     let service = ctx.service()?;
-    names::validate("profile", name)?;
+    let name = &ProfileName::new(name)?;
     let store = ctx.store()?;
     if !force {
         // Fail on an unknown name before asking about it.
         let index = store.load_index()?;
         if !index
             .service(&service.name)
-            .is_some_and(|s| s.profiles.contains_key(name))
+            .is_some_and(|s| s.profiles.contains_key(name.as_str()))
         {
             return Err(profiles::not_found(&ctx.app, &index, &service.name, name));
         }

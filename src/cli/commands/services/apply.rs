@@ -3,8 +3,9 @@
 
 use crate::auth::verify::parse_api_url;
 use crate::cli::context::Context;
+use crate::core::names::SecretName;
 use crate::core::service::{ServiceConfig, compile_token_pattern};
-use crate::{App, Error, Result, core::names};
+use crate::{App, Error, Result};
 
 use super::AddArgs;
 
@@ -153,12 +154,12 @@ fn env_var_name(flag: &str, v: &str) -> Result<String> {
 }
 
 /// The names given, empty ones dropped, each once in the order first given.
-fn secret_names(given: &[String]) -> Result<Vec<String>> {
+fn secret_names(given: &[String]) -> Result<Vec<SecretName>> {
     let mut s = Vec::new();
     for n in given.iter().filter(|n| !n.is_empty()) {
-        names::validate("secret", n)?;
-        if !s.contains(n) {
-            s.push(n.clone());
+        let n = SecretName::new(n)?;
+        if !s.contains(&n) {
+            s.push(n);
         }
     }
     Ok(s)

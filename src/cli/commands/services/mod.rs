@@ -13,7 +13,8 @@ mod view;
 use crate::cli::context::Context;
 use crate::cli::output::Format;
 use crate::cli::printer::Printer;
-use crate::{Error, Result, core::names};
+use crate::core::names::ServiceName;
+use crate::{Error, Result};
 
 use apply::apply;
 pub(crate) use view::ServiceView;
@@ -150,11 +151,11 @@ fn to_json<T: Serialize>(out: &Printer, v: &T) -> Result<()> {
 }
 
 fn add(ctx: &Context, a: AddArgs) -> Result<ExitCode> {
-    names::validate("service", &a.name)?;
+    let name = &ServiceName::new(&a.name)?;
     let store = ctx.store()?;
-    let builtin = ctx.app.builtin_config(&a.name);
+    let builtin = ctx.app.builtin_config(name);
     let created = store.update(|txn| {
-        let entry = txn.index.service_mut(&a.name);
+        let entry = txn.index.service_mut(name);
         let created = entry.config.is_none();
         let mut cfg = entry.config.clone().or(builtin).unwrap_or_default();
         apply(ctx, &mut cfg, &a)?;
@@ -168,7 +169,7 @@ fn add(ctx: &Context, a: AddArgs) -> Result<ExitCode> {
         ctx.global.clone(),
         ctx.out().clone(),
     );
-    let v = view(&fresh, &a.name)?;
+    let v = view(&fresh, name)?;
     if ctx.format() == Format::Json {
         to_json(ctx.out(), &AddOutput { created, service: v })?;
     } else {
@@ -193,10 +194,10 @@ fn add(ctx: &Context, a: AddArgs) -> Result<ExitCode> {
 }
 
 fn remove(ctx: &Context, a: RemoveArgs) -> Result<ExitCode> {
-    names::validate("service", &a.name)?;
+    let name = &ServiceName::new(&a.name)?;
     let app = &ctx.app;
     let (profiles, secrets) = ctx.store()?.update(|txn| {
-        let Some(entry) = txn.index.services.get_mut(&a.name).filter(|e| e.config.is_some()) else {
+        let Some(entry) = txn.index.services.get_mut(name).filter(|e| e.config.is_some()) else {
             return Err(Error::NotFound {
                 what: format!("settings of service {}", a.name),
                 hint: Some(format!(
@@ -208,7 +209,7 @@ fn remove(ctx: &Context, a: RemoveArgs) -> Result<ExitCode> {
         entry.config = None;
         let kept = (entry.profiles.len(), entry.secrets.len());
         if kept == (0, 0) {
-            txn.index.services.remove(&a.name);
+            txn.index.services.remove(name);
         }
         Ok(kept)
     })?;

@@ -4,10 +4,11 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use crate::Result;
 use crate::cli::context::Context;
 use crate::cli::output::Format;
+use crate::core::names::{ProfileName, SecretName, ServiceName};
 use crate::core::service::Service;
-use crate::{Result, core::names};
 
 use super::{ShowArgs, to_json};
 
@@ -15,7 +16,7 @@ use super::{ShowArgs, to_json};
 #[derive(Debug, Serialize)]
 pub(crate) struct ServiceView {
     /// Name.
-    pub name: String,
+    pub name: ServiceName,
     /// True when settings are stored (or built in); false for generic defaults.
     pub configured: bool,
     /// Default API URL.
@@ -37,11 +38,11 @@ pub(crate) struct ServiceView {
     /// Token format pattern.
     pub token_pattern: Option<String>,
     /// Known secret names.
-    pub secrets: Vec<String>,
+    pub secrets: Vec<SecretName>,
     /// The active profile.
-    pub active_profile: Option<String>,
+    pub active_profile: Option<ProfileName>,
     /// Stored profiles.
-    pub profiles: Vec<String>,
+    pub profiles: Vec<ProfileName>,
 }
 
 #[derive(Serialize)]
@@ -49,15 +50,15 @@ struct ListOutput {
     services: Vec<ServiceView>,
 }
 
-pub(super) fn view(ctx: &Context, name: &str) -> Result<ServiceView> {
+pub(super) fn view(ctx: &Context, name: &ServiceName) -> Result<ServiceView> {
     let entry = ctx.index()?.service(name);
     let stored = entry.and_then(|e| e.config.clone());
     let configured = stored.is_some() || ctx.app.builtin_config(name).is_some();
     let cfg = ctx.app.service_config(name, stored.as_ref());
-    let svc = Service::new(name, cfg);
+    let svc = Service::named(name.clone(), cfg);
     let c = &svc.config;
     Ok(ServiceView {
-        name: name.to_string(),
+        name: name.clone(),
         configured,
         // Masked: an index written before such URLs were refused may hold one.
         api_url: c
@@ -81,7 +82,7 @@ pub(super) fn view(ctx: &Context, name: &str) -> Result<ServiceView> {
 }
 
 pub(super) fn list(ctx: &Context) -> Result<ExitCode> {
-    let mut names: Vec<String> = ctx.index()?.services.keys().cloned().collect();
+    let mut names: Vec<ServiceName> = ctx.index()?.services.keys().cloned().collect();
     if let Some(b) = ctx
         .app
         .builtin_service
@@ -135,10 +136,7 @@ pub(super) fn list(ctx: &Context) -> Result<ExitCode> {
 
 pub(super) fn show(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
     let name = match args.name {
-        Some(n) => {
-            names::validate("service", &n)?;
-            n
-        }
+        Some(n) => ServiceName::new(n)?,
         None => ctx.service_name()?,
     };
     let v = view(ctx, &name)?;
@@ -152,7 +150,7 @@ pub(super) fn show(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
 
 fn print_view(ctx: &Context, v: &ServiceView) {
     let mut lines = vec![if v.configured {
-        v.name.clone()
+        v.name.to_string()
     } else {
         format!("{} (no settings: generic defaults)", v.name)
     }];
@@ -202,7 +200,7 @@ fn print_view(ctx: &Context, v: &ServiceView) {
                     if v.active_profile.as_deref() == Some(p) {
                         format!("{p} (active)")
                     } else {
-                        p.clone()
+                        p.to_string()
                     }
                 })
                 .collect::<Vec<_>>()

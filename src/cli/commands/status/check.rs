@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::auth::verify::Verified;
 use crate::core::error::ErrorKind;
+use crate::core::names::{ProfileName, ServiceName};
 use crate::ops::resolve::Source;
 use crate::store::BackendId;
 use crate::{App, Error, Result};
@@ -101,7 +102,7 @@ impl Check {
 #[derive(Debug, Serialize)]
 pub(crate) struct ProfileStatus {
     /// Profile name.
-    pub name: String,
+    pub name: ProfileName,
     /// The service's active profile.
     pub active: bool,
     /// Its token is the one commands use now (selected and not overridden).
@@ -147,9 +148,9 @@ pub(crate) struct OverrideStatus {
 #[derive(Debug, Serialize)]
 pub(crate) struct StatusOutput {
     /// The service.
-    pub service: String,
+    pub service: ServiceName,
     /// The profile this invocation selects (`-p`, env, active, `default`).
-    pub profile: String,
+    pub profile: ProfileName,
     /// True when the exit code is 0.
     pub ok: bool,
     /// Where the token in use comes from; `null` when not logged in.

@@ -13,6 +13,7 @@ pub(crate) use self::check::{Check, CheckState, OverrideStatus, ProfileStatus, S
 use crate::auth::verify::{Target, Verifier};
 use crate::cli::context::Context;
 use crate::cli::output::Format;
+use crate::core::names::ProfileName;
 use crate::core::service::Service;
 use crate::ops::resolve::{
     Resolution, Source, check_override_token, not_logged_in, resolve_api_url, whitespace_note,
@@ -101,7 +102,7 @@ pub(crate) fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
 fn gather_profiles(
     ctx: &Context,
     service: &Service,
-    selected: &str,
+    selected: &ProfileName,
     index: &Index,
     resolution: &Resolution,
     offline: bool,
@@ -142,7 +143,7 @@ fn gather_profiles(
 fn stored_check(
     ctx: &Context,
     service: &Service,
-    profile: &str,
+    profile: &ProfileName,
     meta: &ProfileMeta,
     url: Option<&str>,
     offline: bool,
@@ -234,7 +235,7 @@ fn verify_all(
 fn prepare(
     ctx: &Context,
     service: &Service,
-    profile: &str,
+    profile: &ProfileName,
     kind: BackendId,
     url: Option<&str>,
 ) -> Result<Option<(Target, Secret)>> {
@@ -259,6 +260,6 @@ fn prepare(
 
 fn no_endpoint(service: &Service) -> Error {
     Error::NotVerifiable {
-        service: service.name.clone(),
+        service: service.name.to_string(),
     }
 }

@@ -8,7 +8,7 @@ use crate::cli::printer::Printer;
 /// Prints the report as text, one line at a time through the printer.
 pub(super) fn print_text(printer: &Printer, out: &StatusOutput) {
     let st = printer.style();
-    let mut lines = vec![out.service.clone()];
+    let mut lines = vec![out.service.to_string()];
     for n in &out.notes {
         lines.push(format!("  {} {n}", st.warn_mark()));
     }

@@ -29,7 +29,8 @@
 //! let store = Store::from_env(&app, &env, None)?;
 //! let index = store.load_index()?;
 //! let service = app.builtin_service.clone().unwrap();
-//! let found = keyward::ops::resolve::resolve_token(&store, &env, None, &service, "default", &index)?;
+//! let profile = keyward::ProfileName::new("default")?; // checked once, where it comes in
+//! let found = keyward::ops::resolve::resolve_token(&store, &env, None, &service, &profile, &index)?;
 //! assert_eq!(found.source.describe(), "ACME_API_KEY"); // env wins over anything stored
 //! assert_eq!(found.token.masked(), "sk_…cdef");
 //! # Ok::<(), keyward::Error>(())

@@ -194,3 +194,51 @@ fn an_invalid_value_in_another_service_is_exit_6_everywhere() {
         refused_everywhere(&t, what, content.as_bytes());
     }
 }
+
+/// Keys that are not names (a hand-edited file, another program's writes) never reach a
+/// keyring attribute or a path: the index is refused, as for any other wrong value.
+#[test]
+fn a_key_that_is_not_a_name_is_exit_6_everywhere() {
+    let t = home();
+    let good = std::fs::read_to_string(t.path("index.json")).unwrap();
+    let after_at = good.find("\"zz-after\"").unwrap();
+    let replace_after = |at: usize, from: &str, to: &str| {
+        let i = at
+            + good[at..]
+                .find(from)
+                .unwrap_or_else(|| panic!("{from} in {good}"));
+        format!("{}{to}{}", &good[..i], &good[i + from.len()..])
+    };
+    let cases = [
+        (
+            "a service named with a slash",
+            good.replacen("\"aa-before\"", "\"aa/before\"", 1),
+        ),
+        (
+            "an upper-case service",
+            good.replacen("\"zz-after\"", "\"ZZ-after\"", 1),
+        ),
+        (
+            "a profile named ..",
+            replace_after(after_at, "\"default\": {", "\"..\": {"),
+        ),
+        (
+            "a secret with a space",
+            replace_after(0, "\"github-token\"", "\"github token\""),
+        ),
+        (
+            "an active profile that is not a name",
+            replace_after(
+                after_at,
+                "\"active_profile\": \"default\"",
+                "\"active_profile\": \"-rf\"",
+            ),
+        ),
+    ];
+    for (what, content) in cases {
+        assert_ne!(content, good, "{what}: the damage applies");
+        refused_everywhere(&t, what, content.as_bytes());
+    }
+    std::fs::write(t.path("index.json"), &good).unwrap();
+    t.cmd(&["token"]).prints_secret().run().ok();
+}

@@ -106,13 +106,23 @@ impl Context {
         Ok(self.index.get_or_init(|| i))
     }
 
+    /// `flag`, else the env var `<APP>_<var>`: a name the user gave, not yet checked.
+    fn named(&self, flag: &Option<String>, var: &str) -> Option<String> {
+        flag.clone()
+            .or_else(|| self.env.get(&self.app.env_var(var)).map(str::to_string))
+    }
+
+    fn explicit_service(&self) -> Option<String> {
+        self.named(&self.global.service, "SERVICE")
+    }
+
+    fn explicit_profile(&self) -> Option<String> {
+        self.named(&self.global.profile, "PROFILE")
+    }
+
     /// The service: `-s`, `<APP>_SERVICE`, the only configured service, else `default`.
     pub(crate) fn service_name(&self) -> Result<ServiceName> {
-        let explicit = self
-            .global
-            .service
-            .clone()
-            .or_else(|| self.env.get(&self.app.env_var("SERVICE")).map(str::to_string));
+        let explicit = self.explicit_service();
         match explicit {
             Some(n) => ServiceName::new(n),
             None if self.app.builtin_service.is_some() => Ok(self
@@ -153,11 +163,7 @@ impl Context {
 
     /// The profile: `-p`, `<APP>_PROFILE`, the service's active profile, else `default`.
     pub(crate) fn profile_name(&self, service: &str) -> Result<ProfileName> {
-        let explicit = self
-            .global
-            .profile
-            .clone()
-            .or_else(|| self.env.get(&self.app.env_var("PROFILE")).map(str::to_string));
+        let explicit = self.explicit_profile();
         match explicit {
             Some(n) => ProfileName::new(n),
             None => Ok(self
@@ -211,16 +217,9 @@ impl Context {
     /// depends on the settings of every service, so the whole index is parsed into maps;
     /// the result is cut to the same part either way.
     pub(crate) fn fetch_target(&self, secrets: bool) -> Result<FetchTarget> {
-        let explicit_profile = self
-            .global
-            .profile
-            .clone()
-            .or_else(|| self.env.get(&self.app.env_var("PROFILE")).map(str::to_string));
+        let explicit_profile = self.explicit_profile();
         let known_service = self
-            .global
-            .service
-            .clone()
-            .or_else(|| self.env.get(&self.app.env_var("SERVICE")).map(str::to_string))
+            .explicit_service()
             .or_else(|| self.app.builtin_service.as_ref().map(|s| s.name.to_string()));
         let Some(name) = known_service else {
             let service = self.service()?;

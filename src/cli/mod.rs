@@ -3,6 +3,7 @@
 pub(crate) mod commands;
 pub(crate) mod completions;
 pub(crate) mod context;
+mod fetch_parse;
 pub(crate) mod helper;
 pub mod naming;
 pub mod output;
@@ -135,6 +136,9 @@ pub fn main(app: &App) -> ExitCode {
 /// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
 pub fn run(app: &App, args: impl IntoIterator<Item = OsString>, env: Env) -> ExitCode {
     let args: Vec<OsString> = args.into_iter().collect();
+    if let Some(cli) = fetch_parse::parse(&args) {
+        return execute(app, env, cli.global, cli.command);
+    }
     // Help and usage errors come before the flags are parsed, so `--no-color` is looked for.
     let no_color = args
         .iter()

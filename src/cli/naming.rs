@@ -11,7 +11,7 @@ use clap::{Command, CommandFactory};
 use crate::App;
 
 /// What the help strings are written as, and rewritten from.
-const NAME: &str = "keyward";
+pub(crate) const NAME: &str = "keyward";
 const ENV_PREFIX: &str = "KEYWARD_";
 /// The services the examples use; for an app with a built-in service they name that one.
 const EXAMPLE_SERVICES: &[&str] = &["truto", "the0"];

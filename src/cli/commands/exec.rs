@@ -65,6 +65,9 @@ pub(crate) fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     // The service's entry with its secrets; the other services are not read.
     let target = ctx.fetch_target(true)?;
     let (service, profile, index) = (&target.service, &target.profile, &target.index);
+    // An expiring OAuth access token is refreshed before the child's environment is built
+    // from the store.
+    crate::cli::commands::token::refreshed(ctx, &target)?;
     let store = ctx.store()?;
     let only = (!args.only.is_empty()).then_some(args.only.as_slice());
     let token = token_policy(ctx, index, &service.name, only, args.no_token);

@@ -9,6 +9,7 @@ pub(crate) mod migrate;
 pub(crate) mod profiles;
 pub(crate) mod secrets;
 pub(crate) mod services;
+pub(crate) mod sessions;
 pub(crate) mod setup_git;
 pub(crate) mod status;
 pub(crate) mod token;
@@ -132,6 +133,17 @@ pub(crate) fn human_time_utc(rfc3339: &str) -> String {
     match rfc3339.strip_suffix('Z') {
         Some(s) if s.len() == 19 && s.as_bytes()[10] == b'T' => format!("{} {} UTC", &s[..10], &s[11..]),
         _ => rfc3339.to_string(),
+    }
+}
+
+/// A span of seconds as people say it: `45 s`, `14 min`, `2 h 5 min`, `3 days`.
+pub(crate) fn human_span(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        3600..86400 if secs % 3600 / 60 == 0 => format!("{} h", secs / 3600),
+        3600..86400 => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+        _ => format!("{} days", secs / 86400),
     }
 }
 

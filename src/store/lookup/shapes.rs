@@ -105,6 +105,8 @@ pub(super) struct ProfileShape<'a> {
     updated_at: Option<Str<'a>>,
     #[serde(default, borrow)]
     verified_at: Option<Str<'a>>,
+    #[serde(default)]
+    oauth: Option<crate::store::index::OAuthMeta>,
 }
 
 impl ProfileShape<'_> {
@@ -115,6 +117,7 @@ impl ProfileShape<'_> {
             return q.trim_profile(ProfileMeta {
                 backend: self.backend,
                 api_url: owned(self.api_url),
+                oauth: self.oauth,
                 ..ProfileMeta::default()
             });
         }
@@ -129,6 +132,7 @@ impl ProfileShape<'_> {
             created_at: owned(self.created_at),
             updated_at: owned(self.updated_at),
             verified_at: owned(self.verified_at),
+            oauth: self.oauth,
         })
     }
 }

@@ -42,6 +42,9 @@ pub(crate) struct ServiceView {
     pub active_profile: Option<String>,
     /// Stored profiles.
     pub profiles: Vec<String>,
+    /// The OAuth 2.0 block, when tokens come from an authorization server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<crate::core::oauth::OAuthSettings>,
 }
 
 #[derive(Serialize)]
@@ -77,6 +80,7 @@ pub(super) fn view(ctx: &Context, name: &str) -> Result<ServiceView> {
         profiles: entry
             .map(|e| e.profiles.keys().cloned().collect())
             .unwrap_or_default(),
+        oauth: c.oauth.clone(),
     })
 }
 
@@ -190,6 +194,13 @@ fn print_view(ctx: &Context, v: &ServiceView) {
     }
     if !v.secrets.is_empty() {
         field("secrets:", v.secrets.join(", "));
+    }
+    if let Some(o) = &v.oauth {
+        let server = o.issuer.clone().or(o.token_endpoint.clone()).unwrap_or_default();
+        field("OAuth:", format!("client {} at {server}", o.client_id));
+        if !o.scopes.is_empty() {
+            field("OAuth scopes:", o.scope());
+        }
     }
     field(
         "profiles:",

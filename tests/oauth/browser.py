@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+"""The scripted browser of the OAuth tests, used as $BROWSER: opens the URL it is given,
+keeps cookies, follows redirects and submits each page's form (the device confirmation), as
+a person clicking "Continue" would. With KW_BROWSER_ABORT set it presses "Abort" instead.
+Appends the pages it ended on to $KW_BROWSER_LOG (the tests read what the loopback page said)."""
+import html.parser
+import http.cookiejar
+import os
+import sys
+import urllib.parse
+import urllib.request
+
+
+class Form(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.action, self.fields, self.inside = None, [], False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and self.action is None and a.get("method", "get").lower() == "post":
+            self.action, self.inside = a.get("action", ""), True
+        elif tag == "input" and self.inside and a.get("name"):
+            self.fields.append((a["name"], a.get("value", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+
+
+def main():
+    url = sys.argv[1]
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    data = None
+    page = ""
+    for _ in range(12):
+        try:
+            resp = opener.open(urllib.request.Request(url, data=data), timeout=20)
+            page, url = resp.read().decode("utf-8", "replace"), resp.geturl()
+        except urllib.error.HTTPError as e:
+            page, url = e.read().decode("utf-8", "replace"), e.geturl()
+            break
+        form = Form()
+        form.feed(page)
+        if form.action is None:
+            break
+        fields = form.fields + ([("abort", "yes")] if os.environ.get("KW_BROWSER_ABORT") else [])
+        data = urllib.parse.urlencode(fields).encode()
+        url = urllib.parse.urljoin(url, form.action)
+    log = os.environ.get("KW_BROWSER_LOG")
+    if log:
+        with open(log, "a") as f:
+            f.write(f"{url}\t{' '.join(page.split())[:300]}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -263,3 +263,121 @@ fn web_and_device_logins_on_a_service_without_oauth_are_usage_errors() {
     .code(2)
     .stderr_has("must use https");
 }
+
+#[test]
+fn no_browser_prints_the_url_and_takes_the_redirected_url_pasted_back() {
+    use std::io::Write;
+    let srv = AuthServer::start();
+    let t = oauth_env(&srv, "kw-plain");
+    let mut run = t.cmd(&["login", "--web", "--no-browser"]);
+    run.cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = run.cmd.spawn().unwrap();
+    let rx = crate::oauth_server::stderr_lines(&mut child);
+    let mut seen = Vec::new();
+    let url = crate::oauth_server::wait_line(&rx, "/auth?", &mut seen)
+        .trim()
+        .to_string();
+    // A browser elsewhere: it logs in but cannot reach this machine's listener.
+    let st = std::process::Command::new(crate::oauth_server::browser_script())
+        .arg(&url)
+        .env("KW_BROWSER_STOP_AT", "/callback")
+        .env("KW_BROWSER_LOG", t.dir.path().join("remote.log"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let remote = std::fs::read_to_string(t.dir.path().join("remote.log")).unwrap();
+    let redirected = remote.split('\t').next().unwrap().to_string();
+    assert!(redirected.contains("/callback?code="), "{remote}");
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{redirected}").unwrap();
+    assert_eq!(
+        crate::oauth_server::wait_exit(&mut child),
+        0,
+        "{}",
+        seen.join("\n")
+    );
+    assert!(!browser_log(&t).contains("callback"), "a browser was started");
+    assert_eq!(srv.token_requests("authorization_code"), 1);
+    assert_eq!(grant(&t, "default")["client_id"], "kw-plain");
+}
+
+#[test]
+fn compozys_chapter_end_to_end() {
+    let srv = AuthServer::start();
+    let t = oauth_env(&srv, "kw-rotate");
+    t.cmd(&["services", "add", &t.svc.clone(), "--token-env", "FLYZT_API_KEY"])
+        .run()
+        .ok();
+    // compozy login: the browser; and the device login for a headless machine.
+    t.cmd(&["login", "--web"]).run().ok().stderr_has("Logged in to");
+    t.cmd(&["-p", "server", "login", "--device"])
+        .run()
+        .ok()
+        .stderr_has("one-time code");
+    // compozy auth status
+    t.cmd(&["status"])
+        .run()
+        .ok()
+        .stdout_has("expires in")
+        .stdout_has("refreshable");
+    // compozy auth list
+    let sessions = t.cmd(&["list", "-o", "json"]).run().json();
+    let ids: Vec<String> = sessions["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    // compozy auth refresh, and the refresh done for the caller.
+    let before = token(&t, "default");
+    t.cmd(&["refresh"]).run().ok();
+    let after = token(&t, "default");
+    assert_ne!(before, after);
+    assert!(srv.active("kw-rotate", &after));
+    // compozy auth revoke <token_id>
+    let server_token = token(&t, "server");
+    let server_id = grant(&t, "server")["grant_id"].as_str().unwrap().to_string();
+    t.cmd(&["revoke", &server_id]).run().ok();
+    assert!(!srv.active("kw-rotate", &server_token));
+    // CI: FLYZT_API_KEY wins over the session, with no request.
+    let key = t.sentinel("flyzt_");
+    let n = srv.requests();
+    let out = t.cmd(&["token"]).env("FLYZT_API_KEY", &key).prints_secret().run();
+    assert_eq!(out.stdout.trim(), key);
+    assert_eq!(srv.requests(), n);
+    // compozy auth revoke-all, then compozy logout has nothing left.
+    t.cmd(&["revoke-all"]).run().ok();
+    assert!(!srv.active("kw-rotate", &after));
+    t.cmd(&["logout", "-f"]).run().code(3);
+}
+
+#[test]
+fn a_plain_api_key_replaces_an_oauth_grant() {
+    let srv = AuthServer::start();
+    let t = oauth_env(&srv, "kw-plain");
+    device_login(&t, &[]);
+    assert!(t.secret_tool_lookup(&t.svc, "oauth-refresh:default").is_some());
+    let key = t.sentinel("key_");
+    t.cmd(&["login", "--with-token", "--no-verify", "-f"])
+        .stdin(format!("{key}\n"))
+        .run()
+        .ok();
+    assert!(grant(&t, "default").is_null(), "the grant record stayed");
+    assert_eq!(
+        t.secret_tool_lookup(&t.svc, "oauth-refresh:default"),
+        None,
+        "the refresh token stayed"
+    );
+    let out = t.cmd(&["token"]).prints_secret().run();
+    assert_eq!(out.stdout.trim(), key);
+    assert!(
+        t.cmd(&["sessions", "-o", "json"]).run().json()["sessions"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}

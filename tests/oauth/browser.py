@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """The scripted browser of the OAuth tests, used as $BROWSER: opens the URL it is given,
 keeps cookies, follows redirects and submits each page's form (the device confirmation), as
-a person clicking "Continue" would. With KW_BROWSER_ABORT set it presses "Abort" instead.
+a person clicking "Continue" would. With KW_BROWSER_ABORT set it presses "Abort" instead;
+with KW_BROWSER_STOP_AT=PATH it does not follow a redirect to PATH (a browser on another
+machine, which cannot reach the loopback listener) and logs the URL it was sent to.
 Appends the pages it ended on to $KW_BROWSER_LOG (the tests read what the loopback page said)."""
 import html.parser
 import http.cookiejar
@@ -28,9 +30,22 @@ class Form(html.parser.HTMLParser):
             self.inside = False
 
 
+class StopAt(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        stop = os.environ.get("KW_BROWSER_STOP_AT")
+        if stop and urllib.parse.urlsplit(newurl).path == stop:
+            raise Stopped(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+class Stopped(Exception):
+    pass
+
+
 def main():
     url = sys.argv[1]
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    jar = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    opener = urllib.request.build_opener(jar, StopAt())
     data = None
     page = ""
     for _ in range(12):
@@ -39,6 +54,9 @@ def main():
             page, url = resp.read().decode("utf-8", "replace"), resp.geturl()
         except urllib.error.HTTPError as e:
             page, url = e.read().decode("utf-8", "replace"), e.geturl()
+            break
+        except Stopped as s:
+            page, url = "(not followed)", s.args[0]
             break
         form = Form()
         form.feed(page)

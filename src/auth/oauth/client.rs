@@ -282,3 +282,42 @@ pub(crate) fn shown(url: &Url) -> String {
 pub(crate) fn printable(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).take(200).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes_as_numbers_or_strings() {
+        let n: Number = serde_json::from_str("600").unwrap();
+        assert_eq!(n.0, 600);
+        let s: Number = serde_json::from_str("\"3600\"").unwrap();
+        assert_eq!(s.0, 3600);
+        assert!(serde_json::from_str::<Number>("\"soon\"").is_err());
+        assert!(serde_json::from_str::<Number>("-5").is_err());
+    }
+
+    #[test]
+    fn refusals_are_read_from_the_error_field() {
+        let url = Url::parse("https://auth.example.test/token").unwrap();
+        let answer = |status, body: &str| FormAnswer {
+            status,
+            body: Zeroizing::new(body.as_bytes().to_vec()),
+        };
+        match token_answer(&url, answer(400, r#"{"error":"slow_down","interval":"9"}"#)).unwrap() {
+            TokenAnswer::Refused { error, interval } => {
+                assert_eq!((error.as_str(), interval), ("slow_down", Some(9)))
+            }
+            TokenAnswer::Issued(_) => panic!("issued"),
+        }
+        match token_answer(&url, answer(200, r#"{"access_token":"at","expires_in":"60"}"#)).unwrap() {
+            TokenAnswer::Issued(t) => assert_eq!(
+                (t.access.expose(), t.expires_in, t.refresh.is_none()),
+                ("at", Some(60), true)
+            ),
+            TokenAnswer::Refused { .. } => panic!("refused"),
+        }
+        assert!(token_answer(&url, answer(400, "not json")).is_err());
+        assert!(token_answer(&url, answer(200, "{}")).is_err());
+    }
+}

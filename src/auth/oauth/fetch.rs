@@ -156,3 +156,33 @@ fn needs_login_words(service: &Service, profile: &str) -> String {
         service.name
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(expires_at: Option<u64>, lifetime: Option<u64>) -> OAuthMeta {
+        OAuthMeta {
+            expires_at,
+            lifetime,
+            ..OAuthMeta::default()
+        }
+    }
+
+    #[test]
+    fn fresh_means_valid_beyond_a_tenth_of_the_lifetime_at_most_60_s() {
+        // 600 s lifetime: skew 60 s.
+        assert!(is_fresh(&meta(Some(1061), Some(600)), 1000));
+        assert!(!is_fresh(&meta(Some(1060), Some(600)), 1000));
+        // One hour: the skew stays 60 s.
+        assert!(is_fresh(&meta(Some(1061), Some(3600)), 1000));
+        // 30 s: skew 3 s.
+        assert!(is_fresh(&meta(Some(1004), Some(30)), 1000));
+        assert!(!is_fresh(&meta(Some(1003), Some(30)), 1000));
+        // Expired, or no lifetime known but an expiry within 60 s.
+        assert!(!is_fresh(&meta(Some(999), Some(30)), 1000));
+        assert!(!is_fresh(&meta(Some(1030), None), 1000));
+        // No stated expiry: used as it is.
+        assert!(is_fresh(&meta(None, None), 1000));
+    }
+}

@@ -192,3 +192,46 @@ fn reply(mut stream: &TcpStream, status: &str, text: &str) {
     );
     let _ = stream.flush();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expect() -> Expect<'static> {
+        Expect {
+            state: "s1",
+            issuer: Some("https://auth.example.test"),
+            login_cmd: "keyward -s x login".into(),
+        }
+    }
+
+    #[test]
+    fn only_this_logins_answer_counts() {
+        let e = expect();
+        assert_eq!(check(&e, "code=c1&state=s1").unwrap().as_deref(), Some("c1"));
+        assert_eq!(
+            check(&e, "code=c1&state=s1&iss=https%3A%2F%2Fauth.example.test%2F")
+                .unwrap()
+                .as_deref(),
+            Some("c1")
+        );
+        // Another login's answer is ignored, not taken.
+        assert_eq!(check(&e, "code=c1&state=other").unwrap(), None);
+        assert_eq!(check(&e, "code=c1").unwrap(), None);
+        // Another issuer (a mix-up) and a refusal end the login: exit 4.
+        let mixed = check(&e, "code=c1&state=s1&iss=https%3A%2F%2Fevil.test").unwrap_err();
+        assert_eq!(mixed.exit_code(), 4);
+        let denied = check(&e, "error=access_denied&state=s1").unwrap_err();
+        assert!(denied.to_string().contains("denied"), "{denied}");
+        assert_eq!(denied.exit_code(), 4);
+    }
+
+    #[test]
+    fn the_listener_answers_its_path_and_closes_when_dropped() {
+        let l = Loopback::bind(None, "/callback").unwrap();
+        assert!(l.redirect_uri.starts_with("http://127.0.0.1:") && l.redirect_uri.ends_with("/callback"));
+        let port = l.listener.local_addr().unwrap().port();
+        drop(l);
+        assert!(TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err());
+    }
+}

@@ -11,7 +11,7 @@ use crate::ops::resolve::not_logged_in;
 use crate::store::CredKey;
 use crate::{Error, Result};
 
-/// Remove a profile's stored token (it stays valid on the server until revoked there).
+/// Remove a profile's stored token (revoking an OAuth grant; a plain key stays valid)
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   keyward -s truto logout

@@ -314,6 +314,16 @@ pub(crate) fn save_profile_token(
             .and_then(|s| s.profiles.get(profile))
             .and_then(|p| p.backend);
         let backend = txn.put(&key, token, pinned)?;
+        // A plain key replaces an OAuth grant: its refresh token and record go with it.
+        let grant = txn
+            .index
+            .service(service)
+            .and_then(|s| s.profiles.get(profile))
+            .and_then(|p| p.oauth.as_ref())
+            .and_then(|o| o.refresh_backend);
+        if let Some(b) = grant {
+            txn.delete(b, &CredKey::oauth_refresh(&ctx.app, service, profile))?;
+        }
         let now = now_rfc3339();
         let entry = txn.index.service_mut(service);
         let meta = entry
@@ -328,6 +338,7 @@ pub(crate) fn save_profile_token(
         meta.identity = identity;
         meta.updated_at = Some(now.clone());
         meta.verified_at = verified.then_some(now);
+        meta.oauth = None;
         if api_url.is_some() {
             meta.api_url = api_url;
         }

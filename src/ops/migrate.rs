@@ -16,6 +16,8 @@ pub enum Item {
     Token(String),
     /// A build secret.
     Secret(String),
+    /// The OAuth refresh token of a profile.
+    RefreshToken(String),
 }
 
 impl Item {
@@ -24,6 +26,7 @@ impl Item {
         match self {
             Item::Token(p) => format!("token of profile {p}"),
             Item::Secret(n) => format!("secret {n}"),
+            Item::RefreshToken(p) => format!("refresh token of profile {p}"),
         }
     }
 
@@ -31,6 +34,7 @@ impl Item {
         match self {
             Item::Token(p) => CredKey::token(store.app(), service, p),
             Item::Secret(n) => CredKey::secret(store.app(), service, n),
+            Item::RefreshToken(p) => CredKey::oauth_refresh(store.app(), service, p),
         }
     }
 
@@ -40,6 +44,7 @@ impl Item {
         match self {
             Item::Token(p) => entry.profiles.get(p)?.backend,
             Item::Secret(n) => entry.secrets.get(n).map(|m| m.backend),
+            Item::RefreshToken(p) => entry.profiles.get(p)?.oauth.as_ref()?.refresh_backend,
         }
     }
 
@@ -54,6 +59,11 @@ impl Item {
             Item::Secret(n) => {
                 if let Some(m) = entry.secrets.get_mut(n) {
                     m.backend = kind;
+                }
+            }
+            Item::RefreshToken(p) => {
+                if let Some(o) = entry.profiles.get_mut(p).and_then(|m| m.oauth.as_mut()) {
+                    o.refresh_backend = Some(kind);
                 }
             }
         }
@@ -76,7 +86,8 @@ pub struct Report {
     pub failed: Option<(Item, Error)>,
 }
 
-/// Every value of `service` with a stored value, tokens first, each in name order.
+/// Every value of `service` with a stored value, tokens first, then OAuth refresh tokens,
+/// then secrets, each in name order.
 pub fn items(index: &Index, service: &str) -> Vec<Item> {
     let Some(entry) = index.service(service) else {
         return Vec::new();
@@ -86,8 +97,13 @@ pub fn items(index: &Index, service: &str) -> Vec<Item> {
         .iter()
         .filter(|(_, m)| m.backend.is_some())
         .map(|(p, _)| Item::Token(p.clone()));
+    let refresh = entry
+        .profiles
+        .iter()
+        .filter(|(_, m)| m.oauth.as_ref().is_some_and(|o| o.refresh_backend.is_some()))
+        .map(|(p, _)| Item::RefreshToken(p.clone()));
     let secrets = entry.secrets.keys().map(|n| Item::Secret(n.clone()));
-    tokens.chain(secrets).collect()
+    tokens.chain(refresh).chain(secrets).collect()
 }
 
 /// Moves every token and secret of `service` to `to`. Fails up front (nothing touched)

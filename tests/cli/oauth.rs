@@ -22,7 +22,7 @@ fn device_login_stores_both_tokens_apart_and_token_needs_no_network() {
         browser_log(&t)
     );
     assert_eq!(
-        srv.token_requests("urn:ietf:params:oauth:grant-type:device_code"),
+        srv.tokens_issued("urn:ietf:params:oauth:grant-type:device_code"),
         1
     );
     let access = token(&t, "default");

@@ -72,7 +72,7 @@ fn headless_chromium_approves_a_device_login() {
         .stderr_has(&format!("Logged in to {} as user@example.test", t.svc));
     wait_page(t.dir.path(), "Device login approved");
     assert_eq!(
-        srv.token_requests("urn:ietf:params:oauth:grant-type:device_code"),
+        srv.tokens_issued("urn:ietf:params:oauth:grant-type:device_code"),
         1
     );
     assert!(srv.active("kw-plain", &token(&t, "default")));

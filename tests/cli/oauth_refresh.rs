@@ -178,3 +178,25 @@ fn an_unreachable_server_is_exit_5_and_never_prints_the_expired_token() {
         .stderr_has("locally only: the server could not be reached");
     assert_eq!(t.secret_tool_lookup(&t.svc, "default"), None);
 }
+
+#[test]
+fn migrate_moves_the_refresh_token_too() {
+    let srv = AuthServer::start();
+    let t = oauth_env(&srv, "kw-rotate");
+    device_login(&t, &[]);
+    t.cmd(&["migrate", "--to", "file"]).run().ok();
+    assert_eq!(t.secret_tool_lookup(&t.svc, "default"), None);
+    assert_eq!(
+        t.secret_tool_lookup(&t.svc, "oauth-refresh:default"),
+        None,
+        "the refresh token stayed in the keyring"
+    );
+    assert_eq!(grant(&t, "default")["refresh_backend"], "file");
+    let accounts = crate::fixtures::file_accounts(&t, &t.svc);
+    assert!(
+        accounts.iter().any(|a| a == "oauth-refresh:default"),
+        "{accounts:?}"
+    );
+    t.cmd(&["refresh"]).run().ok();
+    assert!(srv.active("kw-rotate", &token(&t, "default")));
+}

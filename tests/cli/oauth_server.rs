@@ -120,6 +120,12 @@ impl AuthServer {
             .count()
     }
 
+    /// How many token-endpoint requests with this grant type were answered 200.
+    pub fn tokens_issued(&self, grant: &str) -> usize {
+        let want = format!(" POST /token 200 grant={grant}");
+        self.log_lines().iter().filter(|l| l.ends_with(&want)).count()
+    }
+
     /// All requests so far.
     pub fn requests(&self) -> usize {
         self.log_lines().len()

@@ -1,9 +1,9 @@
 //! The per-profile refresh lock: an exclusive advisory lock on
-//! `<home>/.refresh-<service>.<profile>.lock`, taken only when an access token needs a
+//! `<home>/.refresh-<service>-<profile>.lock` (names in hex), taken only when an access token needs a
 //! refresh, apart from the index lock (a refresh is a network call; writers of other
 //! profiles must not wait for it), and given up at a deadline instead of hanging.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -21,17 +21,11 @@ impl RefreshLock {
     /// Waits for the lock of `service`/`profile` until `wait` has passed.
     pub(crate) fn acquire(home: &Path, service: &str, profile: &str, wait: Duration) -> Result<RefreshLock> {
         crate::store::fsutil::ensure_private_dir(home)?;
-        // The service name's length keeps `a.b`/`c` apart from `a`/`b.c`.
-        let path = home.join(format!(".refresh-{}-{service}.{profile}.lock", service.len()));
-        let mut opts = OpenOptions::new();
-        opts.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600)
-                .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
-        }
-        let file = opts.open(&path).map_err(|e| Error::io(&path, e))?;
+        // Hex keeps `a.b`/`c` apart from `a`/`b.c`, and a name holding `.tmp.` from looking
+        // like a stale temp file that the home lock's holder removes.
+        let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
+        let path = home.join(format!(".refresh-{}-{}.lock", hex(service), hex(profile)));
+        let file = crate::store::fsutil::open_lock_file(&path)?;
         let end = Instant::now() + wait;
         let mut pause = Duration::from_millis(2);
         loop {

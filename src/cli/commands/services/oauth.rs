@@ -137,6 +137,13 @@ pub(super) fn apply_oauth(
     if let Some(p) = f.oauth_redirect_port {
         s.redirect_port = (p != 0).then_some(p);
     }
+    check_complete(ctx, name, &s)?;
+    *slot = Some(s);
+    Ok(())
+}
+
+/// A block that can log in: a client, and an issuer or a token endpoint.
+fn check_complete(ctx: &Context, name: &str, s: &OAuthSettings) -> Result<()> {
     if s.client_id.is_empty() {
         return Err(Error::usage(
             format!("the OAuth settings of {name} need a client id"),
@@ -156,7 +163,6 @@ pub(super) fn apply_oauth(
             ),
         ));
     }
-    *slot = Some(s);
     Ok(())
 }
 

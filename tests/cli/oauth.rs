@@ -108,10 +108,10 @@ fn sessions_and_status_show_expiry_and_refreshability() {
     text.ok()
         .stdout_has("ID ")
         .stdout_has("user@example.test")
-        .stdout_has("in 9 min");
+        .stdout_has("in 10 min");
     let st = t.cmd(&["status"]).run();
     st.ok()
-        .stdout_has("session:         expires in 9 min, refreshable");
+        .stdout_has("session:         expires in 10 min, refreshable");
     let j = t.cmd(&["status", "-o", "json"]).run().json();
     let p = &j["profiles"][0];
     assert!(p["expires_at"].as_u64().is_some(), "{j}");

@@ -111,6 +111,14 @@ fn refresh_now_rotates_and_exec_refreshes_an_expired_token() {
     assert_eq!(srv.token_requests(REFRESH), before + 1);
     assert_eq!(out.stdout, token(&t, "default"));
     assert!(srv.active("kw-rotate", &out.stdout));
+    // whoami too: an expired access token is refreshed before it is shown to the API.
+    srv.mode(r#"{"access_ttl": 3}"#);
+    t.cmd(&["refresh"]).run().ok();
+    wait_expired(&t, "default");
+    srv.mode(r#"{"access_ttl": 600}"#);
+    let before = srv.token_requests(REFRESH);
+    t.cmd(&["whoami"]).run().ok().stdout_has("user@example.test");
+    assert_eq!(srv.token_requests(REFRESH), before + 1);
 }
 
 #[test]

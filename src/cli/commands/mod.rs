@@ -140,7 +140,9 @@ pub(crate) fn human_time_utc(rfc3339: &str) -> String {
 pub(crate) fn human_span(secs: u64) -> String {
     match secs {
         0..60 => format!("{secs} s"),
-        60..3600 => format!("{} min", secs / 60),
+        // Rounded: a 10-minute token read a second after receipt still says 10 min.
+        60..3570 => format!("{} min", (secs + 30) / 60),
+        3570..3600 => "1 h".into(),
         3600..86400 if secs % 3600 / 60 == 0 => format!("{} h", secs / 3600),
         3600..86400 => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
         _ => format!("{} days", secs / 86400),
@@ -187,6 +189,16 @@ mod tests {
                 .exit_code(),
             2
         );
+    }
+
+    #[test]
+    fn spans() {
+        assert_eq!(human_span(45), "45 s");
+        assert_eq!(human_span(599), "10 min");
+        assert_eq!(human_span(869), "14 min");
+        assert_eq!(human_span(3590), "1 h");
+        assert_eq!(human_span(3600 + 300), "1 h 5 min");
+        assert_eq!(human_span(3 * 86400), "3 days");
     }
 
     #[test]

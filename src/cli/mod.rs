@@ -99,6 +99,12 @@ pub enum AuthCommand {
     Secrets(commands::secrets::SecretsArgs),
     Services(commands::services::ServicesArgs),
     Exec(commands::exec::ExecArgs),
+    #[command(visible_alias = "list")]
+    Sessions(commands::sessions::SessionsArgs),
+    Refresh(commands::sessions::RefreshArgs),
+    Revoke(commands::sessions::RevokeArgs),
+    #[command(name = "revoke-all")]
+    RevokeAll(commands::sessions::RevokeAllArgs),
     SetupGit(commands::setup_git::SetupGitArgs),
     Migrate(commands::migrate::MigrateArgs),
     Doctor(commands::doctor::DoctorArgs),
@@ -227,5 +233,9 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Status(a) => commands::status::run(ctx, a),
         Command::Whoami(a) => commands::whoami::run(ctx, a),
         Command::Services(a) => commands::services::run(ctx, a),
+        Command::Sessions(a) => commands::sessions::run_sessions(ctx, a),
+        Command::Refresh(a) => commands::sessions::run_refresh(ctx, a),
+        Command::Revoke(a) => commands::sessions::run_revoke(ctx, a),
+        Command::RevokeAll(a) => commands::sessions::run_revoke_all(ctx, a),
     }
 }

@@ -62,6 +62,15 @@ pub enum Error {
         /// space").
         token_note: Option<String>,
     },
+    /// The authorization server refused: a grant it no longer honours, a login the user
+    /// denied or let expire (exit 4).
+    #[error("{message}")]
+    AuthRefused {
+        /// One line saying what was refused.
+        message: String,
+        /// The exact fix (`log in again: …`).
+        hint: String,
+    },
     /// The API could not be reached or failed (exit 5).
     #[error("could not reach {url}: {reason}")]
     Network {
@@ -290,7 +299,7 @@ impl Error {
         match self {
             Error::Usage { .. } | Error::InvalidName { .. } | Error::TooLong { .. } => ErrorKind::Usage,
             Error::NotLoggedIn { .. } | Error::NotFound { .. } => ErrorKind::NotFound,
-            Error::Rejected { .. } => ErrorKind::Rejected,
+            Error::Rejected { .. } | Error::AuthRefused { .. } => ErrorKind::Rejected,
             Error::Network { .. } => ErrorKind::Network,
             Error::NoApiUrl { .. } => ErrorKind::Usage,
             Error::UnexpectedResponse { .. } | Error::NotVerifiable { .. } => ErrorKind::Other,

@@ -8,6 +8,7 @@ pub mod error;
 pub mod fault;
 mod hints;
 pub mod names;
+pub mod oauth;
 pub mod secret;
 pub mod service;
 pub(crate) mod urls;

@@ -62,6 +62,9 @@ pub struct ServiceConfig {
     /// How a profile's token is handed to git for the host of its API URL (default basic).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git_auth: Option<GitAuth>,
+    /// How tokens are obtained through OAuth 2.0 (`login --web|--device`), if they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<crate::core::oauth::OAuthSettings>,
 }
 
 /// How git sends a profile's token to the server.

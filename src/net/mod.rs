@@ -12,6 +12,9 @@ use reqwest::Client;
 
 use crate::{App, Env, Error, Result};
 
+mod form;
+pub(crate) use form::{FormAnswer, get, post_form};
+
 /// Connect timeout when `<APP>_HTTP_TIMEOUT` does not set a shorter total.
 pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default bound on a whole verification (connect, request, response body).
@@ -36,6 +39,17 @@ impl Http {
     /// A client with connect and total timeouts (`<APP>_HTTP_TIMEOUT` seconds overrides the
     /// total), proxies from the environment snapshot, and a `User-Agent`.
     pub(crate) fn new(app: &App, env: &Env) -> Result<Http> {
+        Self::build(app, env, true)
+    }
+
+    /// [`Http::new`] without keeping idle connections: for requests seconds apart (a device
+    /// login's polls), where a kept connection is one the server may close just as it is
+    /// reused.
+    pub(crate) fn unpooled(app: &App, env: &Env) -> Result<Http> {
+        Self::build(app, env, false)
+    }
+
+    fn build(app: &App, env: &Env, pooled: bool) -> Result<Http> {
         let timeout = env.seconds(&app.env_var("HTTP_TIMEOUT"), TOTAL_TIMEOUT)?;
         let agent = if app.name == "keyward" {
             format!("keyward/{}", env!("CARGO_PKG_VERSION"))
@@ -49,6 +63,9 @@ impl Http {
             .redirect(same_origin_redirects())
             // Proxies come from the environment snapshot below, not from the process.
             .no_proxy();
+        if !pooled {
+            builder = builder.pool_max_idle_per_host(0);
+        }
         for proxy in proxies(env)? {
             builder = builder.proxy(proxy);
         }
@@ -86,6 +103,14 @@ impl Http {
     /// The client, to build requests with.
     pub(crate) fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// Runs one job on the runtime; `None` when Ctrl-C (once caught) came first.
+    pub(crate) fn run<F: Future>(&mut self, job: F) -> Option<F::Output> {
+        match self.interrupt.as_mut() {
+            None => Some(self.rt.block_on(job)),
+            Some(int) => self.rt.block_on(race(job, int.recv())),
+        }
     }
 
     /// Runs `jobs` concurrently on the runtime; their outputs in order, or `None` when

@@ -17,6 +17,8 @@ pub enum Item {
     Token(ProfileName),
     /// A build secret.
     Secret(SecretName),
+    /// The OAuth refresh token of a profile.
+    RefreshToken(ProfileName),
 }
 
 impl Item {
@@ -25,6 +27,7 @@ impl Item {
         match self {
             Item::Token(p) => format!("token of profile {p}"),
             Item::Secret(n) => format!("secret {n}"),
+            Item::RefreshToken(p) => format!("refresh token of profile {p}"),
         }
     }
 
@@ -32,6 +35,7 @@ impl Item {
         match self {
             Item::Token(p) => CredKey::token(store.app(), service, p),
             Item::Secret(n) => CredKey::secret(store.app(), service, n),
+            Item::RefreshToken(p) => CredKey::oauth_refresh(store.app(), service, p),
         }
     }
 
@@ -41,6 +45,7 @@ impl Item {
         match self {
             Item::Token(p) => entry.profiles.get(p.as_str())?.backend,
             Item::Secret(n) => entry.secrets.get(n.as_str()).map(|m| m.backend),
+            Item::RefreshToken(p) => entry.profiles.get(p.as_str())?.oauth.as_ref()?.refresh_backend,
         }
     }
 
@@ -55,6 +60,11 @@ impl Item {
             Item::Secret(n) => {
                 if let Some(m) = entry.secrets.get_mut(n.as_str()) {
                     m.backend = kind;
+                }
+            }
+            Item::RefreshToken(p) => {
+                if let Some(o) = entry.profiles.get_mut(p).and_then(|m| m.oauth.as_mut()) {
+                    o.refresh_backend = Some(kind);
                 }
             }
         }
@@ -77,7 +87,8 @@ pub struct Report {
     pub failed: Option<(Item, Error)>,
 }
 
-/// Every value of `service` with a stored value, tokens first, each in name order.
+/// Every value of `service` with a stored value, tokens first, then OAuth refresh tokens,
+/// then secrets, each in name order.
 pub fn items(index: &Index, service: &ServiceName) -> Vec<Item> {
     let Some(entry) = index.service(service) else {
         return Vec::new();
@@ -87,8 +98,13 @@ pub fn items(index: &Index, service: &ServiceName) -> Vec<Item> {
         .iter()
         .filter(|(_, m)| m.backend.is_some())
         .map(|(p, _)| Item::Token(p.clone()));
+    let refresh = entry
+        .profiles
+        .iter()
+        .filter(|(_, m)| m.oauth.as_ref().is_some_and(|o| o.refresh_backend.is_some()))
+        .map(|(p, _)| Item::RefreshToken(p.clone()));
     let secrets = entry.secrets.keys().map(|n| Item::Secret(n.clone()));
-    tokens.chain(secrets).collect()
+    tokens.chain(refresh).chain(secrets).collect()
 }
 
 /// Moves every token and secret of `service` to `to`. Fails up front (nothing touched)

@@ -312,6 +312,23 @@ pub fn rename(store: &Store, service: &ServiceName, old: &ProfileName, new: &Pro
             // Removed only after the index names the new entry.
             txn.delete(kind, &old_key)?;
         }
+        if let Some(kind) = meta.oauth.as_ref().and_then(|o| o.refresh_backend) {
+            let (from, to) = (
+                CredKey::oauth_refresh(app, service, old),
+                CredKey::oauth_refresh(app, service, new),
+            );
+            let value = txn.store().read_recorded(
+                kind,
+                &from,
+                &format!("the refresh token of {service}/{old}"),
+                format!(
+                    "log in again: `{}`",
+                    app.cmd_for(service, &format!("login -p {old}"))
+                ),
+            )?;
+            txn.copy_to(kind, &to, &value)?;
+            txn.delete(kind, &from)?;
+        }
         let entry = txn.index.service_mut(service);
         entry.profiles.remove(old.as_str());
         entry.profiles.insert(new.clone(), meta.clone());
@@ -340,6 +357,9 @@ pub fn remove(store: &Store, service: &ServiceName, profile: &ProfileName) -> Re
         };
         if let Some(kind) = meta.backend {
             txn.delete(kind, &key)?;
+        }
+        if let Some(kind) = meta.oauth.as_ref().and_then(|o| o.refresh_backend) {
+            txn.delete(kind, &CredKey::oauth_refresh(app, service, profile))?;
         }
         let entry = txn.index.service_mut(service);
         entry.profiles.remove(profile.as_str());

@@ -118,6 +118,16 @@ impl CredKey {
         }
     }
 
+    /// The OAuth refresh token of a profile. Its account `oauth-refresh:<profile>` cannot
+    /// equal a profile's (names never contain `:`) or a secret's (`secret:`).
+    pub fn oauth_refresh(app: &App, service: &str, profile: &str) -> Self {
+        CredKey {
+            service: app.keyring_service(service),
+            account: format!("oauth-refresh:{profile}"),
+            label: format!("{} {service}/{profile} OAuth refresh token", app.name),
+        }
+    }
+
     /// A password git stored through the credential helper; `key` is
     /// `protocol://host[/path]`. The service attribute `<prefix>:@git` cannot collide with a
     /// service's, since service names never contain `@`.

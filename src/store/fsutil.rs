@@ -270,6 +270,20 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
+/// Opens (creating, 0600) a lock file in a checked directory: never through a symlink
+/// (O_CREAT would otherwise create or lock its target), owned by the user, not writable by
+/// others. Locking it is the caller's.
+pub(crate) fn open_lock_file(path: &Path) -> Result<File> {
+    let mut opts = OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let file = open_nofollow(path, &mut opts)?
+        .ok_or_else(|| Error::io(path, std::io::Error::from(ErrorKind::NotFound)))?;
+    check_opened(path, &file, false)?;
+    Ok(file)
+}
+
 /// An exclusive advisory lock on `<home>/.lock`, held until dropped. Every writer of the
 /// index or the credentials file takes it, so concurrent processes serialise.
 #[derive(Debug)]
@@ -283,14 +297,7 @@ impl DirLock {
     pub fn acquire(dir: &Path) -> Result<DirLock> {
         ensure_private_dir(dir)?;
         let path = dir.join(".lock");
-        let mut opts = OpenOptions::new();
-        opts.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        // Not through a symlink: O_CREAT would otherwise create (or lock) its target.
-        let file = open_nofollow(&path, &mut opts)?
-            .ok_or_else(|| Error::io(&path, std::io::Error::from(ErrorKind::NotFound)))?;
-        check_opened(&path, &file, false)?;
+        let file = open_lock_file(&path)?;
         file.lock().map_err(|e| Error::io(&path, e))?;
         let lock = DirLock {
             _file: file,

@@ -84,6 +84,49 @@ pub struct ProfileMeta {
     /// When the API last accepted it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<String>,
+    /// For a token obtained through OAuth 2.0: the grant it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<OAuthMeta>,
+}
+
+/// The OAuth grant behind a profile's access token, without any token. The access token is
+/// the profile's token; the refresh token, if one was issued, is a separate entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthMeta {
+    /// A short local id for `sessions` and `revoke` (not the server's).
+    pub grant_id: String,
+    /// The issuer the grant came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The scopes granted (as the server said, else as asked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// The endpoints found at login: refresh and revoke need no discovery request.
+    pub token_endpoint: String,
+    /// RFC 7009 revocation, when the server has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+    /// RFC 7662 introspection, when the server has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introspection_endpoint: Option<String>,
+    /// When the access token expires, in Unix seconds (receipt time + `expires_in`);
+    /// `None` when the server gave no lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+    /// Its lifetime in seconds, which sets the refresh skew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<u64>,
+    /// Where the refresh token lives; `None` when the server issued none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_backend: Option<BackendId>,
+    /// When the tokens were last refreshed (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refreshed_at: Option<String>,
+    /// The server refused the refresh token (`invalid_grant`): only a new login helps.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub needs_login: bool,
 }
 
 /// What is known about a build secret, without its value.

@@ -45,6 +45,9 @@ fn locations(app: &App, index: &Index) -> HashSet<Location> {
             if let Some(b) = meta.backend {
                 out.insert(location(b, &CredKey::token(app, service, profile)));
             }
+            if let Some(b) = meta.oauth.as_ref().and_then(|o| o.refresh_backend) {
+                out.insert(location(b, &CredKey::oauth_refresh(app, service, profile)));
+            }
         }
         for (name, meta) in &entry.secrets {
             out.insert(location(meta.backend, &CredKey::secret(app, service, name)));

@@ -66,6 +66,9 @@ pub(crate) fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     // The service's entry with its secrets; the other services are not read.
     let target = ctx.fetch_target(true)?;
     let (service, profile, index) = (&target.service, &target.profile, &target.index);
+    // An expiring OAuth access token is refreshed before the child's environment is built
+    // from the store.
+    crate::cli::commands::token::refreshed(ctx, &target)?;
     let store = ctx.store()?;
     let only: Vec<SecretName> = args.only.iter().map(SecretName::new).collect::<Result<_>>()?;
     let only = (!only.is_empty()).then_some(only.as_slice());

@@ -12,7 +12,7 @@ use crate::ops::resolve::not_logged_in;
 use crate::store::CredKey;
 use crate::{Error, Result};
 
-/// Remove a profile's stored token (it stays valid on the server until revoked there).
+/// Remove a profile's stored token (revoking an OAuth grant; a plain key stays valid)
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   keyward -s truto logout
@@ -27,12 +27,15 @@ pub struct LogoutArgs {
     /// Log out of every profile of the service
     #[arg(long, conflicts_with = "profile")]
     pub all: bool,
+    /// OAuth: forget the tokens here without revoking them at the server
+    #[arg(long)]
+    pub no_revoke: bool,
 }
 
 /// Runs `logout`.
 pub(crate) fn run(ctx: &Context, args: LogoutArgs) -> Result<ExitCode> {
     if args.all {
-        return logout_all(ctx, args.force);
+        return logout_all(ctx, args.force, args.no_revoke);
     }
     let service = ctx.service()?;
     let profile = ctx.profile_name(&service.name)?;
@@ -49,6 +52,9 @@ pub(crate) fn run(ctx: &Context, args: LogoutArgs) -> Result<ExitCode> {
         }
         confirm_on_terminal(&format!("Log out of {} (profile {profile})?", service.name))?;
     }
+    if revoked_oauth(ctx, &service, &profile, args.no_revoke)? {
+        return Ok(ExitCode::SUCCESS);
+    }
     store.update(|txn| {
         let Some(meta) = txn
             .index
@@ -62,6 +68,9 @@ pub(crate) fn run(ctx: &Context, args: LogoutArgs) -> Result<ExitCode> {
             return Err(not_logged_in(&ctx.app, &service, &profile));
         };
         txn.delete(kind, &key)?;
+        if let Some(b) = meta.oauth.as_ref().and_then(|o| o.refresh_backend) {
+            txn.delete(b, &CredKey::oauth_refresh(&ctx.app, &service.name, &profile))?;
+        }
         let entry = txn.index.service_mut(&service.name);
         entry.profiles.remove(&profile);
         if entry.active_profile.as_deref() == Some(profile.as_str()) {
@@ -78,7 +87,7 @@ pub(crate) fn run(ctx: &Context, args: LogoutArgs) -> Result<ExitCode> {
 
 /// Every profile with a token. Profiles are removed one by one, each token before its index
 /// entry, so a failure partway leaves the rest logged in and the index truthful.
-fn logout_all(ctx: &Context, force: bool) -> Result<ExitCode> {
+fn logout_all(ctx: &Context, force: bool, no_revoke: bool) -> Result<ExitCode> {
     let service = ctx.service()?;
     let store = ctx.store()?;
     let profiles: Vec<ProfileName> = store
@@ -110,6 +119,9 @@ fn logout_all(ctx: &Context, force: bool) -> Result<ExitCode> {
         ))?;
     }
     for profile in &profiles {
+        if revoked_oauth(ctx, &service, profile, no_revoke)? {
+            continue;
+        }
         crate::ops::profiles::remove(store, &service.name, profile)?;
         ctx.out()
             .success(&format!("Logged out of {} (profile {profile})", service.name));
@@ -117,4 +129,29 @@ fn logout_all(ctx: &Context, force: bool) -> Result<ExitCode> {
     ctx.out()
         .detail("The tokens are still valid on the server until you revoke them there.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// An OAuth profile is revoked at the server (unless `--no-revoke`) and forgotten; true when
+/// that was done, and said.
+fn revoked_oauth(
+    ctx: &Context,
+    service: &crate::Service,
+    profile: &ProfileName,
+    no_revoke: bool,
+) -> Result<bool> {
+    let store = ctx.store()?;
+    let meta = store
+        .load_index()?
+        .service(&service.name)
+        .and_then(|s| s.profiles.get(profile))
+        .filter(|m| m.backend.is_some() && m.oauth.is_some())
+        .cloned();
+    let Some(meta) = meta.filter(|_| !no_revoke) else {
+        return Ok(false);
+    };
+    let outcome = crate::auth::oauth::revoke::revoke(store, &ctx.env, service, profile, &meta, false)?;
+    crate::cli::commands::sessions::report_revoked(ctx, service, profile, &meta, outcome);
+    ctx.out()
+        .success(&format!("Logged out of {} (profile {profile})", service.name));
+    Ok(true)
 }

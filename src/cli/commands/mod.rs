@@ -9,6 +9,7 @@ pub(crate) mod migrate;
 pub(crate) mod profiles;
 pub(crate) mod secrets;
 pub(crate) mod services;
+pub(crate) mod sessions;
 pub(crate) mod setup_git;
 pub(crate) mod status;
 pub(crate) mod token;
@@ -135,6 +136,19 @@ pub(crate) fn human_time_utc(rfc3339: &str) -> String {
     }
 }
 
+/// A span of seconds as people say it: `45 s`, `14 min`, `2 h 5 min`, `3 days`.
+pub(crate) fn human_span(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        // Rounded: a 10-minute token read a second after receipt still says 10 min.
+        60..3570 => format!("{} min", (secs + 30) / 60),
+        3570..3600 => "1 h".into(),
+        3600..86400 if secs % 3600 / 60 == 0 => format!("{} h", secs / 3600),
+        3600..86400 => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+        _ => format!("{} days", secs / 86400),
+    }
+}
+
 /// Now as RFC 3339 UTC, seconds precision.
 pub(crate) fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
@@ -175,6 +189,16 @@ mod tests {
                 .exit_code(),
             2
         );
+    }
+
+    #[test]
+    fn spans() {
+        assert_eq!(human_span(45), "45 s");
+        assert_eq!(human_span(599), "10 min");
+        assert_eq!(human_span(869), "14 min");
+        assert_eq!(human_span(3590), "1 h");
+        assert_eq!(human_span(3600 + 300), "1 h 5 min");
+        assert_eq!(human_span(3 * 86400), "3 days");
     }
 
     #[test]

@@ -1,15 +1,16 @@
 //! `token`: prints the resolved token, for `$(keyward token)`. The fetch path: no HTTP
 //! client, no async runtime, no prompt; the index is read once, building only the one
 //! profile it needs (`Context::fetch_target`), and the value fetched from the one backend
-//! that holds it.
+//! that holds it. An OAuth access token about to expire is refreshed first (the only case
+//! that builds an HTTP client), under the profile's refresh lock.
 
 use std::process::ExitCode;
 
 use clap::Args;
 
 use crate::Result;
-use crate::cli::context::Context;
-use crate::ops::resolve::resolve_token;
+use crate::cli::context::{Context, FetchTarget};
+use crate::ops::resolve::{Source, resolve_token, token_sources};
 
 /// Print the token (flag > env > stored) and a newline, nothing else.
 #[derive(Debug, Args)]
@@ -21,6 +22,10 @@ pub struct TokenArgs {}
 /// Runs `token`.
 pub(crate) fn run(ctx: &Context, _args: TokenArgs) -> Result<ExitCode> {
     let target = ctx.fetch_target(false)?;
+    if let Some(fresh) = refreshed(ctx, &target)? {
+        ctx.out().value(fresh.token.expose());
+        return Ok(ExitCode::SUCCESS);
+    }
     let resolved = resolve_token(
         ctx.store()?,
         &ctx.env,
@@ -31,4 +36,34 @@ pub(crate) fn run(ctx: &Context, _args: TokenArgs) -> Result<ExitCode> {
     )?;
     ctx.out().value(resolved.token.expose());
     Ok(ExitCode::SUCCESS)
+}
+
+/// For a stored OAuth token that wins resolution and is about to expire: the refreshed
+/// token. `None` otherwise (a flag or env var wins, or the token is fresh): nothing was done.
+pub(crate) fn refreshed(
+    ctx: &Context,
+    target: &FetchTarget,
+) -> Result<Option<crate::auth::oauth::fetch::Fresh>> {
+    let sources = token_sources(
+        &ctx.app,
+        &ctx.env,
+        ctx.global.token.is_some(),
+        &target.service,
+        &target.profile,
+        &target.index,
+    );
+    if !matches!(sources.first(), Some(Source::Profile { .. })) {
+        return Ok(None);
+    }
+    let fresh = crate::auth::oauth::fetch::ensure_fresh(
+        ctx.store()?,
+        &ctx.env,
+        &target.service,
+        &target.profile,
+        &target.index,
+    )?;
+    if let Some(note) = fresh.as_ref().and_then(|f| f.note.as_deref()) {
+        ctx.out().warn(note);
+    }
+    Ok(fresh)
 }

@@ -43,7 +43,7 @@ pub(crate) fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
     let service = ctx.service()?;
     let profile = ctx.profile_name(&service.name)?;
     let index = ctx.index()?;
-    let resolved = resolve_token(
+    let mut resolved = resolve_token(
         ctx.store()?,
         &ctx.env,
         ctx.token_flag(),
@@ -51,6 +51,13 @@ pub(crate) fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
         &profile,
         index,
     )?;
+    // An OAuth access token about to expire is refreshed before it is shown to the API.
+    if matches!(resolved.source, Source::Profile { .. })
+        && let Some(fresh) =
+            crate::auth::oauth::fetch::ensure_fresh(ctx.store()?, &ctx.env, &service, &profile, index)?
+    {
+        resolved.token = fresh.token;
+    }
     let url = resolve_api_url(
         app,
         &ctx.env,

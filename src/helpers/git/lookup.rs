@@ -231,16 +231,20 @@ fn profile_answer(
             if url.and_then(Origin::of_url).as_ref() != Some(&origin) {
                 continue;
             }
-            let token = match resolve::resolve_token(store, env, None, &service, profile, index) {
-                Ok(t) => t.token,
-                Err(e) if e.kind() == ErrorKind::NotFound => continue,
-                Err(e) => return Err(e),
+            let (token, expiry) = match stored_oauth(store, env, &service, profile, index)? {
+                Some(fresh) => fresh,
+                None => match resolve::resolve_token(store, env, None, &service, profile, index) {
+                    Ok(t) => (t.token, None),
+                    Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                },
             };
             let bearer = service.config.git_auth == Some(GitAuth::Bearer) && req.has_capability("authtype");
             let response = if bearer {
                 Response {
                     authtype: Some("Bearer".into()),
                     credential: Some(token),
+                    password_expiry_utc: expiry,
                     // Keep other helpers (e.g. `store`) from writing keyward's token to disk.
                     ephemeral: true,
                     ..Response::default()
@@ -249,6 +253,7 @@ fn profile_answer(
                 Response {
                     username: Some(git_username(&service.config).to_string()),
                     password: Some(token),
+                    password_expiry_utc: expiry,
                     ..Response::default()
                 }
             };
@@ -256,6 +261,32 @@ fn profile_answer(
         }
     }
     Ok(None)
+}
+
+/// For a stored OAuth token that wins resolution: the token (refreshed if it was about to
+/// expire) and its expiry, so git asks again after it instead of failing once.
+fn stored_oauth(
+    store: &Store,
+    env: &Env,
+    service: &Service,
+    profile: &ProfileName,
+    index: &Index,
+) -> Result<Option<(crate::Secret, Option<u64>)>> {
+    use crate::auth::oauth::fetch;
+    let Some(expiry) = fetch::expiry(index, &service.name, profile) else {
+        return Ok(None);
+    };
+    let sources = resolve::token_sources(store.app(), env, false, service, profile, index);
+    if !matches!(sources.first(), Some(resolve::Source::Profile { .. })) {
+        return Ok(None);
+    }
+    match fetch::ensure_fresh(store, env, service, profile, index)? {
+        Some(f) => Ok(Some((f.token, f.expires_at))),
+        None => {
+            let t = resolve::resolve_token(store, env, None, service, profile, index)?;
+            Ok(Some((t.token, Some(expiry))))
+        }
+    }
 }
 
 /// A secret mapped to git's host (`github-token` → github.com, `git_hosts`).

@@ -113,6 +113,8 @@ impl IndexQuery<'_> {
                 (m.backend.is_some() && may_serve).then(|| ProfileMeta {
                     backend: m.backend,
                     api_url: m.api_url,
+                    // git is told when an OAuth access token expires.
+                    oauth: m.oauth,
                     ..ProfileMeta::default()
                 })
             }

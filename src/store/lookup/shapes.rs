@@ -143,6 +143,8 @@ pub(super) struct ProfileShape<'a> {
     updated_at: Option<Str<'a>>,
     #[serde(default, borrow)]
     verified_at: Option<Str<'a>>,
+    #[serde(default)]
+    oauth: Option<crate::store::index::OAuthMeta>,
 }
 
 impl ProfileShape<'_> {
@@ -153,6 +155,7 @@ impl ProfileShape<'_> {
             return q.trim_profile(ProfileMeta {
                 backend: self.backend,
                 api_url: owned(self.api_url),
+                oauth: self.oauth,
                 ..ProfileMeta::default()
             });
         }
@@ -167,6 +170,7 @@ impl ProfileShape<'_> {
             created_at: owned(self.created_at),
             updated_at: owned(self.updated_at),
             verified_at: owned(self.verified_at),
+            oauth: self.oauth,
         })
     }
 }

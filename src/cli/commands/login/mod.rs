@@ -3,6 +3,7 @@
 //! leave dangling state: write the value, read it back, then the index.
 
 mod ask;
+mod oauth;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,13 @@ The token is verified before it is stored (--no-verify skips that); a service wi
 endpoint is stored unverified, saying so. An existing profile is overwritten after a question
 on a terminal (-f skips it) and without one with --token/--with-token.
 
+On a service with OAuth settings (`services add --oauth-*`), login opens the browser
+(--web: authorization code with PKCE, redirected to 127.0.0.1) or shows a one-time code
+(--device), picking the device login when there is no desktop or over SSH; --with-token
+still stores a plain API key.
+  keyward -s compozy login --web
+  keyward -s compozy login --device
+
 Exit status: 0 stored, 2 bad usage or malformed token, 4 the API rejected the token,
 5 the API could not be reached, 6 storage failed, 130 cancelled.")]
 pub struct LoginArgs {
@@ -47,6 +55,15 @@ pub struct LoginArgs {
     /// Store without verifying the token against the API
     #[arg(long)]
     pub no_verify: bool,
+    /// OAuth: log in through the browser (authorization code with PKCE)
+    #[arg(long, conflicts_with_all = ["device", "with_token"])]
+    pub web: bool,
+    /// OAuth: log in with a one-time code entered on another device
+    #[arg(long, conflicts_with = "with_token")]
+    pub device: bool,
+    /// OAuth: do not start a browser; print the URL (and accept the redirected URL pasted back)
+    #[arg(long, conflicts_with = "with_token")]
+    pub no_browser: bool,
 }
 
 /// Why a stored token was not checked.
@@ -86,6 +103,13 @@ struct Request {
 pub(crate) fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
     let service = ctx.service()?;
     refuse_conflicts(ctx, &service, &args)?;
+    match service.config.oauth.clone() {
+        Some(settings) if !args.with_token && ctx.global.token.is_none() => {
+            return oauth::run(ctx, &service, &settings, &args);
+        }
+        Some(_) => {}
+        None => oauth::refuse_without_oauth(ctx, &service, &args)?,
+    }
     let (req, verifier) = read_request(ctx, &service, &args)?;
     check_shape(ctx, &service, &req)?;
     let (verified, not_verified_reason) = verify(ctx, &service, &req, args.no_verify, verifier)?;
@@ -290,6 +314,16 @@ pub(crate) fn save_profile_token(
             .and_then(|s| s.profiles.get(profile.as_str()))
             .and_then(|p| p.backend);
         let backend = txn.put(&key, token, pinned)?;
+        // A plain key replaces an OAuth grant: its refresh token and record go with it.
+        let grant = txn
+            .index
+            .service(service)
+            .and_then(|s| s.profiles.get(profile))
+            .and_then(|p| p.oauth.as_ref())
+            .and_then(|o| o.refresh_backend);
+        if let Some(b) = grant {
+            txn.delete(b, &CredKey::oauth_refresh(&ctx.app, service, profile))?;
+        }
         let now = now_rfc3339();
         let entry = txn.index.service_mut(service);
         let meta = entry
@@ -304,6 +338,7 @@ pub(crate) fn save_profile_token(
         meta.identity = identity;
         meta.updated_at = Some(now.clone());
         meta.verified_at = verified.then_some(now);
+        meta.oauth = None;
         if api_url.is_some() {
             meta.api_url = api_url;
         }

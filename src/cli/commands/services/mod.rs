@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 mod apply;
+mod oauth;
 mod view;
 
 use crate::cli::context::Context;
@@ -65,7 +66,10 @@ Examples:
   keyward services add truto --api-url https://api.truto.one --verify-path /me \\
     --identity-field /email --token-env TRUTO_API_TOKEN --token-pattern '[A-Za-z0-9_-]{20,}'
   keyward services add the0 --api-url https://api.the0.dev --verify-path /auth/validate \\
-    --auth-header X-API-Key --auth-scheme '' --secret github-token --secret pip-index-url"
+    --auth-header X-API-Key --auth-scheme '' --secret github-token --secret pip-index-url
+  keyward services add compozy --api-url https://auth.compozy.test --verify-path /me \\
+    --oauth-issuer https://auth.compozy.test --oauth-client-id cli --oauth-scope openid \\
+    --oauth-scope offline_access --oauth-param prompt=consent --token-env FLYZT_API_KEY"
 )]
 pub struct AddArgs {
     /// Service name
@@ -105,6 +109,9 @@ pub struct AddArgs {
     /// A known secret name, listed as "(not set)" until set (repeatable)
     #[arg(long = "secret", value_name = "NAME")]
     pub secrets: Vec<String>,
+    /// The OAuth 2.0 block.
+    #[command(flatten)]
+    pub oauth: oauth::OAuthFlags,
 }
 
 /// `services show`.
@@ -159,6 +166,7 @@ fn add(ctx: &Context, a: AddArgs) -> Result<ExitCode> {
         let created = entry.config.is_none();
         let mut cfg = entry.config.clone().or(builtin).unwrap_or_default();
         apply(ctx, &mut cfg, &a)?;
+        oauth::apply_oauth(ctx, &a.name, &mut cfg.oauth, &a.oauth)?;
         entry.config = Some(cfg);
         Ok(created)
     })?;

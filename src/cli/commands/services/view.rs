@@ -43,6 +43,9 @@ pub(crate) struct ServiceView {
     pub active_profile: Option<ProfileName>,
     /// Stored profiles.
     pub profiles: Vec<ProfileName>,
+    /// The OAuth 2.0 block, when tokens come from an authorization server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<crate::core::oauth::OAuthSettings>,
 }
 
 #[derive(Serialize)]
@@ -78,6 +81,7 @@ pub(super) fn view(ctx: &Context, name: &ServiceName) -> Result<ServiceView> {
         profiles: entry
             .map(|e| e.profiles.keys().cloned().collect())
             .unwrap_or_default(),
+        oauth: c.oauth.clone(),
     })
 }
 
@@ -188,6 +192,13 @@ fn print_view(ctx: &Context, v: &ServiceView) {
     }
     if !v.secrets.is_empty() {
         field("secrets:", v.secrets.join(", "));
+    }
+    if let Some(o) = &v.oauth {
+        let server = o.issuer.clone().or(o.token_endpoint.clone()).unwrap_or_default();
+        field("OAuth:", format!("client {} at {server}", o.client_id));
+        if !o.scopes.is_empty() {
+            field("OAuth scopes:", o.scope());
+        }
     }
     field(
         "profiles:",

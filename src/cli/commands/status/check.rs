@@ -121,6 +121,15 @@ pub(crate) struct ProfileStatus {
     pub connected_since: Option<String>,
     /// When the API last accepted it: now, or as recorded.
     pub verified_at: Option<String>,
+    /// OAuth: when the access token expires (Unix seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+    /// OAuth: whether a refresh token is held (and still accepted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refreshable: Option<bool>,
+    /// OAuth: "expires in 14 min, refreshable", for the text report.
+    #[serde(skip)]
+    pub session_line: Option<String>,
     /// The live check.
     pub check: Check,
 }

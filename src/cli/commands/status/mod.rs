@@ -126,6 +126,12 @@ fn gather_profiles(
             backend: meta.backend,
             connected_since: meta.updated_at.clone().or(meta.created_at.clone()),
             verified_at: meta.verified_at.clone(),
+            expires_at: meta.oauth.as_ref().and_then(|o| o.expires_at),
+            refreshable: meta
+                .oauth
+                .as_ref()
+                .map(|o| o.refresh_backend.is_some() && !o.needs_login),
+            session_line: session_line(ctx, service, name, meta),
             check: Check::skipped(),
         };
         match stored_check(ctx, service, name, meta, url.url.as_deref(), offline) {
@@ -262,4 +268,33 @@ fn no_endpoint(service: &Service) -> Error {
     Error::NotVerifiable {
         service: service.name.to_string(),
     }
+}
+
+/// "expires in 14 min, refreshable", "expired — run `keyward -s S refresh`", for an OAuth
+/// profile.
+fn session_line(ctx: &Context, service: &Service, profile: &str, meta: &ProfileMeta) -> Option<String> {
+    let o = meta.oauth.as_ref()?;
+    let now = ctx
+        .store()
+        .map(crate::auth::oauth::session::now_unix)
+        .unwrap_or_default();
+    let refresh = ctx.app.cmd_for(&service.name, &format!("refresh -p {profile}"));
+    let login = ctx.app.cmd_for(&service.name, &format!("login -p {profile}"));
+    let can_refresh = o.refresh_backend.is_some() && !o.needs_login;
+    Some(match o.expires_at {
+        _ if o.needs_login => format!("the server no longer accepts the refresh token: run `{login}`"),
+        Some(at) if at > now && can_refresh => {
+            format!(
+                "expires in {}, refreshable",
+                crate::cli::commands::human_span(at - now)
+            )
+        }
+        Some(at) if at > now => format!(
+            "expires in {}, not refreshable (log in again then)",
+            crate::cli::commands::human_span(at - now)
+        ),
+        Some(_) if can_refresh => format!("expired — run `{refresh}`"),
+        Some(_) => format!("expired — run `{login}`"),
+        None => "no stated expiry".into(),
+    })
 }

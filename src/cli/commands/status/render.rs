@@ -65,6 +65,9 @@ fn profile_block(st: &Style, out: &StatusOutput, p: &ProfileStatus, lines: &mut 
     if let Some(t) = &p.connected_since {
         field(lines, "connected since:", &human_time_utc(t));
     }
+    if let Some(l) = &p.session_line {
+        field(lines, "session:", l);
+    }
     check_fields(&p.check, lines);
 }
 

@@ -17,7 +17,7 @@ use crate::core::names::ProfileName;
 use crate::core::oauth::OAuthSettings;
 use crate::ops::resolve::resolve_api_url;
 use crate::store::BackendId;
-use crate::{Error, Result, Secret, Service, TokenOrigin, core::names};
+use crate::{Error, Result, Secret, Service, TokenOrigin};
 
 use super::LoginArgs;
 
@@ -54,7 +54,6 @@ pub(super) fn run(
 ) -> Result<ExitCode> {
     let app = &ctx.app;
     let profile = ctx.profile_name(&service.name)?;
-    names::validate("profile", &profile)?;
     let method = method(ctx, args);
     let stop = Interrupted::catch()?;
     let mut client = OAuthClient::new(app, &ctx.env, service, &settings.client_id)?;

@@ -3,8 +3,10 @@
 
 mod api;
 mod auth;
+mod clients;
 mod corrupt_index;
 mod crash;
+mod docker;
 mod embed;
 mod exec;
 mod fixtures;

@@ -384,3 +384,29 @@ fn b64(s: &str) -> String {
     }
     out
 }
+
+#[test]
+fn bad_input_is_an_error_that_never_echoes_a_secret() {
+    let t = docker_env(TestEnv::no_bus());
+    let s = t.sentinel("badin_");
+    let helper = clients::helper("docker-credential-keyward");
+    for input in [
+        format!(r#"{{"ServerURL":"h","Username":"u","Secret":["{s}"]}}"#),
+        format!(r#"{{"ServerURL":"h","Username":"u","Secret":"{s}""#),
+        format!(r#"{{"ServerURL":"h","Username":"u","Secret":{s}}}"#),
+        format!(r#"{{"ServerURL":"","Username":"u","Secret":"{s}"}}"#),
+        format!("{s}\u{0}"),
+    ] {
+        // run() fails the test if the sentinel shows up on stdout or stderr.
+        let out = program(&t, &helper, &["store"]).stdin(input.clone()).run();
+        out.code(1);
+        assert!(
+            !out.stdout.is_empty() && out.stdout.lines().count() == 1,
+            "{input}: {}",
+            out.stdout
+        );
+    }
+    let out = program(&t, &helper, &["get"]).stdin(vec![b'x'; 70 * 1024]).run();
+    out.code(1).stdout_has("larger than 64 KiB");
+    assert!(!t.path("index.json").exists(), "nothing was stored");
+}

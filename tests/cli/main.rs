@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod cargo_helper;
 mod clients;
 mod corrupt_index;
 mod crash;

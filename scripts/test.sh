@@ -36,6 +36,10 @@ tools=(
   node:nodejs                      # tests/cli/oauth*.rs run the authorization server (oidc-provider)
   npm:npm                          # installs oidc-provider from tests/oauth/package-lock.json
   chromium:chromium                # tests/cli/oauth_browser.rs: a web login and a device approval
+  docker:docker.io                 # tests/cli/docker.rs: the docker CLI (the image ships 28 in /usr/local/bin)
+  docker-registry:docker-registry  # tests/cli/docker.rs: a real registry on 127.0.0.1
+  htpasswd:apache2-utils           # tests/cli/docker.rs: the registry's bcrypt htpasswd entries
+  docker-credential-secretservice:golang-docker-credential-helpers  # tests/cli/docker.rs: reference outputs
 )
 # git: the credential tests need 2.46 or newer (Bearer through the authtype/credential
 # capability; oauth_refresh_token from 2.41). Debian 12 ships 2.39, so an older git is

@@ -65,6 +65,10 @@ pub struct ServiceConfig {
     /// How tokens are obtained through OAuth 2.0 (`login --web|--device`), if they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth: Option<crate::core::oauth::OAuthSettings>,
+    /// Hosts besides the API URL's whose clients (docker, cargo, …) get a profile's token
+    /// (`ghcr.io`, `127.0.0.1:5000`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
 }
 
 /// How git sends a profile's token to the server.

@@ -76,12 +76,18 @@ server.listen(0, '127.0.0.1', () => {
   console.log(`READY ${port}`);
 });
 
+// Logged when the status line is written, before any byte of the answer leaves: a client
+// that has its answer (and the test that started it) always finds the line in the log.
+// Node's res.end() without writeHead() goes through writeHead() too.
 function record(req, res, grant) {
-  res.on('finish', () => {
-    if (!log) return;
-    const path = req.url.split('?')[0];
-    appendFileSync(log, `${Date.now()} ${req.method} ${path} ${res.statusCode} grant=${grant || '-'}\n`);
-  });
+  const writeHead = res.writeHead;
+  res.writeHead = function (status, ...rest) {
+    if (log) {
+      const path = req.url.split('?')[0];
+      appendFileSync(log, `${Date.now()} ${req.method} ${path} ${status} grant=${grant || '-'}\n`);
+    }
+    return writeHead.call(this, status, ...rest);
+  };
 }
 
 async function readBody(req) {

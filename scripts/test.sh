@@ -33,6 +33,8 @@ tools=(
   script:bsdutils                  # streams.rs runs keyward with stderr on a pty
   dpkg-deb:dpkg                    # package.sh builds and unpacks the .deb
   zcat:gzip                        # package.sh reads the man page
+  openssl:openssl                  # tlsserver.rs: the test CA and 127.0.0.1 certificate
+  /usr/lib/google-cloud-sdk/bin/kubectl.1.32:kubectl  # kube.rs: the real kubectl 1.32 runs kube-credential
 )
 # git: the credential tests need 2.46 or newer (Bearer through the authtype/credential
 # capability; oauth_refresh_token from 2.41). Debian 12 ships 2.39, so an older git is

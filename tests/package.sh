@@ -15,7 +15,8 @@ echo "package: $deb"
 root=$(mktemp -d); home=$(mktemp -d); trap 'rm -rf "$root" "$home"' EXIT
 dpkg-deb -c "$deb" | awk '{print $6}' | sort > "$root.list"
 check "deb lists both binaries, man pages, completions, docs" bash -c "
-  for p in ./usr/bin/keyward ./usr/bin/git-credential-keyward ./usr/share/man/man1/keyward.1.gz \
+  for p in ./usr/bin/keyward ./usr/bin/git-credential-keyward ./usr/bin/docker-credential-keyward \
+    ./usr/bin/cargo-credential-keyward ./usr/share/man/man1/keyward.1.gz \
     ./usr/share/man/man1/keyward-login.1.gz ./usr/share/bash-completion/completions/keyward \
     ./usr/share/zsh/vendor-completions/_keyward ./usr/share/fish/vendor_completions.d/keyward.fish \
     ./usr/share/doc/keyward/README.md ./usr/share/doc/keyward/CHANGELOG.md ./usr/share/doc/keyward/copyright; do
@@ -23,9 +24,11 @@ check "deb lists both binaries, man pages, completions, docs" bash -c "
   done"
 rm -f "$root.list"
 dpkg -x "$deb" "$root"
-check "git-credential-keyward is a link to the one keyward binary" bash -c "
-  [ \"\$(readlink '$root/usr/bin/git-credential-keyward')\" = keyward ] && [ -f '$root/usr/bin/keyward' ] &&
-  [ \"\$(find '$root/usr/bin' -type f | wc -l)\" = 1 ]"
+check "each helper name is a link to the one keyward binary" bash -c "
+  for h in git-credential docker-credential cargo-credential; do
+    [ \"\$(readlink '$root/usr/bin/'\$h-keyward)\" = keyward ] || { echo \"\$h-keyward is not a link to keyward\"; exit 1; }
+  done
+  [ -f '$root/usr/bin/keyward' ] && [ \"\$(find '$root/usr/bin' -type f | wc -l)\" = 1 ]"
 check "installed git-credential-keyward --help and --version answer as that program" bash -c "
   '$root/usr/bin/git-credential-keyward' --help | grep -q 'Usage: git-credential-keyward' &&
   '$root/usr/bin/git-credential-keyward' --version | grep -qx 'git-credential-keyward [0-9.]*'"
@@ -37,6 +40,15 @@ check "installed keyward stores and reads a token" bash -c "
 check "installed git-credential-keyward answers get (nothing stored: empty, exit 0)" bash -c "
   export KEYWARD_HOME='$home/kw2' KEYWARD_BACKEND=file
   out=\$(printf 'protocol=https\nhost=example.com\n' | '$root/usr/bin/git-credential-keyward' get) && [ -z \"\$out\" ]"
+check "installed docker-credential-keyward answers get (nothing stored: docker's not-found, exit 1)" bash -c "
+  export KEYWARD_HOME='$home/kw3' KEYWARD_BACKEND=file
+  out=\$(printf 127.0.0.1:5000 | '$root/usr/bin/docker-credential-keyward' get); rc=\$?
+  [ \$rc = 1 ] && [ \"\$out\" = 'credentials not found in native keychain' ]"
+check "installed cargo-credential-keyward says hello and answers not-found" bash -c "
+  export KEYWARD_HOME='$home/kw4' KEYWARD_BACKEND=file
+  out=\$(printf '{\"v\":1,\"registry\":{\"index-url\":\"sparse+http://127.0.0.1:1/i/\"},\"kind\":\"get\",\"operation\":\"read\"}\n' |
+    '$root/usr/bin/cargo-credential-keyward' --cargo-plugin)
+  [ \"\$out\" = \"\$(printf '{\"v\":[1]}\n{\"Err\":{\"kind\":\"not-found\"}}')\" ]"
 check "man page is a real roff page" bash -c "zcat '$root/usr/share/man/man1/keyward.1.gz' | grep -q '^.TH keyward 1'"
 check "bash completion loads and completes a subcommand" bash -c "
   source '$root/usr/share/bash-completion/completions/keyward'

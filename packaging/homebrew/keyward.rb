@@ -10,9 +10,11 @@ class Keyward < Formula
   depends_on "rust" => :build
 
   def install
-    # One binary; git-credential-keyward is a link to it (keyward answers to that name).
+    # One binary; each client's helper is a link to it (keyward answers to those names).
     system "cargo", "install", *std_cargo_args
-    bin.install_symlink "keyward" => "git-credential-keyward"
+    %w[git-credential docker-credential cargo-credential].each do |helper|
+      bin.install_symlink "keyward" => "#{helper}-keyward"
+    end
     system bin/"keyward", "generate", "man", buildpath/"man"
     man1.install Dir[buildpath/"man/*.1"]
     generate_completions_from_executable(bin/"keyward", "completions")
@@ -26,5 +28,8 @@ class Keyward < Formula
     assert_equal "sk_test_0123456789abcdef\n", shell_output("#{bin}/keyward -s demo token")
     # git's helper protocol: nothing stored for this host, so nothing printed and exit 0.
     assert_equal "", pipe_output("#{bin}/git-credential-keyward get", "protocol=https\nhost=example.com\n", 0)
+    # docker's: nothing stored, so docker's own not-found text and exit 1.
+    assert_equal "credentials not found in native keychain\n",
+                 pipe_output("#{bin}/docker-credential-keyward get", "127.0.0.1:5000", 1)
   end
 end

@@ -44,6 +44,12 @@ pub enum GenerateWhat {
         /// Output directory
         dir: PathBuf,
     },
+    /// The helper links (git-credential-keyward, docker-credential-keyward, …): relative
+    /// symlinks to the binary, as installed beside it
+    Links {
+        /// Output directory
+        dir: PathBuf,
+    },
 }
 
 /// Runs `completions`.
@@ -82,6 +88,24 @@ pub(crate) fn run_generate(ctx: &Context, args: GenerateArgs) -> Result<ExitCode
                 clap_complete::generate_to(shell, &mut cmd, name, &dir).map_err(|e| io(&dir, e))?;
             }
         }
+        GenerateWhat::Links { dir } => write_links(ctx, &dir)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One relative link per helper name, each pointing at the binary beside it.
+fn write_links(ctx: &Context, dir: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    for h in crate::cli::helper::HELPERS {
+        let link = dir.join(h.program(&ctx.app));
+        let _ = std::fs::remove_file(&link);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&ctx.app.name, &link).map_err(|e| Error::io(&link, e))?;
+        #[cfg(not(unix))]
+        return Err(Error::Other(format!(
+            "{} needs symlinks; use the package's shims",
+            link.display()
+        )));
+    }
+    Ok(())
 }

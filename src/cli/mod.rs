@@ -98,7 +98,9 @@ pub enum AuthCommand {
     Secrets(commands::secrets::SecretsArgs),
     Services(commands::services::ServicesArgs),
     Exec(commands::exec::ExecArgs),
-    SetupGit(commands::setup_git::SetupGitArgs),
+    Setup(commands::setup::SetupArgs),
+    SetupGit(commands::setup::git::SetupGitArgs),
+    Import(commands::import::ImportArgs),
     // Run by kubectl, like get/store/erase by git: `setup kubectl` is the command people use.
     #[command(hide = true)]
     KubeCredential(commands::kube_credential::KubeCredentialArgs),
@@ -113,11 +115,14 @@ pub enum AuthCommand {
     Erase(commands::git::EraseArgs),
     #[command(hide = true)]
     Generate(completions::GenerateArgs),
+    #[command(hide = true)]
+    Helper(helper::HelperArgs),
 }
 
 /// The binary's entry point: the process's arguments and environment, dispatched on the name
-/// it was started as — `git-credential-<app>` (a link to the one binary) speaks git's
-/// credential-helper protocol, any other name is the command line.
+/// it was started as — `git-credential-<app>`, `docker-credential-<app>`, … (links to the
+/// one binary, see `helper::HELPERS`) speak that client's helper protocol, any other name is
+/// the command line.
 pub fn main(app: &App) -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     let env = Env::from_process();
@@ -128,10 +133,9 @@ pub fn main(app: &App) -> ExitCode {
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_string();
-    if started_as == app.git_helper() {
-        helper::helper_main(app, args, env)
-    } else {
-        run(app, args, env)
+    match helper::find(app, &started_as) {
+        Some(h) => (h.main)(app, args, env),
+        None => run(app, args, env),
     }
 }
 
@@ -215,7 +219,10 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Doctor(a) => commands::doctor::run(ctx, a),
         Command::Completions(a) => completions::run_completions(ctx, a),
         Command::Generate(a) => completions::run_generate(ctx, a),
-        Command::SetupGit(a) => commands::setup_git::run(ctx, a),
+        Command::Helper(a) => helper::run_named(ctx, a),
+        Command::Setup(a) => commands::setup::run(ctx, a),
+        Command::SetupGit(a) => commands::setup::git::run(ctx, a),
+        Command::Import(a) => commands::import::run(ctx, a),
         Command::KubeCredential(a) => commands::kube_credential::run(ctx, a),
         Command::Get(_) => commands::git::run(ctx, commands::git::Action::Get),
         Command::Store(_) => commands::git::run(ctx, commands::git::Action::Store),

@@ -61,6 +61,10 @@ pub struct ServiceConfig {
     /// How a profile's token is handed to git for the host of its API URL (default basic).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git_auth: Option<GitAuth>,
+    /// Hosts besides the API URL's whose clients (docker, cargo, …) get a profile's token
+    /// (`ghcr.io`, `127.0.0.1:5000`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
 }
 
 /// How git sends a profile's token to the server.

@@ -81,6 +81,11 @@ impl Origin {
         Origin { scheme, host }
     }
 
+    /// The host, lowercase, with any port other than the scheme's default.
+    pub(crate) fn host(&self) -> &str {
+        &self.host
+    }
+
     /// The origin of a URL such as an API URL (`https://api.example.com:8443/v1`).
     pub(crate) fn of_url(url: &str) -> Option<Origin> {
         let (scheme, rest) = url.split_once("://")?;

@@ -139,6 +139,17 @@ impl CredKey {
         }
     }
 
+    /// A secret another client (`docker`, `cargo`, …) stored through its helper; `key` is
+    /// the host as that client names it. The service attribute `<prefix>:@<client>` cannot
+    /// collide with a service's (service names never contain `@`) nor with git's.
+    pub fn helper(app: &App, client: &str, key: &str) -> Self {
+        CredKey {
+            service: app.keyring_service(&format!("@{client}")),
+            account: key.to_string(),
+            label: format!("{} {client} credential for {key}", app.command),
+        }
+    }
+
     /// True when both name the same entry (labels are for people, not addresses).
     pub fn same_entry(&self, other: &CredKey) -> bool {
         self.service == other.service && self.account == other.account

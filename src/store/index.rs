@@ -24,6 +24,10 @@ pub struct Index {
     /// Credentials git stored through the credential helper, by `protocol://host[/path]`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub git: BTreeMap<String, GitMeta>,
+    /// Credentials other clients stored through their helpers (docker, cargo, …), by
+    /// client, then by the key the client names the host with.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hosts: BTreeMap<String, BTreeMap<String, HostMeta>>,
 }
 
 impl Default for Index {
@@ -32,6 +36,7 @@ impl Default for Index {
             version: INDEX_VERSION,
             services: BTreeMap::new(),
             git: BTreeMap::new(),
+            hosts: BTreeMap::new(),
         }
     }
 }
@@ -116,6 +121,24 @@ pub struct GitMeta {
     /// True when an `oauth_refresh_token` is stored beside the password.
     #[serde(default)]
     pub has_refresh_token: bool,
+    /// When stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+/// A credential a client stored through its helper, without its secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostMeta {
+    /// Where the secret lives.
+    pub backend: BackendId,
+    /// The username the client sent (docker's `<token>` kept as it is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Masked secret.
+    pub hint: String,
+    /// When the secret stops being valid (Unix seconds), when the client said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
     /// When stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,

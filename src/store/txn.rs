@@ -56,6 +56,11 @@ fn locations(app: &App, index: &Index) -> HashSet<Location> {
             out.insert(location(meta.backend, &CredKey::git_refresh_token(app, key)));
         }
     }
+    for (client, hosts) in &index.hosts {
+        for (key, meta) in hosts {
+            out.insert(location(meta.backend, &CredKey::helper(app, client, key)));
+        }
+    }
     out
 }
 

@@ -3,8 +3,11 @@
 
 mod api;
 mod auth;
+mod cargo_helper;
+mod clients;
 mod corrupt_index;
 mod crash;
+mod docker;
 mod embed;
 mod exec;
 mod fixtures;

@@ -3,6 +3,7 @@
 pub(crate) mod doctor;
 pub(crate) mod exec;
 pub(crate) mod git;
+pub(crate) mod import;
 pub(crate) mod kube_credential;
 pub(crate) mod login;
 pub(crate) mod logout;
@@ -10,7 +11,7 @@ pub(crate) mod migrate;
 pub(crate) mod profiles;
 pub(crate) mod secrets;
 pub(crate) mod services;
-pub(crate) mod setup_git;
+pub(crate) mod setup;
 pub(crate) mod status;
 pub(crate) mod token;
 pub(crate) mod whoami;

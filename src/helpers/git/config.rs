@@ -32,7 +32,7 @@ impl HelperEntry {
 }
 
 /// Runs git with `env` as its whole environment.
-fn git(env: &Env, args: &[&str]) -> Result<Option<Output>> {
+pub(super) fn git(env: &Env, args: &[&str]) -> Result<Option<Output>> {
     let out = Command::new("git")
         .args(args)
         .env_clear()
@@ -46,7 +46,7 @@ fn git(env: &Env, args: &[&str]) -> Result<Option<Output>> {
     }
 }
 
-fn git_failed(what: &str, o: &Output) -> Error {
+pub(super) fn git_failed(what: &str, o: &Output) -> Error {
     let stderr = String::from_utf8_lossy(&o.stderr);
     let first = stderr.lines().next().unwrap_or("").trim();
     Error::Other(format!("`git config {what}` failed: {first}"))

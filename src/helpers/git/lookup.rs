@@ -8,13 +8,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::core::service::{GitAuth, Service, ServiceConfig};
 use crate::core::urls::Origin;
 use crate::helpers::git::wire::{Request, Response};
+use crate::helpers::hosts;
+pub(crate) use crate::helpers::hosts::git_username;
 use crate::store::index::ServiceEntry;
 use crate::store::{CredKey, Index, Store};
-use crate::{App, Env, Error, ErrorKind, Result, ops::resolve};
-
-/// Username handed to git with a token when the service names none: the convention of
-/// GitHub and gh for token-based git auth.
-pub(crate) const DEFAULT_GIT_USERNAME: &str = "x-access-token";
+use crate::{App, Env, Error, Result};
 
 /// The secret answering for a host when no service maps it otherwise.
 pub(crate) const DEFAULT_SECRET_HOST: (&str, &str) = ("github-token", "github.com");
@@ -104,15 +102,6 @@ pub(crate) fn is_expired(expiry: Option<u64>, now: u64) -> bool {
 /// generic defaults.
 fn service_of(app: &App, name: &str, entry: &ServiceEntry) -> Service {
     Service::new(name, app.service_config(name, entry.config.as_ref()))
-}
-
-/// The username keyward gives git with a token of this service.
-pub(crate) fn git_username(config: &ServiceConfig) -> &str {
-    config
-        .git_username
-        .as_deref()
-        .filter(|u| !u.is_empty())
-        .unwrap_or(DEFAULT_GIT_USERNAME)
 }
 
 /// The host a secret answers for: the service's `git_hosts` entry, else the default
@@ -213,48 +202,30 @@ fn profile_answer(
     target: &Target,
 ) -> Result<Option<Answer>> {
     let origin = target.origin();
-    for (_, entry, service) in candidates(store.app(), index, req) {
-        let mut profiles: Vec<&String> = entry
-            .profiles
-            .iter()
-            .filter(|(_, m)| m.backend.is_some())
-            .map(|(p, _)| p)
-            .collect();
-        profiles.sort_by_key(|p| entry.active_profile.as_ref() != Some(*p));
-        for profile in profiles {
-            // Only a URL the user stored decides where a token may go, never an env var.
-            let url = entry.profiles[profile]
-                .api_url
-                .as_deref()
-                .or(service.config.api_url.as_deref());
-            if url.and_then(Origin::of_url).as_ref() != Some(&origin) {
-                continue;
-            }
-            let token = match resolve::resolve_token(store, env, None, &service, profile, index) {
-                Ok(t) => t.token,
-                Err(e) if e.kind() == ErrorKind::NotFound => continue,
-                Err(e) => return Err(e),
-            };
-            let bearer = service.config.git_auth == Some(GitAuth::Bearer) && req.has_capability("authtype");
-            let response = if bearer {
-                Response {
-                    authtype: Some("Bearer".into()),
-                    credential: Some(token),
-                    // Keep other helpers (e.g. `store`) from writing keyward's token to disk.
-                    ephemeral: true,
-                    ..Response::default()
-                }
-            } else {
-                Response {
-                    username: Some(git_username(&service.config).to_string()),
-                    password: Some(token),
-                    ..Response::default()
-                }
-            };
-            return Ok(Some(Answer { response }));
+    let username_fits =
+        |service: &Service| (req.username.as_deref()).is_none_or(|u| u == git_username(&service.config));
+    let serves = |_: &Service, url: Option<&str>| url.and_then(Origin::of_url).as_ref() == Some(&origin);
+    let Some(issued) = hosts::profile_token(store, env, index, username_fits, serves)? else {
+        return Ok(None);
+    };
+    let (service, token) = (issued.service, issued.token);
+    let bearer = service.config.git_auth == Some(GitAuth::Bearer) && req.has_capability("authtype");
+    let response = if bearer {
+        Response {
+            authtype: Some("Bearer".into()),
+            credential: Some(token),
+            // Keep other helpers (e.g. `store`) from writing keyward's token to disk.
+            ephemeral: true,
+            ..Response::default()
         }
-    }
-    Ok(None)
+    } else {
+        Response {
+            username: Some(git_username(&service.config).to_string()),
+            password: Some(token),
+            ..Response::default()
+        }
+    };
+    Ok(Some(Answer { response }))
 }
 
 /// A secret mapped to git's host (`github-token` → github.com, `git_hosts`).

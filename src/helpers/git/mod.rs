@@ -4,4 +4,5 @@
 pub(crate) mod config;
 pub(crate) mod lookup;
 pub(crate) mod save;
+pub(crate) mod unset;
 pub mod wire;

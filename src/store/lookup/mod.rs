@@ -21,7 +21,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use crate::core::service::ServiceConfig;
 use crate::core::urls::url_serves;
-use crate::store::index::{GitMeta, INDEX_VERSION, Index, ProfileMeta, SecretMeta, ServiceEntry};
+use crate::store::index::{GitMeta, HostMeta, INDEX_VERSION, Index, ProfileMeta, SecretMeta, ServiceEntry};
 
 mod shapes;
 #[cfg(test)]
@@ -138,7 +138,7 @@ pub fn read<'de, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
     query: &IndexQuery<'_>,
 ) -> serde_json::Result<Index> {
-    let index = de.deserialize_struct("Index", &["version", "services", "git"], Top(query))?;
+    let index = de.deserialize_struct("Index", &["version", "services", "git", "hosts"], Top(query))?;
     de.end()?;
     Ok(index)
 }
@@ -149,9 +149,14 @@ enum TopField {
     Version,
     Services,
     Git,
+    Hosts,
     #[serde(other)]
     Other,
 }
+
+/// The other clients' credentials: no query keeps them, but they are checked as the full
+/// parse checks them.
+type HostsSection = BTreeMap<String, BTreeMap<String, HostMeta>>;
 
 #[derive(Deserialize)]
 #[serde(field_identifier, rename_all = "snake_case")]
@@ -176,7 +181,7 @@ impl<'de> Visitor<'de> for Top<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Index, A::Error> {
         let q = self.0;
-        let (mut version, mut services, mut git) = (None, None, None);
+        let (mut version, mut services, mut git, mut hosts) = (None, None, None, None);
         while let Some(field) = map.next_key()? {
             match field {
                 TopField::Version => {
@@ -191,14 +196,17 @@ impl<'de> Visitor<'de> for Top<'_> {
                     let seed = Entries(|_: &str| Kept(move |m: GitMeta| keep.then_some(m), PhantomData));
                     git = once(git, "git", map.next_value_seed(seed)?)?;
                 }
+                TopField::Hosts => hosts = once(hosts, "hosts", map.next_value::<HostsSection>()?)?,
                 TopField::Other => drop(map.next_value::<IgnoredAny>()?),
             }
         }
+        drop(hosts);
         version.ok_or_else(|| de::Error::missing_field("version"))?;
         Ok(Index {
             version: INDEX_VERSION,
             services: services.unwrap_or_default(),
             git: git.unwrap_or_default(),
+            hosts: BTreeMap::new(),
         })
     }
 

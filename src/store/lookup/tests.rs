@@ -55,6 +55,16 @@ fn sample(n: usize) -> Index {
             updated_at: None,
         },
     );
+    idx.hosts.entry("docker".into()).or_default().insert(
+        "127.0.0.1:5000".into(),
+        crate::store::index::HostMeta {
+            backend: BackendId::FILE,
+            username: Some("<token>".into()),
+            hint: "id…".into(),
+            expires_at: Some(4_102_444_800),
+            updated_at: None,
+        },
+    );
     idx
 }
 
@@ -235,6 +245,9 @@ fn refuses_whatever_the_full_parse_refuses() {
         good.replace("\"identity\": \"who@example.com\"", "\"identity\": [\"who\"]"),
         good.replace("\"hint\": \"sk_…zzzz\"", "\"hint\": {}"),
         good.replace("\"username\": \"bob\"", "\"username\": 7"),
+        good.replace("\"expires_at\": 4102444800", "\"expires_at\": -1"),
+        r#"{"version": 1, "hosts": {"docker": {"h": {"hint": ""}}}}"#.into(),
+        r#"{"version": 1, "hosts": {}, "hosts": {}}"#.into(),
         // Repeated fields of a struct (not of a map).
         good.replacen("\"config\": null", "\"config\": null, \"config\": null", 1),
         r#"{"version": 1, "version": 1}"#.into(),

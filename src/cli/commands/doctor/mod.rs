@@ -2,6 +2,7 @@
 //! environment — the troubleshooting chapter of every API CLI, as a command.
 
 mod checks;
+mod clients;
 mod keyring;
 mod report;
 
@@ -82,6 +83,7 @@ fn run_checks(ctx: &Context, store: &Store, fix: bool) -> (Vec<Check>, Option<Ba
     let file_works = file.status == Status::Ok;
     checks.push(file);
     checks.push(checks::git_check(app, env));
+    checks.extend(clients::client_checks(app, env));
 
     let new_values_go_to = match store.choice() {
         BackendChoice::File => file_works.then_some(BackendId::FILE),

@@ -40,7 +40,34 @@ pub(super) fn apply(ctx: &Context, cfg: &mut ServiceConfig, a: &AddArgs) -> Resu
     if !a.secrets.is_empty() {
         cfg.secrets = secret_names(&a.secrets)?;
     }
+    if !a.hosts.is_empty() {
+        cfg.hosts = host_list(&a.hosts)?;
+    }
     Ok(())
+}
+
+/// `--host` values: bare hosts with an optional port (`ghcr.io`, `127.0.0.1:5000`); one
+/// empty value clears the list.
+fn host_list(hosts: &[String]) -> Result<Vec<String>> {
+    if hosts.len() == 1 && hosts[0].is_empty() {
+        return Ok(Vec::new());
+    }
+    hosts
+        .iter()
+        .map(|h| {
+            let ok = !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+            if ok {
+                Ok(h.to_ascii_lowercase())
+            } else {
+                Err(Error::usage(
+                    format!("--host {h:?} is not a host name"),
+                    "give the host as clients name it, e.g. --host ghcr.io or --host 127.0.0.1:5000",
+                ))
+            }
+        })
+        .collect()
 }
 
 fn trimmed(v: &Option<String>) -> Option<String> {

@@ -104,6 +104,9 @@ pub struct AddArgs {
     /// A known secret name, listed as "(not set)" until set (repeatable)
     #[arg(long = "secret", value_name = "NAME")]
     pub secrets: Vec<String>,
+    /// A host whose docker, cargo, … logins the service's token answers, besides its API URL's (repeatable)
+    #[arg(long = "host", value_name = "HOST")]
+    pub hosts: Vec<String>,
 }
 
 /// `services show`.

@@ -38,6 +38,9 @@ pub(crate) struct ServiceView {
     pub token_pattern: Option<String>,
     /// Known secret names.
     pub secrets: Vec<String>,
+    /// Hosts besides the API URL's that the token answers for (docker, cargo, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
     /// The active profile.
     pub active_profile: Option<String>,
     /// Stored profiles.
@@ -73,6 +76,7 @@ pub(super) fn view(ctx: &Context, name: &str) -> Result<ServiceView> {
         url_env: svc.url_env_vars(&ctx.app),
         token_pattern: c.token_pattern.clone(),
         secrets: c.secrets.clone(),
+        hosts: c.hosts.clone(),
         active_profile: entry.and_then(|e| e.active_profile.clone()),
         profiles: entry
             .map(|e| e.profiles.keys().cloned().collect())
@@ -190,6 +194,9 @@ fn print_view(ctx: &Context, v: &ServiceView) {
     }
     if !v.secrets.is_empty() {
         field("secrets:", v.secrets.join(", "));
+    }
+    if !v.hosts.is_empty() {
+        field("hosts:", v.hosts.join(", "));
     }
     field(
         "profiles:",

@@ -30,8 +30,8 @@ fn helper_help(app: &App, out: &Printer) {
 /// The `git-credential-<app>` binary: `git-credential-keyward [FLAGS…] ACTION`, as git runs
 /// it for `credential.helper=keyward`. Flags before the action are keyward's global flags;
 /// an action other than get/store/erase is ignored with exit 0, as git requires.
-pub(crate) fn helper_main(app: &App, args: impl IntoIterator<Item = OsString>, env: Env) -> ExitCode {
-    let mut args: Vec<OsString> = args.into_iter().collect();
+pub(super) fn helper_main(app: &App, args: Vec<OsString>, env: Env) -> ExitCode {
+    let mut args = args;
     let argv0 = if args.is_empty() {
         OsString::from(app.command.as_str())
     } else {
@@ -66,5 +66,5 @@ pub(crate) fn helper_main(app: &App, args: impl IntoIterator<Item = OsString>, e
     }
     let mut argv = vec![argv0];
     argv.extend(args);
-    super::run(app, argv, env)
+    crate::cli::run(app, argv, env)
 }

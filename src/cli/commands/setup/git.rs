@@ -1,5 +1,6 @@
-//! `setup-git`: makes keyward a credential helper in the user's global git config, for
-//! every host or one, through the real `git config --global` (like `gh auth setup-git`).
+//! `setup git` (alias `setup-git`): makes keyward a credential helper in the user's global
+//! git config, for every host or one, through the real `git config --global` (like `gh auth
+//! setup-git`); `--undo` removes that entry again.
 
 use std::process::ExitCode;
 
@@ -14,16 +15,19 @@ use crate::helpers::git::config;
 /// Configure git to ask keyward for credentials (global git config; idempotent).
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
-  keyward setup-git                        # credential.helper = keyward (every host)
-  keyward setup-git --host github.com      # credential.https://github.com.helper = keyward
-  keyward setup-git --host http://127.0.0.1:8080
+  keyward setup git                        # credential.helper = keyward (every host)
+  keyward setup git --host github.com      # credential.https://github.com.helper = keyward
+  keyward setup git --host http://127.0.0.1:8080
+  keyward setup git --undo                 # removes the entry again
 
-Other helpers already configured are kept; git asks them in order. Remove the entry with
-`git config --global --unset-all credential.helper keyward`.")]
+Other helpers already configured are kept; git asks them in order.")]
 pub struct SetupGitArgs {
     /// Only for this host (https), or this URL's scheme and host
     #[arg(long, value_name = "HOST")]
     pub host: Option<String>,
+    /// Remove what setup added
+    #[arg(long)]
+    pub undo: bool,
 }
 
 #[derive(Serialize)]
@@ -35,10 +39,15 @@ struct SetupOutput<'a> {
     helpers_before: &'a [String],
 }
 
-/// Runs `setup-git`.
+/// Runs `setup git`.
 pub(crate) fn run(ctx: &Context, args: SetupGitArgs) -> Result<ExitCode> {
     let app = &ctx.app;
     let key = config::helper_key(&ctx.app, args.host.as_deref())?;
+    if args.undo {
+        let removed = crate::helpers::git::unset::remove_global_helper(app, &ctx.env, &key)?;
+        super::report_undo(ctx, "git", &key, "your global git config", !removed.is_empty());
+        return Ok(ExitCode::SUCCESS);
+    }
     let value = config::helper_value(app, &ctx.env)?;
     let done = config::add_global_helper(app, &ctx.env, &key, &value)?;
     let file = done

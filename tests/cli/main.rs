@@ -29,4 +29,6 @@ mod snapshots;
 mod storage;
 mod streams;
 mod strict_home;
+mod terraform;
 mod tlsserver;
+mod vault;

@@ -207,3 +207,78 @@ fn by_hand_it_needs_kubectls_request_and_writes_nothing_else() {
     );
     assert_eq!(out.stderr, "");
 }
+
+#[test]
+fn setup_kubectl_writes_the_user_through_kubectl_and_undo_removes_it() {
+    let mut t = TestEnv::no_bus();
+    let token = t.sentinel("kube_");
+    t.cmd(&["login", "--with-token", "-p", "staging"])
+        .stdin(token.clone())
+        .run()
+        .ok();
+    let (server, tls) = api_server(&t, &token);
+    // A kubeconfig with the cluster, a context naming user dev, and someone else's user.
+    let config = kubeconfig(&t, &server, &tls, "v1", &[]);
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&config).unwrap()).unwrap();
+    v["users"] = json!([{"name": "other", "user": {"token": "not-keywards"}}]);
+    std::fs::write(&config, serde_json::to_vec(&v).unwrap()).unwrap();
+    t.set("KUBECONFIG", &config.display().to_string());
+    // keyward runs the `kubectl` on PATH: kubectl 1.32 itself, not the image's dispatcher
+    // (which asks the server's version first, even for `kubectl config`).
+    let bin_dir = t.dir.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    std::os::unix::fs::symlink(KUBECTL, bin_dir.join("kubectl")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    t.set("PATH", &path);
+    let users = |t: &TestEnv| {
+        let out = program(t, "kubectl", &["config", "get-users"]).run();
+        out.ok();
+        out.stdout.lines().skip(1).map(str::to_string).collect::<Vec<_>>()
+    };
+
+    t.cmd(&["-p", "staging", "setup", "kubectl", "--user", "dev"])
+        .run()
+        .ok()
+        .stderr_has("Set users.dev in");
+    kubectl_version(&t, &config)
+        .ok()
+        .stdout_has("v1.32.0-keyward-test");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("kube-credential") && text.contains("staging"),
+        "{text}"
+    );
+    assert!(text.contains("not-keywards"), "other users are kept:\n{text}");
+    // Again: nothing changes.
+    let before = std::fs::read(&config).unwrap();
+    t.cmd(&["-p", "staging", "setup", "kubectl", "--user", "dev"])
+        .run()
+        .ok()
+        .stderr_has("nothing changed");
+    assert_eq!(std::fs::read(&config).unwrap(), before);
+    // A user that authenticates otherwise is refused, and left alone.
+    t.cmd(&["setup", "kubectl", "--user", "other"])
+        .run()
+        .code(2)
+        .stderr_has("already authenticates with token");
+    t.cmd(&["setup", "kubectl", "--user", "other", "--undo"])
+        .run()
+        .code(2);
+    t.cmd(&["setup", "kubectl", "--user", "a.b"]).run().code(2);
+    assert_eq!(users(&t), ["dev", "other"]);
+
+    t.cmd(&["setup", "kubectl", "--user", "dev", "--undo"])
+        .run()
+        .ok()
+        .stderr_has("Removed users.dev");
+    assert_eq!(users(&t), ["other"]);
+    t.cmd(&["setup", "kubectl", "--user", "dev", "--undo"])
+        .run()
+        .ok()
+        .stderr_has("nothing changed");
+    assert_eq!(server.log(), "/version ok\n");
+}

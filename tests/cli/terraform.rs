@@ -22,9 +22,10 @@ fn have_terraform() -> bool {
     there
 }
 
-/// A terraform world in `t`: the host (whose API takes `token`), a CLI config naming the
-/// helper, the helper in ~/.terraform.d/plugins, a module using the host, and an xdg-open
-/// that follows the login URL the way a browser would, without waiting for it.
+/// A terraform world in `t`: the host (whose API takes `token`), `setup terraform` (the CLI
+/// config naming the helper, the helper in ~/.terraform.d/plugins), a module using the
+/// host, and an xdg-open that follows the login URL the way a browser would, without
+/// waiting for it.
 struct World {
     server: HttpsServer,
     host: String,
@@ -51,11 +52,6 @@ fn world(t: &mut TestEnv, token: &str) -> World {
             tls.ca.display()
         ),
     );
-    let config = dir.join("terraformrc");
-    std::fs::write(&config, "credentials_helper \"keyward\" {}\n").unwrap();
-    let plugins = dir.join(".terraform.d/plugins");
-    std::fs::create_dir_all(&plugins).unwrap();
-    std::os::unix::fs::symlink(bin(), plugins.join(HELPER)).unwrap();
     let work = dir.join("work");
     std::fs::create_dir_all(&work).unwrap();
     std::fs::write(
@@ -71,11 +67,17 @@ fn world(t: &mut TestEnv, token: &str) -> World {
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    let config = dir.join("terraformrc");
     t.set("PATH", &path)
         .set("TF_CLI_CONFIG_FILE", &config.display().to_string())
         .set("SSL_CERT_FILE", &tls.ca.display().to_string())
         .set("CHECKPOINT_DISABLE", "1")
         .set("TF_IN_AUTOMATION", "1");
+    // The CLI config block and the plugins link, as a user gets them.
+    t.raw(&["setup", "terraform"])
+        .run()
+        .ok()
+        .stderr_has("credentials_helper \"keyward\"");
     World { server, host, work }
 }
 
@@ -224,4 +226,100 @@ fn a_locked_keyring_shows_in_terraforms_errors() {
         .stderr_has("terraform-credentials-keyward get: the OS keyring is locked");
     assert_eq!(out.stdout, "", "an error is never {{}} (no credentials)");
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}
+
+#[test]
+fn setup_terraform_is_idempotent_keeps_the_file_and_undo_removes_only_its_own() {
+    let mut t = TestEnv::no_bus();
+    let token = t.sentinel("tf_");
+    let w = world(&mut t, &token);
+    let config = t.dir.path().join("terraformrc");
+    let link = t.dir.path().join(".terraform.d/plugins").join(HELPER);
+    assert_eq!(std::fs::read_link(&link).unwrap(), Path::new(bin()));
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    assert_eq!(text, "credentials_helper \"keyward\" {}\n");
+    // Other settings stay as they are, through setup and undo.
+    let other =
+        "plugin_cache_dir = \"/tmp/cache\" # mine\n\ncredentials \"other.example\" {\n  token = \"x\"\n}\n";
+    text = format!("{other}{text}");
+    std::fs::write(&config, &text).unwrap();
+    t.raw(&["setup", "terraform"])
+        .run()
+        .ok()
+        .stderr_has("nothing changed");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+    t.raw(&["setup", "terraform", "--undo"])
+        .run()
+        .ok()
+        .stderr_has("Removed credentials_helper");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), other);
+    assert!(std::fs::symlink_metadata(&link).is_err(), "the link is gone");
+    t.raw(&["setup", "terraform", "--undo"])
+        .run()
+        .ok()
+        .stderr_has("nothing changed");
+    // terraform allows one helper: another one is not replaced.
+    std::fs::write(
+        &config,
+        format!("{other}credentials_helper \"pass\" {{\n  args = []\n}}\n"),
+    )
+    .unwrap();
+    t.raw(&["setup", "terraform"])
+        .run()
+        .code(2)
+        .stderr_has("already names the credentials helper \"pass\"");
+    assert!(
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .ends_with("args = []\n}\n")
+    );
+    drop(w);
+}
+
+#[test]
+fn import_terraform_moves_credentials_tfrc_json_into_keyward() {
+    if !have_terraform() {
+        return;
+    }
+    let mut t = TestEnv::keyring();
+    let token = t.sentinel("tf_");
+    let w = world(&mut t, &token);
+    let creds = t.dir.path().join(".terraform.d/credentials.tfrc.json");
+    let other = t.sentinel("tf_");
+    std::fs::write(
+        &creds,
+        format!("{{\"credentials\":{{\"{}\":{{\"token\":\"{token}\"}},\"app.example.com\":{{\"token\":\"{other}\"}}}}}}", w.host),
+    )
+    .unwrap();
+    t.raw(&["doctor"])
+        .run()
+        .stdout_has("terraform")
+        .stdout_has("keyward import terraform");
+    t.raw(&["import", "terraform", "--keep"])
+        .run()
+        .ok()
+        .stderr_has(&format!("Imported {}", w.host));
+    assert!(creds.exists(), "--keep leaves the file");
+    t.raw(&["import", "terraform"])
+        .run()
+        .ok()
+        .stderr_has("removed the plaintext copies");
+    assert!(!creds.exists(), "nothing else was in it");
+    assert_eq!(
+        t.secret_tool_lookup("@terraform", &w.host).as_deref(),
+        Some(token.as_str())
+    );
+    assert_eq!(
+        t.secret_tool_lookup("@terraform", "app.example.com").as_deref(),
+        Some(other.as_str())
+    );
+    // terraform now gets the token from keyward.
+    terraform(&t, &w.work, &["init", "-input=false"]).ok();
+    assert!(
+        w.server
+            .log()
+            .contains("GET /v1/modules/kw/greeting/null/versions ok"),
+        "{}",
+        w.server.log()
+    );
 }

@@ -2,6 +2,7 @@
 //! the verbs, hosts and JSON terraform speaks (`wire`), and what each verb does with the
 //! shared host store, keyed by the host as terraform gives it (lowercase punycode).
 
+pub(crate) mod config;
 pub mod wire;
 
 use crate::helpers::hosts::{self, Credential, SaveOutcome};

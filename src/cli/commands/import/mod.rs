@@ -5,6 +5,7 @@
 
 mod cargo;
 mod docker;
+mod terraform;
 
 use std::process::ExitCode;
 
@@ -49,6 +50,14 @@ The file is $DOCKER_CONFIG/config.json, else ~/.docker/config.json. The auths en
 The file is $CARGO_HOME/credentials.toml, else ~/.cargo/credentials.toml. A registry's token
 is keyed by its index URL, read from registries.NAME.index in cargo's config.toml.")]
     Cargo(KeepArgs),
+    /// terraform: the tokens `terraform login` kept in credentials.tfrc.json
+    #[command(after_help = "Examples:
+  keyward import terraform       # then: keyward setup terraform
+  keyward import terraform --keep
+
+The file is ~/.terraform.d/credentials.tfrc.json; each host's token is keyed by the host,
+as terraform asks the helper for it. The file is removed once it holds nothing else.")]
+    Terraform(KeepArgs),
 }
 
 /// Flags every client's import takes.
@@ -64,6 +73,7 @@ pub(crate) fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     match args.client {
         ImportClient::Docker(a) => docker::run(ctx, a),
         ImportClient::Cargo(a) => cargo::run(ctx, a),
+        ImportClient::Terraform(a) => terraform::run(ctx, a),
     }
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod cargo;
 pub(crate) mod docker;
 pub(crate) mod git;
 pub(crate) mod kubectl;
+pub(crate) mod terraform;
 
 use std::process::ExitCode;
 
@@ -45,6 +46,8 @@ pub enum SetupClient {
     Cargo(cargo::SetupCargoArgs),
     /// kubectl: a kubeconfig user whose exec credential plugin is keyward
     Kubectl(kubectl::SetupKubectlArgs),
+    /// terraform: keyward as credentials_helper, linked into ~/.terraform.d/plugins
+    Terraform(terraform::SetupTerraformArgs),
 }
 
 /// Runs `setup`.
@@ -54,6 +57,7 @@ pub(crate) fn run(ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
         SetupClient::Docker(a) => docker::run(ctx, a),
         SetupClient::Cargo(a) => cargo::run(ctx, a),
         SetupClient::Kubectl(a) => kubectl::run(ctx, a),
+        SetupClient::Terraform(a) => terraform::run(ctx, a),
     }
 }
 
@@ -95,6 +99,11 @@ pub(crate) const CLIENTS: &[ClientCheck] = &[
         name: "kubectl",
         state: kubectl::state,
         imports: false,
+    },
+    ClientCheck {
+        name: "terraform",
+        state: terraform::state,
+        imports: true,
     },
 ];
 

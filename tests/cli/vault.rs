@@ -88,7 +88,8 @@ impl Drop for BaoServer {
     }
 }
 
-/// The helper link and a bao config naming it, in `t`; bao's variables set for `server`.
+/// The helper link on PATH, and `setup vault` naming it in the Vault and OpenBao config
+/// files of `t`; bao's variables set for `server`.
 fn configure(t: &mut TestEnv, server: &BaoServer) -> PathBuf {
     let dir = t.dir.path().join("bin");
     std::fs::create_dir_all(&dir).unwrap();
@@ -96,11 +97,22 @@ fn configure(t: &mut TestEnv, server: &BaoServer) -> PathBuf {
     if !link.exists() {
         std::os::unix::fs::symlink(bin(), &link).unwrap();
     }
+    let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default());
     let config = t.dir.path().join("bao.hcl");
-    std::fs::write(&config, format!("token_helper = \"{}\"\n", link.display())).unwrap();
-    t.set("BAO_CONFIG_PATH", &config.display().to_string())
+    let vault_config = t.dir.path().join("vault.hcl").display().to_string();
+    t.set("PATH", &path)
+        .set("BAO_CONFIG_PATH", &config.display().to_string())
+        .set("VAULT_CONFIG_PATH", &vault_config)
         .set("BAO_ADDR", &server.addr)
         .set("SHELL", "/bin/sh");
+    t.raw(&["setup", "vault"])
+        .run()
+        .ok()
+        .stderr_has("Set token_helper in");
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        format!("token_helper = \"{}\"\n", link.display())
+    );
     link
 }
 
@@ -247,4 +259,61 @@ fn a_locked_keyring_is_keywards_error_in_bao_output() {
     .prints_secret()
     .run();
     out.code(2).stderr_has("the OS keyring is locked");
+}
+
+#[test]
+fn setup_vault_touches_only_its_line_and_import_moves_the_vault_token() {
+    let mut t = TestEnv::keyring();
+    let root = t.sentinel("hvs_");
+    let server = BaoServer::start(t.dir.path(), &root);
+    let link = configure(&mut t, &server);
+    let (bao_cfg, vault_cfg) = (t.dir.path().join("bao.hcl"), t.dir.path().join("vault.hcl"));
+    let line = format!("token_helper = \"{}\"\n", link.display());
+    assert_eq!(std::fs::read_to_string(&vault_cfg).unwrap(), line);
+    // What else a file holds stays; bao still reads it (it refuses unknown keys).
+    let mine = "# my settings\n";
+    std::fs::write(&bao_cfg, format!("{mine}{line}")).unwrap();
+    t.raw(&["setup", "vault"])
+        .run()
+        .ok()
+        .stderr_has("nothing changed");
+    assert_eq!(
+        std::fs::read_to_string(&bao_cfg).unwrap(),
+        format!("{mine}{line}")
+    );
+
+    // A token bao keeps in plaintext moves into keyward.
+    let token_file = t.dir.path().join(".vault-token");
+    std::fs::write(&token_file, &root).unwrap();
+    t.raw(&["doctor"]).run().stdout_has("keyward import vault");
+    t.raw(&["import", "vault"])
+        .run()
+        .ok()
+        .stderr_has("Imported the token for");
+    assert!(!token_file.exists());
+    assert_eq!(
+        t.secret_tool_lookup("@vault", &server.addr).as_deref(),
+        Some(root.as_str())
+    );
+    bao(&t, &["token", "lookup", "-field=policies"])
+        .ok()
+        .stdout_has("[root]");
+    t.raw(&["doctor"]).run().stdout_has("bao: token_helper in");
+
+    // Another helper is not replaced; undo removes only keyward's line.
+    t.raw(&["setup", "vault", "--undo"])
+        .run()
+        .ok()
+        .stderr_has("Removed token_helper");
+    assert_eq!(std::fs::read_to_string(&bao_cfg).unwrap(), mine);
+    assert!(!vault_cfg.exists(), "it held nothing else");
+    std::fs::write(&bao_cfg, "token_helper = \"/usr/bin/other-helper\"\n").unwrap();
+    t.raw(&["setup", "vault"])
+        .run()
+        .code(2)
+        .stderr_has("already sets token_helper");
+    assert_eq!(
+        std::fs::read_to_string(&bao_cfg).unwrap(),
+        "token_helper = \"/usr/bin/other-helper\"\n"
+    );
 }

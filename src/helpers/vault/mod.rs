@@ -3,6 +3,7 @@
 //! configuration that names the helper (`config`), and what each verb does with the shared
 //! host store, keyed by server address and namespace.
 
+pub(crate) mod config;
 pub mod wire;
 
 use crate::helpers::hosts::{self, Credential, SaveOutcome};

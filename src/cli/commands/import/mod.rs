@@ -6,6 +6,7 @@
 mod cargo;
 mod docker;
 mod terraform;
+mod vault;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,8 @@ use crate::{Error, Result};
 #[command(after_help = "Examples:
   keyward import docker          # auths in ~/.docker/config.json
   keyward import cargo --keep    # tokens in ~/.cargo/credentials.toml, left in place
+  keyward import terraform       # ~/.terraform.d/credentials.tfrc.json
+  keyward import vault           # ~/.vault-token, for $VAULT_ADDR
 
 Each value is stored, read back and compared before the plaintext copy is removed. Run
 `keyward setup CLIENT` too, so the client asks keyward for them.")]
@@ -58,6 +61,14 @@ is keyed by its index URL, read from registries.NAME.index in cargo's config.tom
 The file is ~/.terraform.d/credentials.tfrc.json; each host's token is keyed by the host,
 as terraform asks the helper for it. The file is removed once it holds nothing else.")]
     Terraform(KeepArgs),
+    /// vault: the token Vault and OpenBao keep in ~/.vault-token
+    #[command(after_help = "Examples:
+  VAULT_ADDR=https://vault.example.com:8200 keyward import vault   # then: keyward setup vault
+  keyward import vault --keep
+
+The token is stored for the server VAULT_ADDR (or BAO_ADDR) names, and VAULT_NAMESPACE (or
+BAO_NAMESPACE), as the token helper is asked for it; then ~/.vault-token is removed.")]
+    Vault(KeepArgs),
 }
 
 /// Flags every client's import takes.
@@ -74,6 +85,7 @@ pub(crate) fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         ImportClient::Docker(a) => docker::run(ctx, a),
         ImportClient::Cargo(a) => cargo::run(ctx, a),
         ImportClient::Terraform(a) => terraform::run(ctx, a),
+        ImportClient::Vault(a) => vault::run(ctx, a),
     }
 }
 

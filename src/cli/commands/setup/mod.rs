@@ -8,6 +8,7 @@ pub(crate) mod docker;
 pub(crate) mod git;
 pub(crate) mod kubectl;
 pub(crate) mod terraform;
+pub(crate) mod vault;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,8 @@ use crate::{App, Env, Result};
   keyward setup docker --registry ghcr.io  # credHelpers for one registry
   keyward setup cargo --registry my-reg    # registries.my-reg.credential-provider
   keyward -s truto setup kubectl --user dev   # a kubeconfig user run through keyward
+  keyward setup terraform                  # credentials_helper \"keyward\" in ~/.terraformrc
+  keyward setup vault                      # token_helper in ~/.vault and ~/.bao
   keyward setup docker --undo              # removes what setup added
 
 Each client's other settings are kept. `keyward doctor` lists which clients use keyward.")]
@@ -48,6 +51,8 @@ pub enum SetupClient {
     Kubectl(kubectl::SetupKubectlArgs),
     /// terraform: keyward as credentials_helper, linked into ~/.terraform.d/plugins
     Terraform(terraform::SetupTerraformArgs),
+    /// vault: keyward as token_helper for Vault (~/.vault) and OpenBao (~/.bao)
+    Vault(vault::SetupVaultArgs),
 }
 
 /// Runs `setup`.
@@ -58,6 +63,7 @@ pub(crate) fn run(ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
         SetupClient::Cargo(a) => cargo::run(ctx, a),
         SetupClient::Kubectl(a) => kubectl::run(ctx, a),
         SetupClient::Terraform(a) => terraform::run(ctx, a),
+        SetupClient::Vault(a) => vault::run(ctx, a),
     }
 }
 
@@ -103,6 +109,11 @@ pub(crate) const CLIENTS: &[ClientCheck] = &[
     ClientCheck {
         name: "terraform",
         state: terraform::state,
+        imports: true,
+    },
+    ClientCheck {
+        name: "vault",
+        state: vault::state,
         imports: true,
     },
 ];

@@ -253,6 +253,13 @@ fn setup_kubectl_writes_the_user_through_kubectl_and_undo_removes_it() {
         "{text}"
     );
     assert!(text.contains("not-keywards"), "other users are kept:\n{text}");
+    let out = t.raw(&["doctor"]).run();
+    assert!(
+        out.stdout
+            .contains(&format!("user dev: -s {} -p staging kube-credential", t.svc)),
+        "doctor names the user:\n{}",
+        out.stdout
+    );
     // Again: nothing changes.
     let before = std::fs::read(&config).unwrap();
     t.cmd(&["-p", "staging", "setup", "kubectl", "--user", "dev"])

@@ -74,7 +74,10 @@ fn run(ctx: &Context, program: &str, verb: wire::Verb, host: &str) -> u8 {
 
 /// `✗ program verb: message; hint` on stderr; the error's exit code.
 fn fail(ctx: &Context, program: &str, verb: &str, e: &Error) -> u8 {
-    let line = super::error_line(&ctx.app, program, verb, e);
+    let mut line = super::error_line(&ctx.app, program, verb, e);
+    if verb.is_empty() {
+        line = line.replacen(&format!("{program} :"), &format!("{program}:"), 1);
+    }
     ctx.out()
         .err_line(&format!("{} {line}", ctx.out().style().err_mark()));
     e.exit_code()

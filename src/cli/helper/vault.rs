@@ -69,7 +69,10 @@ pub(super) fn helper_main(app: &App, args: Vec<OsString>, env: Env) -> ExitCode 
 
 /// `✗ program verb: message; hint` on stderr; the error's exit code.
 fn fail(ctx: &Context, program: &str, verb: &str, e: &Error) -> u8 {
-    let line = super::error_line(&ctx.app, program, verb, e);
+    let mut line = super::error_line(&ctx.app, program, verb, e);
+    if verb.is_empty() {
+        line = line.replacen(&format!("{program} :"), &format!("{program}:"), 1);
+    }
     ctx.out()
         .err_line(&format!("{} {line}", ctx.out().style().err_mark()));
     e.exit_code()

@@ -117,13 +117,55 @@ pub fn parse_addr(addr: &str) -> Result<String> {
         return Err(bad_addr("has credentials in it"));
     }
     let mut host = authority.to_ascii_lowercase();
+    check_authority(&host)?;
     if host.ends_with(default_port) {
         host.truncate(host.len() - default_port.len());
     }
-    if host.is_empty() || host.starts_with(':') {
-        return Err(bad_addr("has no host"));
-    }
     Ok(format!("{scheme}://{host}{}", path.trim_end_matches('/')))
+}
+
+/// A host name or `[IPv6]`, then at most one `:port` of 1 to 65535.
+fn check_authority(authority: &str) -> Result<()> {
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(rest) => {
+            let (v6, after) = rest
+                .split_once(']')
+                .ok_or_else(|| bad_addr("has an unclosed [IPv6] host"))?;
+            if v6.is_empty()
+                || !v6
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+            {
+                return Err(bad_addr("has an [IPv6] host that is not one"));
+            }
+            let port = match after.strip_prefix(':') {
+                Some(p) => Some(p),
+                None if after.is_empty() => None,
+                None => return Err(bad_addr("has something after its [IPv6] host")),
+            };
+            (None, port)
+        }
+        None => match authority.rsplit_once(':') {
+            Some((h, p)) => (Some(h), Some(p)),
+            None => (Some(authority), None),
+        },
+    };
+    if let Some(h) = host
+        && (h.is_empty()
+            || !h
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')))
+    {
+        return Err(bad_addr(
+            "has no host, or one with characters a host name cannot have",
+        ));
+    }
+    if let Some(p) = port
+        && !(p.bytes().all(|b| b.is_ascii_digit()) && matches!(p.parse::<u32>(), Ok(1..=65535)))
+    {
+        return Err(bad_addr("has a port that is not a number from 1 to 65535"));
+    }
+    Ok(())
 }
 
 /// A namespace without its surrounding `/`; `None` when that leaves nothing (the root).
@@ -200,6 +242,12 @@ mod tests {
             "https://h:8200/proxy"
         );
         assert_eq!(parse_addr("http://h:80").unwrap(), "http://h");
+        assert_eq!(parse_addr("http://[::1]:8200").unwrap(), "http://[::1]:8200");
+        // An @ in the path is no credential (a corpus input of the fuzz target).
+        assert_eq!(
+            parse_addr("https://Vault.Eu43/u@loyp/").unwrap(),
+            "https://vault.eu43/u@loyp"
+        );
         for bad in [
             "",
             "h:8200",
@@ -211,6 +259,11 @@ mod tests {
             "https://h#f",
             "https://h /",
             "unix:///run/vault.sock",
+            "https://Va.+ro:443:443",
+            "https://h:0",
+            "https://h:x",
+            "https://[::1",
+            "https://[zz]",
         ] {
             let e = parse_addr(bad).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{bad:?}");

@@ -165,6 +165,22 @@ fn docker_login_manifest_inspect_and_logout_go_through_keyward() {
     let digest = reg.upload(&t, "bob", &pw);
     let out = program(&t, "docker", &["manifest", "inspect", "--insecure", &reg.image()]).run();
     out.ok().stdout_has(&digest);
+    // The other spellings docker uses for the same registry find the same login.
+    for spelling in [format!("http://{}", reg.host), format!("https://{}/", reg.host)] {
+        let (code, out) = run_helper(
+            &t,
+            &clients::helper("docker-credential-keyward"),
+            "get",
+            &spelling,
+        );
+        assert_eq!(code, 0, "{spelling}: {out}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            (v["ServerURL"].as_str(), v["Username"].as_str()),
+            (Some(spelling.as_str()), Some("bob"))
+        );
+        assert_eq!(v["Secret"], pw.as_str());
+    }
     let list = program(&t, &clients::helper("docker-credential-keyward"), &["list"]).run();
     assert_eq!(list.stdout, format!("{{\"{}\":\"bob\"}}\n", reg.host));
 

@@ -126,11 +126,12 @@ pub(super) fn index_check(store: &Store) -> Check {
         Ok(idx) => {
             let profiles: usize = idx.services.values().map(|s| s.profiles.len()).sum();
             let secrets: usize = idx.services.values().map(|s| s.secrets.len()).sum();
+            let clients: usize = idx.hosts.values().map(|h| h.len()).sum();
             check(
                 "index",
                 Status::Ok,
                 format!(
-                    "{} ({} services, {profiles} profiles, {secrets} secrets, {} git credentials)",
+                    "{} ({} services, {profiles} profiles, {secrets} secrets, {} git credentials, {clients} client helper credentials)",
                     path.display(),
                     idx.services.len(),
                     idx.git.len()

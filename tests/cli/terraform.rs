@@ -323,3 +323,33 @@ fn import_terraform_moves_credentials_tfrc_json_into_keyward() {
         w.server.log()
     );
 }
+
+#[test]
+fn a_profile_whose_api_url_names_the_host_serves_terraform() {
+    if !have_terraform() {
+        return;
+    }
+    let mut t = TestEnv::keyring();
+    let token = t.sentinel("tf_");
+    let w = world(&mut t, &token);
+    let api = format!("https://{}", w.host);
+    t.cmd(&["--api-url", &api, "login", "--with-token"])
+        .stdin(token.clone())
+        .run()
+        .ok();
+    // No terraform login: the profile's token answers terraform's get.
+    terraform(&t, &w.work, &["init", "-input=false"]).ok();
+    assert!(
+        w.server
+            .log()
+            .contains("GET /v1/modules/kw/greeting/null/versions ok"),
+        "{}",
+        w.server.log()
+    );
+    // terraform's forget never removes a profile's token.
+    terraform(&t, &w.work, &["logout", &w.host]).ok();
+    assert_eq!(
+        t.index()["services"][&t.svc]["profiles"]["default"]["backend"],
+        "keyring"
+    );
+}

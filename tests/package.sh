@@ -16,7 +16,8 @@ root=$(mktemp -d); home=$(mktemp -d); trap 'rm -rf "$root" "$home"' EXIT
 dpkg-deb -c "$deb" | awk '{print $6}' | sort > "$root.list"
 check "deb lists both binaries, man pages, completions, docs" bash -c "
   for p in ./usr/bin/keyward ./usr/bin/git-credential-keyward ./usr/bin/docker-credential-keyward \
-    ./usr/bin/cargo-credential-keyward ./usr/share/man/man1/keyward.1.gz \
+    ./usr/bin/cargo-credential-keyward ./usr/bin/terraform-credentials-keyward \
+    ./usr/bin/vault-token-helper-keyward ./usr/share/man/man1/keyward.1.gz \
     ./usr/share/man/man1/keyward-login.1.gz ./usr/share/bash-completion/completions/keyward \
     ./usr/share/zsh/vendor-completions/_keyward ./usr/share/fish/vendor_completions.d/keyward.fish \
     ./usr/share/doc/keyward/README.md ./usr/share/doc/keyward/CHANGELOG.md ./usr/share/doc/keyward/copyright; do
@@ -25,7 +26,7 @@ check "deb lists both binaries, man pages, completions, docs" bash -c "
 rm -f "$root.list"
 dpkg -x "$deb" "$root"
 check "each helper name is a link to the one keyward binary" bash -c "
-  for h in git-credential docker-credential cargo-credential; do
+  for h in git-credential docker-credential cargo-credential terraform-credentials vault-token-helper; do
     [ \"\$(readlink '$root/usr/bin/'\$h-keyward)\" = keyward ] || { echo \"\$h-keyward is not a link to keyward\"; exit 1; }
   done
   [ -f '$root/usr/bin/keyward' ] && [ \"\$(find '$root/usr/bin' -type f | wc -l)\" = 1 ]"
@@ -49,6 +50,12 @@ check "installed cargo-credential-keyward says hello and answers not-found" bash
   out=\$(printf '{\"v\":1,\"registry\":{\"index-url\":\"sparse+http://127.0.0.1:1/i/\"},\"kind\":\"get\",\"operation\":\"read\"}\n' |
     '$root/usr/bin/cargo-credential-keyward' --cargo-plugin)
   [ \"\$out\" = \"\$(printf '{\"v\":[1]}\n{\"Err\":{\"kind\":\"not-found\"}}')\" ]"
+check "installed terraform-credentials-keyward answers get (nothing stored: {}, exit 0)" bash -c "
+  export KEYWARD_HOME='$home/kw5' KEYWARD_BACKEND=file
+  [ \"\$('$root/usr/bin/terraform-credentials-keyward' get app.terraform.io)\" = '{}' ]"
+check "installed vault-token-helper-keyward answers get (nothing stored: empty, exit 0)" bash -c "
+  export KEYWARD_HOME='$home/kw6' KEYWARD_BACKEND=file VAULT_ADDR=http://127.0.0.1:8200
+  out=\$('$root/usr/bin/vault-token-helper-keyward' get) && [ -z \"\$out\" ]"
 check "man page is a real roff page" bash -c "zcat '$root/usr/share/man/man1/keyward.1.gz' | grep -q '^.TH keyward 1'"
 check "bash completion loads and completes a subcommand" bash -c "
   source '$root/usr/share/bash-completion/completions/keyward'

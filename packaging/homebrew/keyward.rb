@@ -12,7 +12,7 @@ class Keyward < Formula
   def install
     # One binary; each client's helper is a link to it (keyward answers to those names).
     system "cargo", "install", *std_cargo_args
-    %w[git-credential docker-credential cargo-credential].each do |helper|
+    %w[git-credential docker-credential cargo-credential terraform-credentials vault-token-helper].each do |helper|
       bin.install_symlink "keyward" => "#{helper}-keyward"
     end
     system bin/"keyward", "generate", "man", buildpath/"man"

@@ -1,5 +1,6 @@
-//! The fetch path's parser: `token`, `get`, `store`, `erase` and `exec` parsed against a tree
-//! of the global flags and that one command, instead of the whole command tree.
+//! The fetch path's parser: `token`, `get`, `store`, `erase`, `exec` and `kube-credential`
+//! (kubectl runs it before every request) parsed against a tree of the global flags and
+//! that one command, instead of the whole command tree.
 //!
 //! Building, propagating and dropping every command's arguments is most of what a `token`
 //! call spends in user space. The small tree is made from the same derived definitions
@@ -23,6 +24,10 @@ const FETCH: &[(&str, Augment)] = &[
     ("store", commands::git::StoreArgs::augment_args),
     ("erase", commands::git::EraseArgs::augment_args),
     ("exec", commands::exec::ExecArgs::augment_args),
+    (
+        "kube-credential",
+        commands::kube_credential::KubeCredentialArgs::augment_args,
+    ),
 ];
 
 /// `args` (with argv\[0\]) parsed as a fetch-path command, or `None` when it is not one or
@@ -105,6 +110,7 @@ mod tests {
             &["-s", "the0", "exec", "--only", "a,b", "--", "env", "-s", "token"],
             &["exec", "--no-token", "sh", "-c", "echo $X"],
             &["--token", "sk_x", "--api-url", "http://127.0.0.1:1", "token"],
+            &["-s", "k8s", "-p", "prod", "kube-credential"],
         ];
         for line in lines {
             let args = os(line);

@@ -108,6 +108,9 @@ pub enum AuthCommand {
     Setup(commands::setup::SetupArgs),
     SetupGit(commands::setup::git::SetupGitArgs),
     Import(commands::import::ImportArgs),
+    // Run by kubectl, like get/store/erase by git: `setup kubectl` is the command people use.
+    #[command(hide = true)]
+    KubeCredential(commands::kube_credential::KubeCredentialArgs),
     Migrate(commands::migrate::MigrateArgs),
     Doctor(commands::doctor::DoctorArgs),
     Completions(completions::CompletionsArgs),
@@ -230,6 +233,7 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Setup(a) => commands::setup::run(ctx, a),
         Command::SetupGit(a) => commands::setup::git::run(ctx, a),
         Command::Import(a) => commands::import::run(ctx, a),
+        Command::KubeCredential(a) => commands::kube_credential::run(ctx, a),
         Command::Get(_) => commands::git::run(ctx, commands::git::Action::Get),
         Command::Store(_) => commands::git::run(ctx, commands::git::Action::Store),
         Command::Erase(_) => commands::git::run(ctx, commands::git::Action::Erase),

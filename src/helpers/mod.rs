@@ -6,6 +6,9 @@ pub mod docker;
 pub(crate) mod files;
 pub mod git;
 pub(crate) mod hosts;
+pub mod kube;
+pub mod terraform;
+pub mod vault;
 
 /// A string from a client's input wiped from memory when dropped (zeroize has no serde
 /// support in this build): the secrets in JSON requests are read into one.

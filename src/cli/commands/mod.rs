@@ -4,6 +4,7 @@ pub(crate) mod doctor;
 pub(crate) mod exec;
 pub(crate) mod git;
 pub(crate) mod import;
+pub(crate) mod kube_credential;
 pub(crate) mod login;
 pub(crate) mod logout;
 pub(crate) mod migrate;

@@ -5,6 +5,8 @@
 mod cargo;
 mod docker;
 mod git;
+mod terraform;
+mod vault;
 
 use std::ffi::OsString;
 use std::io::Read;
@@ -45,6 +47,16 @@ pub(crate) const HELPERS: &[HelperName] = &[
         client: "cargo",
         main: cargo::helper_main,
     },
+    HelperName {
+        prefix: "terraform-credentials-",
+        client: "terraform",
+        main: terraform::helper_main,
+    },
+    HelperName {
+        prefix: "vault-token-helper-",
+        client: "vault",
+        main: vault::helper_main,
+    },
 ];
 
 impl HelperName {
@@ -58,7 +70,7 @@ impl HelperName {
 /// `cargo install`, which makes no links).
 #[derive(Debug, clap::Args)]
 pub struct HelperArgs {
-    /// The client: git, docker, cargo
+    /// The client: git, docker, cargo, terraform, vault
     pub client: String,
     /// The helper's own arguments
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]

@@ -5,6 +5,8 @@
 
 mod cargo;
 mod docker;
+mod terraform;
+mod vault;
 
 use std::process::ExitCode;
 
@@ -21,6 +23,8 @@ use crate::{Error, Result};
 #[command(after_help = "Examples:
   keyward import docker          # auths in ~/.docker/config.json
   keyward import cargo --keep    # tokens in ~/.cargo/credentials.toml, left in place
+  keyward import terraform       # ~/.terraform.d/credentials.tfrc.json
+  keyward import vault           # ~/.vault-token, for $VAULT_ADDR
 
 Each value is stored, read back and compared before the plaintext copy is removed. Run
 `keyward setup CLIENT` too, so the client asks keyward for them.")]
@@ -49,6 +53,22 @@ The file is $DOCKER_CONFIG/config.json, else ~/.docker/config.json. The auths en
 The file is $CARGO_HOME/credentials.toml, else ~/.cargo/credentials.toml. A registry's token
 is keyed by its index URL, read from registries.NAME.index in cargo's config.toml.")]
     Cargo(KeepArgs),
+    /// terraform: the tokens `terraform login` kept in credentials.tfrc.json
+    #[command(after_help = "Examples:
+  keyward import terraform       # then: keyward setup terraform
+  keyward import terraform --keep
+
+The file is ~/.terraform.d/credentials.tfrc.json; each host's token is keyed by the host,
+as terraform asks the helper for it. The file is removed once it holds nothing else.")]
+    Terraform(KeepArgs),
+    /// vault: the token Vault and OpenBao keep in ~/.vault-token
+    #[command(after_help = "Examples:
+  VAULT_ADDR=https://vault.example.com:8200 keyward import vault   # then: keyward setup vault
+  keyward import vault --keep
+
+The token is stored for the server VAULT_ADDR (or BAO_ADDR) names, and VAULT_NAMESPACE (or
+BAO_NAMESPACE), as the token helper is asked for it; then ~/.vault-token is removed.")]
+    Vault(KeepArgs),
 }
 
 /// Flags every client's import takes.
@@ -64,6 +84,8 @@ pub(crate) fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     match args.client {
         ImportClient::Docker(a) => docker::run(ctx, a),
         ImportClient::Cargo(a) => cargo::run(ctx, a),
+        ImportClient::Terraform(a) => terraform::run(ctx, a),
+        ImportClient::Vault(a) => vault::run(ctx, a),
     }
 }
 

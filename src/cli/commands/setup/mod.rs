@@ -6,6 +6,9 @@
 pub(crate) mod cargo;
 pub(crate) mod docker;
 pub(crate) mod git;
+pub(crate) mod kubectl;
+pub(crate) mod terraform;
+pub(crate) mod vault;
 
 use std::process::ExitCode;
 
@@ -16,13 +19,16 @@ use crate::cli::context::Context;
 use crate::cli::output::Format;
 use crate::{App, Env, Result};
 
-/// Configure a client (git, docker, cargo) to get its credentials from keyward.
+/// Point git, docker, cargo, kubectl, terraform or vault at keyward for credentials.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   keyward setup git                        # credential.helper = keyward
   keyward setup docker                     # \"credsStore\": \"keyward\" in ~/.docker/config.json
   keyward setup docker --registry ghcr.io  # credHelpers for one registry
   keyward setup cargo --registry my-reg    # registries.my-reg.credential-provider
+  keyward -s truto setup kubectl --user dev   # a kubeconfig user run through keyward
+  keyward setup terraform                  # credentials_helper \"keyward\" in ~/.terraformrc
+  keyward setup vault                      # token_helper in ~/.vault and ~/.bao
   keyward setup docker --undo              # removes what setup added
 
 Each client's other settings are kept. `keyward doctor` lists which clients use keyward.")]
@@ -41,6 +47,12 @@ pub enum SetupClient {
     Docker(docker::SetupDockerArgs),
     /// cargo: keyward as credential provider in cargo's config.toml
     Cargo(cargo::SetupCargoArgs),
+    /// kubectl: a kubeconfig user whose exec credential plugin is keyward
+    Kubectl(kubectl::SetupKubectlArgs),
+    /// terraform: keyward as credentials_helper, linked into ~/.terraform.d/plugins
+    Terraform(terraform::SetupTerraformArgs),
+    /// vault: keyward as token_helper for Vault (~/.vault) and OpenBao (~/.bao)
+    Vault(vault::SetupVaultArgs),
 }
 
 /// Runs `setup`.
@@ -49,6 +61,9 @@ pub(crate) fn run(ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
         SetupClient::Git(a) => git::run(ctx, a),
         SetupClient::Docker(a) => docker::run(ctx, a),
         SetupClient::Cargo(a) => cargo::run(ctx, a),
+        SetupClient::Kubectl(a) => kubectl::run(ctx, a),
+        SetupClient::Terraform(a) => terraform::run(ctx, a),
+        SetupClient::Vault(a) => vault::run(ctx, a),
     }
 }
 
@@ -84,6 +99,21 @@ pub(crate) const CLIENTS: &[ClientCheck] = &[
     ClientCheck {
         name: "cargo",
         state: cargo::state,
+        imports: true,
+    },
+    ClientCheck {
+        name: "kubectl",
+        state: kubectl::state,
+        imports: false,
+    },
+    ClientCheck {
+        name: "terraform",
+        state: terraform::state,
+        imports: true,
+    },
+    ClientCheck {
+        name: "vault",
+        state: vault::state,
         imports: true,
     },
 ];

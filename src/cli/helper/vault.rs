@@ -1,0 +1,103 @@
+//! `vault-token-helper-<app> get|store|erase`: the token helper Vault runs directly and
+//! OpenBao runs through `$SHELL -c "<path> <verb>"`; the same either way, since the one
+//! argument is all there is. stdout carries only `get`'s token, with no newline (the client
+//! sends it as-is in `X-Vault-Token`); errors are one line on stderr with a non-zero exit,
+//! which the client quotes.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use crate::cli::context::Context;
+use crate::cli::output::Format;
+use crate::helpers::vault::{self, wire};
+use crate::{App, Env, Error, Result};
+
+fn help(app: &App, program: &str) -> String {
+    format!(
+        "{program}: {name}'s Vault and OpenBao token helper (the client runs it; you rarely do)\n\n\
+         Usage: {program} get|store|erase\n\n\
+         vault and bao run it for `token_helper = \"/path/to/{program}\"` in ~/.vault or\n\
+         ~/.bao: `login` stores, every command that needs a token gets. Tokens are kept per\n\
+         server (VAULT_ADDR or BAO_ADDR) and namespace (VAULT_NAMESPACE or BAO_NAMESPACE).\n\
+         Set it up with `{setup}`.\n\n\
+         Examples:\n  \
+         VAULT_ADDR=https://vault.example.com:8200 {program} get\n  \
+         {setup}",
+        name = app.name,
+        setup = app.cmd("setup vault"),
+    )
+}
+
+/// Runs one verb with the whole argv.
+pub(super) fn helper_main(app: &App, args: Vec<OsString>, env: Env) -> ExitCode {
+    let program = super::of_client(vault::CLIENT).map_or_else(String::new, |h| h.program(app));
+    let ctx = super::context(app, env);
+    let out = ctx.out().clone();
+    let words: Vec<String> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let code = match words.as_slice() {
+        [h] if matches!(h.as_str(), "-h" | "--help" | "help") => {
+            out.data(&help(app, &program));
+            0
+        }
+        [verb] => match wire::Verb::parse(verb) {
+            Some(v) => match act(&ctx, v) {
+                Ok(()) => 0,
+                Err(e) => fail(&ctx, &program, verb, &e),
+            },
+            None => {
+                let e = Error::usage(
+                    format!("{program} knows the verbs get, store or erase"),
+                    "Vault and OpenBao run it with one of them",
+                );
+                fail(&ctx, &program, verb, &e)
+            }
+        },
+        _ => {
+            let e = Error::usage(
+                format!("{program} takes one verb (get, store or erase)"),
+                format!("the client runs it so; see `{program} --help`"),
+            );
+            fail(&ctx, &program, words.first().map_or("", String::as_str), &e)
+        }
+    };
+    ExitCode::from(out.failure_exit(Format::Text).unwrap_or(code))
+}
+
+/// `✗ program verb: message; hint` on stderr; the error's exit code.
+fn fail(ctx: &Context, program: &str, verb: &str, e: &Error) -> u8 {
+    let mut line = super::error_line(&ctx.app, program, verb, e);
+    if verb.is_empty() {
+        line = line.replacen(&format!("{program} :"), &format!("{program}:"), 1);
+    }
+    ctx.out()
+        .err_line(&format!("{} {line}", ctx.out().style().err_mark()));
+    e.exit_code()
+}
+
+fn act(ctx: &Context, verb: wire::Verb) -> Result<()> {
+    use wire::Verb;
+    let input = match verb {
+        Verb::Store => Some(super::read_stdin(wire::MAX_INPUT)?),
+        _ => None,
+    };
+    let server = wire::server_from_env(&ctx.env)?;
+    match verb {
+        Verb::Get => {
+            if let Some(token) = vault::get(ctx.store()?, &ctx.env, &server)? {
+                ctx.out().raw(token.expose().as_bytes());
+            }
+        }
+        Verb::Store => {
+            let token = wire::parse_store_input(input.as_ref().map_or(&[][..], |b| b.as_slice()))?;
+            vault::store_token(ctx.store()?, &ctx.env, &server, token)?;
+        }
+        Verb::Erase => {
+            vault::erase(ctx.store()?, &server)?;
+        }
+    }
+    Ok(())
+}

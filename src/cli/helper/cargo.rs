@@ -9,7 +9,6 @@ use std::process::ExitCode;
 use zeroize::Zeroizing;
 
 use crate::cli::context::Context;
-use crate::cli::output::Format;
 use crate::helpers::cargo::{self, wire};
 use crate::{App, Env, Error, Result};
 
@@ -29,13 +28,12 @@ fn help(app: &App, program: &str) -> String {
 
 /// Runs the provider with the whole argv.
 pub(super) fn helper_main(app: &App, args: Vec<OsString>, env: Env) -> ExitCode {
-    let program = super::of_client(cargo::CLIENT).map_or_else(String::new, |h| h.program(app));
-    let ctx = super::context(app, env);
-    let out = ctx.out().clone();
+    let session = super::start(app, cargo::CLIENT, env);
+    let (program, ctx, out) = (&session.program, &session.ctx, session.ctx.out());
     let code = match args.get(1).and_then(|a| a.to_str()) {
-        Some("--cargo-plugin") => serve(&ctx),
+        Some("--cargo-plugin") => serve(ctx),
         Some("-h" | "--help" | "help") => {
-            out.data(&help(app, &program));
+            out.data(&help(app, program));
             0
         }
         _ => {
@@ -46,7 +44,7 @@ pub(super) fn helper_main(app: &App, args: Vec<OsString>, env: Env) -> ExitCode 
             2
         }
     };
-    ExitCode::from(out.failure_exit(Format::Text).unwrap_or(code))
+    session.exit(code)
 }
 
 /// The hello, then one answer per request line, until EOF.

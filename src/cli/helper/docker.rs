@@ -32,28 +32,27 @@ fn help(app: &App, program: &str) -> String {
 
 /// Runs one action with the whole argv.
 pub(super) fn helper_main(app: &App, args: Vec<OsString>, env: Env) -> ExitCode {
-    let program = super::of_client(docker::CLIENT).map_or_else(String::new, |h| h.program(app));
-    let ctx = super::context(app, env);
-    let out = ctx.out().clone();
+    let session = super::start(app, docker::CLIENT, env);
+    let (program, ctx, out) = (&session.program, &session.ctx, session.ctx.out());
     let arg = args.get(1).map(|a| a.to_string_lossy().into_owned());
     let code = match (args.len(), arg.as_deref()) {
         (2, Some("-h" | "--help" | "help")) => {
-            out.data(&help(app, &program));
+            out.data(&help(app, program));
             0
         }
         (2, Some(a)) => match wire::Action::parse(a) {
-            Some(action) => run(&ctx, &program, action, a),
+            Some(action) => run(ctx, program, action, a),
             None => {
                 out.data(&format!("Unknown credential action `{a}`"));
                 1
             }
         },
         _ => {
-            out.data(&usage(&program));
+            out.data(&usage(program));
             1
         }
     };
-    ExitCode::from(out.failure_exit(crate::cli::output::Format::Text).unwrap_or(code))
+    session.exit(code)
 }
 
 fn run(ctx: &Context, program: &str, action: wire::Action, verb: &str) -> u8 {

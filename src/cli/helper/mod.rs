@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::cli::GlobalArgs;
 use crate::cli::context::Context;
-use crate::cli::output::Style;
+use crate::cli::output::{Format, Style};
 use crate::cli::printer::{self, Printer};
 use crate::{App, Env, Error, Result};
 
@@ -108,6 +108,49 @@ pub(crate) fn of_client(client: &str) -> Option<&'static HelperName> {
 pub(crate) fn context(app: &App, env: Env) -> Context {
     let out = Printer::stdio(Style::detect(&env, false), printer::color_choice(true));
     Context::new(app.clone(), env, GlobalArgs::default(), out)
+}
+
+/// A helper protocol's run: the name it answers to (`docker-credential-keyward`) and its
+/// context.
+pub(crate) struct Run {
+    pub program: String,
+    pub ctx: Context,
+}
+
+/// Starts `client`'s helper for `app`.
+pub(crate) fn start(app: &App, client: &str, env: Env) -> Run {
+    Run {
+        program: of_client(client).map_or_else(String::new, |h| h.program(app)),
+        ctx: context(app, env),
+    }
+}
+
+impl Run {
+    /// The process's exit code: a failed write decides over `code` (a closed pipe is 0).
+    pub(crate) fn exit(&self, code: u8) -> ExitCode {
+        ExitCode::from(self.ctx.out().failure_exit(Format::Text).unwrap_or(code))
+    }
+
+    /// `✗ program verb: message; hint` as one stderr line (for clients that show a helper's
+    /// stderr); the error's exit code.
+    pub(crate) fn fail(&self, verb: &str, e: &Error) -> u8 {
+        let program = &self.program;
+        let mut line = error_line(&self.ctx.app, program, verb, e);
+        if verb.is_empty() {
+            line = line.replacen(&format!("{program} :"), &format!("{program}:"), 1);
+        }
+        let out = self.ctx.out();
+        out.err_line(&format!("{} {line}", out.style().err_mark()));
+        e.exit_code()
+    }
+}
+
+/// The arguments after argv\[0\], as text.
+pub(crate) fn words(args: &[OsString]) -> Vec<String> {
+    args.iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
 }
 
 /// Reads stdin to EOF (clients send no terminator), refusing more than `limit` bytes.

@@ -8,7 +8,6 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use crate::cli::context::Context;
-use crate::cli::output::Format;
 use crate::helpers::terraform::{self, wire};
 use crate::{App, Env, Error, Result};
 
@@ -29,22 +28,17 @@ fn help(app: &App, program: &str) -> String {
 
 /// Runs one verb with the whole argv.
 pub(super) fn helper_main(app: &App, args: Vec<OsString>, env: Env) -> ExitCode {
-    let program = super::of_client(terraform::CLIENT).map_or_else(String::new, |h| h.program(app));
-    let ctx = super::context(app, env);
-    let out = ctx.out().clone();
-    let words: Vec<String> = args
-        .iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let session = super::start(app, terraform::CLIENT, env);
+    let program = &session.program;
+    let words = super::words(&args);
     let code = match words.as_slice() {
         [h] if matches!(h.as_str(), "-h" | "--help" | "help") => {
-            out.data(&help(app, &program));
+            session.ctx.out().data(&help(app, program));
             0
         }
         [verb, host] => match wire::Verb::parse(verb) {
-            Some(v) => run(&ctx, &program, v, host),
-            None => fail(&ctx, &program, verb, &unknown_verb(app, &program)),
+            Some(v) => act(&session.ctx, v, host).map_or_else(|e| session.fail(verb, &e), |()| 0),
+            None => session.fail(verb, &unknown_verb(program)),
         },
         _ => {
             let verb = words.first().map_or("", String::as_str);
@@ -52,35 +46,17 @@ pub(super) fn helper_main(app: &App, args: Vec<OsString>, env: Env) -> ExitCode 
                 format!("{program} takes a verb and a host (get|store|forget HOST)"),
                 format!("terraform runs it so; see `{program} --help`"),
             );
-            fail(&ctx, &program, verb, &e)
+            session.fail(verb, &e)
         }
     };
-    ExitCode::from(out.failure_exit(Format::Text).unwrap_or(code))
+    session.exit(code)
 }
 
-fn unknown_verb(_app: &App, program: &str) -> Error {
+fn unknown_verb(program: &str) -> Error {
     Error::usage(
         format!("{program} knows the verbs get, store or forget"),
         "terraform runs it with one of them; a newer terraform may need a newer version",
     )
-}
-
-fn run(ctx: &Context, program: &str, verb: wire::Verb, host: &str) -> u8 {
-    match act(ctx, verb, host) {
-        Ok(()) => 0,
-        Err(e) => fail(ctx, program, verb.as_str(), &e),
-    }
-}
-
-/// `✗ program verb: message; hint` on stderr; the error's exit code.
-fn fail(ctx: &Context, program: &str, verb: &str, e: &Error) -> u8 {
-    let mut line = super::error_line(&ctx.app, program, verb, e);
-    if verb.is_empty() {
-        line = line.replacen(&format!("{program} :"), &format!("{program}:"), 1);
-    }
-    ctx.out()
-        .err_line(&format!("{} {line}", ctx.out().style().err_mark()));
-    e.exit_code()
 }
 
 fn act(ctx: &Context, verb: wire::Verb, host: &str) -> Result<()> {

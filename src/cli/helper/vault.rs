@@ -8,7 +8,6 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use crate::cli::context::Context;
-use crate::cli::output::Format;
 use crate::helpers::vault::{self, wire};
 use crate::{App, Env, Error, Result};
 
@@ -30,30 +29,22 @@ fn help(app: &App, program: &str) -> String {
 
 /// Runs one verb with the whole argv.
 pub(super) fn helper_main(app: &App, args: Vec<OsString>, env: Env) -> ExitCode {
-    let program = super::of_client(vault::CLIENT).map_or_else(String::new, |h| h.program(app));
-    let ctx = super::context(app, env);
-    let out = ctx.out().clone();
-    let words: Vec<String> = args
-        .iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let session = super::start(app, vault::CLIENT, env);
+    let program = &session.program;
+    let words = super::words(&args);
     let code = match words.as_slice() {
         [h] if matches!(h.as_str(), "-h" | "--help" | "help") => {
-            out.data(&help(app, &program));
+            session.ctx.out().data(&help(app, program));
             0
         }
         [verb] => match wire::Verb::parse(verb) {
-            Some(v) => match act(&ctx, v) {
-                Ok(()) => 0,
-                Err(e) => fail(&ctx, &program, verb, &e),
-            },
+            Some(v) => act(&session.ctx, v).map_or_else(|e| session.fail(verb, &e), |()| 0),
             None => {
                 let e = Error::usage(
                     format!("{program} knows the verbs get, store or erase"),
                     "Vault and OpenBao run it with one of them",
                 );
-                fail(&ctx, &program, verb, &e)
+                session.fail(verb, &e)
             }
         },
         _ => {
@@ -61,21 +52,10 @@ pub(super) fn helper_main(app: &App, args: Vec<OsString>, env: Env) -> ExitCode 
                 format!("{program} takes one verb (get, store or erase)"),
                 format!("the client runs it so; see `{program} --help`"),
             );
-            fail(&ctx, &program, words.first().map_or("", String::as_str), &e)
+            session.fail(words.first().map_or("", String::as_str), &e)
         }
     };
-    ExitCode::from(out.failure_exit(Format::Text).unwrap_or(code))
-}
-
-/// `✗ program verb: message; hint` on stderr; the error's exit code.
-fn fail(ctx: &Context, program: &str, verb: &str, e: &Error) -> u8 {
-    let mut line = super::error_line(&ctx.app, program, verb, e);
-    if verb.is_empty() {
-        line = line.replacen(&format!("{program} :"), &format!("{program}:"), 1);
-    }
-    ctx.out()
-        .err_line(&format!("{} {line}", ctx.out().style().err_mark()));
-    e.exit_code()
+    session.exit(code)
 }
 
 fn act(ctx: &Context, verb: wire::Verb) -> Result<()> {

@@ -271,16 +271,11 @@ fn report_text(ctx: &Context, service: &Service, out: &LoginOutput<'_>) {
         )),
         None => {}
     }
-    let who = out
-        .identity
-        .as_ref()
-        .map(|i| format!(" as {i}"))
-        .unwrap_or_default();
-    ctx.out().success(&format!(
-        "Logged in to {}{who} (profile {}, {})",
-        service.name,
+    ctx.out().success(&logged_in(
+        service,
+        out.identity.as_deref(),
         out.profile,
-        out.backend.describe()
+        out.backend,
     ));
     if out.verified && out.identity.is_none() {
         ctx.out().detail(&format!(
@@ -293,6 +288,21 @@ fn report_text(ctx: &Context, service: &Service, out: &LoginOutput<'_>) {
                 .unwrap_or_default()
         ));
     }
+}
+
+/// "Logged in to truto as ada@example.com (profile default, OS keyring)".
+pub(super) fn logged_in(
+    service: &Service,
+    identity: Option<&str>,
+    profile: &str,
+    backend: BackendId,
+) -> String {
+    let who = identity.map(|i| format!(" as {i}")).unwrap_or_default();
+    format!(
+        "Logged in to {}{who} (profile {profile}, {})",
+        service.name,
+        backend.describe()
+    )
 }
 
 /// Stores `token` for `service`/`profile` and records its metadata; returns the backend.

@@ -171,15 +171,11 @@ fn report(
         ctx.out().json(&out);
         return;
     }
-    let who = out
-        .identity
-        .as_ref()
-        .map(|i| format!(" as {i}"))
-        .unwrap_or_default();
-    ctx.out().success(&format!(
-        "Logged in to {}{who} (profile {profile}, {})",
-        service.name,
-        backend.describe()
+    ctx.out().success(&super::logged_in(
+        service,
+        out.identity.as_deref(),
+        profile,
+        backend,
     ));
     let life = tokens
         .expires_in

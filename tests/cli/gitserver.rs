@@ -2,7 +2,7 @@
 //! serves a bare repository (`git http-backend`) behind Basic or Bearer auth, and planting
 //! values where a command to set them does not exist on this branch yet.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -341,23 +341,12 @@ impl GitServer {
             Auth::Basic(u) => ("basic", u),
             Auth::Bearer => ("bearer", "-"),
         };
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .args([&dir.display().to_string(), mode, user, &log.display().to_string()])
-            .env("SERVER_SECRET", secret)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 is installed");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port: u16 = line
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("server printed {line:?} instead of its port"));
+        let (child, port) = crate::harness::spawn_announcing_port(
+            Command::new("python3")
+                .arg(&script)
+                .args([&dir.display().to_string(), mode, user, &log.display().to_string()])
+                .env("SERVER_SECRET", secret),
+        );
         GitServer {
             child,
             port,

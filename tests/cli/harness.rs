@@ -505,3 +505,24 @@ impl Drop for PrivateBus {
         let _ = self.bus.wait();
     }
 }
+
+/// Starts `cmd`, a server that prints the port it listens on as its first line of stdout;
+/// returns it and that port. Its stderr goes to the test's.
+pub fn spawn_announcing_port(cmd: &mut Command) -> (Child, u16) {
+    use std::io::{BufRead, BufReader};
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", cmd.get_program()));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("server printed {line:?} instead of its port"));
+    (child, port)
+}

@@ -4,7 +4,6 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -168,26 +167,15 @@ impl HttpsServer {
         std::fs::write(&path, format!("{PREAMBLE}\n{script}")).unwrap();
         let log = dir.join("server.log");
         std::fs::write(&log, "").unwrap();
-        let mut child = Command::new("python3")
-            .arg(&path)
-            .envs(env.iter().copied())
-            .env("SERVER_LOG", &log)
-            .env("SERVER_CERT", &tls.cert)
-            .env("SERVER_KEY", &tls.key)
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 is installed");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port: u16 = line
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("server printed {line:?} instead of its port"));
+        let (child, port) = crate::harness::spawn_announcing_port(
+            Command::new("python3")
+                .arg(&path)
+                .envs(env.iter().copied())
+                .env("SERVER_LOG", &log)
+                .env("SERVER_CERT", &tls.cert)
+                .env("SERVER_KEY", &tls.key)
+                .current_dir(dir),
+        );
         HttpsServer {
             child,
             port,

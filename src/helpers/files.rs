@@ -1,6 +1,6 @@
-//! A client's own configuration files (`~/.docker/config.json`, `~/.cargo/config.toml`):
-//! read when present, replaced atomically keeping their permissions, never through a
-//! symlink left dangling or half-written.
+//! A client's own configuration files (`~/.docker/config.json`, `~/.cargo/config.toml`) and
+//! programs (`git config`, `kubectl config`): files read when present, replaced atomically
+//! keeping their permissions, never through a symlink left dangling or half-written.
 
 use std::fs;
 use std::io::Write;
@@ -77,4 +77,24 @@ pub(crate) fn on_path(env: &Env, program: &str) -> Option<PathBuf> {
     std::env::split_paths(path)
         .map(|d| d.join(program))
         .find(|p| p.is_file())
+}
+
+/// Runs a client's own program (`git`, `kubectl`) with `env` as its whole environment and no
+/// stdin; `None` when it is not installed.
+pub(crate) fn run_client(
+    program: &str,
+    env: &crate::Env,
+    args: &[&str],
+) -> crate::Result<Option<std::process::Output>> {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .env_clear()
+        .envs(env.iter())
+        .stdin(std::process::Stdio::null())
+        .output();
+    match out {
+        Ok(o) => Ok(Some(o)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(crate::Error::Other(format!("cannot run {program}: {e}"))),
+    }
 }

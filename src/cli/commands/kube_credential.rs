@@ -9,7 +9,6 @@ use clap::Args;
 
 use crate::cli::context::Context;
 use crate::helpers::kube::wire::{EXEC_INFO_VAR, parse_exec_info, write_credential};
-use crate::ops::resolve::resolve_token;
 use crate::{Error, Result};
 
 /// Answer kubectl as an exec credential plugin with the service/profile's token.
@@ -38,20 +37,13 @@ pub(crate) fn run(ctx: &Context, _args: KubeCredentialArgs) -> Result<ExitCode> 
     let info = parse_exec_info(info.as_bytes())?;
     let target = ctx.fetch_target(false)?;
     let store = ctx.store()?;
-    let resolved = resolve_token(
-        store,
-        &ctx.env,
-        ctx.token_flag(),
-        &target.service,
-        &target.profile,
-        &target.index,
-    )?;
-    // No stored token carries an expiry yet, so kubectl keeps it until a 401.
-    let expires = None;
+    // An OAuth access token's expiry, so that kubectl runs the plugin again after it.
+    let (token, expires_at) = crate::cli::commands::token::fetch_token(ctx, &target)?;
+    let expires = expires_at.map(|t| std::time::UNIX_EPOCH + std::time::Duration::from_secs(t));
     let now = store.clock().now();
     // Whole or not at all: kubectl must never read half a credential.
     let mut buf = zeroize::Zeroizing::new(Vec::new());
-    write_credential(info.api_version, &resolved.token, expires, now, &mut buf)?;
+    write_credential(info.api_version, &token, expires, now, &mut buf)?;
     ctx.out().raw(&buf);
     Ok(ExitCode::SUCCESS)
 }

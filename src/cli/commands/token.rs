@@ -8,9 +8,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::Result;
 use crate::cli::context::{Context, FetchTarget};
 use crate::ops::resolve::{Source, resolve_token, token_sources};
+use crate::{Result, Secret};
 
 /// Print the token (flag > env > stored) and a newline, nothing else.
 #[derive(Debug, Args)]
@@ -22,9 +22,16 @@ pub struct TokenArgs {}
 /// Runs `token`.
 pub(crate) fn run(ctx: &Context, _args: TokenArgs) -> Result<ExitCode> {
     let target = ctx.fetch_target(false)?;
-    if let Some(fresh) = refreshed(ctx, &target)? {
-        ctx.out().value(fresh.token.expose());
-        return Ok(ExitCode::SUCCESS);
+    let (token, _) = fetch_token(ctx, &target)?;
+    ctx.out().value(token.expose());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The fetch path's token for `target` and, for a stored OAuth access token, when it
+/// expires (Unix seconds): refreshed first when it is about to expire, else as resolved.
+pub(crate) fn fetch_token(ctx: &Context, target: &FetchTarget) -> Result<(Secret, Option<u64>)> {
+    if let Some(fresh) = refreshed(ctx, target)? {
+        return Ok((fresh.token, fresh.expires_at));
     }
     let resolved = resolve_token(
         ctx.store()?,
@@ -34,8 +41,13 @@ pub(crate) fn run(ctx: &Context, _args: TokenArgs) -> Result<ExitCode> {
         &target.profile,
         &target.index,
     )?;
-    ctx.out().value(resolved.token.expose());
-    Ok(ExitCode::SUCCESS)
+    let expires = match resolved.source {
+        Source::Profile { .. } => {
+            crate::auth::oauth::fetch::expiry(&target.index, &target.service.name, &target.profile)
+        }
+        _ => None,
+    };
+    Ok((resolved.token, expires))
 }
 
 /// For a stored OAuth token that wins resolution and is about to expire: the refreshed

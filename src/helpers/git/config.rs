@@ -4,7 +4,7 @@
 //! `setup-git`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use crate::{App, Env, Error, Result};
 
@@ -33,17 +33,7 @@ impl HelperEntry {
 
 /// Runs git with `env` as its whole environment.
 pub(super) fn git(env: &Env, args: &[&str]) -> Result<Option<Output>> {
-    let out = Command::new("git")
-        .args(args)
-        .env_clear()
-        .envs(env.iter())
-        .stdin(Stdio::null())
-        .output();
-    match out {
-        Ok(o) => Ok(Some(o)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::Other(format!("cannot run git: {e}"))),
-    }
+    crate::helpers::files::run_client("git", env, args)
 }
 
 pub(super) fn git_failed(what: &str, o: &Output) -> Error {

@@ -4,7 +4,7 @@
 //! and removing it for `--undo`. `kubectl config view` redacts tokens and keys, so no
 //! secret of the kubeconfig is ever read.
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde::Deserialize;
 
@@ -126,17 +126,7 @@ pub(crate) fn kubeconfig_path(env: &Env) -> Option<std::path::PathBuf> {
 
 /// Runs kubectl with `env` as its whole environment; `None` when it is not installed.
 fn kubectl(env: &Env, args: &[&str]) -> Result<Option<Output>> {
-    let out = Command::new("kubectl")
-        .args(args)
-        .env_clear()
-        .envs(env.iter())
-        .stdin(Stdio::null())
-        .output();
-    match out {
-        Ok(o) => Ok(Some(o)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::Other(format!("cannot run kubectl: {e}"))),
-    }
+    crate::helpers::files::run_client("kubectl", env, args)
 }
 
 fn kubectl_ok(env: &Env, args: &[&str]) -> Result<Output> {

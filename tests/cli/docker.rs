@@ -147,11 +147,13 @@ fn docker_login_manifest_inspect_and_logout_go_through_keyward() {
     .run()
     .ok()
     .stdout_has("Login Succeeded");
-    let meta = &t.index()["hosts"]["docker"][&reg.host];
+    // Keyed by user and registry: a second account of the registry is a second entry.
+    let meta = &t.index()["hosts"]["docker"][&format!("bob@{}", reg.host)];
     assert_eq!(meta["backend"], "keyring", "{meta}");
     assert_eq!(meta["username"], "bob");
     assert_eq!(
-        t.secret_tool_lookup("@docker", &reg.host).as_deref(),
+        t.secret_tool_lookup("@docker", &format!("bob@{}", reg.host))
+            .as_deref(),
         Some(pw.as_str())
     );
     assert!(
@@ -186,7 +188,10 @@ fn docker_login_manifest_inspect_and_logout_go_through_keyward() {
 
     program(&t, "docker", &["logout", &reg.host]).run().ok();
     assert!(t.index().get("hosts").is_none(), "{}", t.index());
-    assert_eq!(t.secret_tool_lookup("@docker", &reg.host), None);
+    assert_eq!(
+        t.secret_tool_lookup("@docker", &format!("bob@{}", reg.host)),
+        None
+    );
     program(&t, "docker", &["manifest", "inspect", "--insecure", &reg.image()])
         .run()
         .code(1)
@@ -364,7 +369,10 @@ fn import_moves_plaintext_auths_and_doctor_reports_each_step() {
     let text = std::fs::read_to_string(docker_config_path(&t)).unwrap();
     assert!(!text.contains(&auth), "{text}");
     assert_eq!(config_json(&t)["psFormat"], "table");
-    assert_eq!(t.index()["hosts"]["docker"][&reg.host]["backend"], "file");
+    assert_eq!(
+        t.index()["hosts"]["docker"][&format!("bob@{}", reg.host)]["backend"],
+        "file"
+    );
 
     t.raw(&["setup", "docker"]).run().ok();
     let check = docker_check(&t.raw(&["doctor", "-o", "json"]).run().json());

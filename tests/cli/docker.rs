@@ -263,6 +263,57 @@ fn outputs_match_docker_credential_secretservice() {
 }
 
 #[test]
+fn two_accounts_of_one_registry_are_both_kept_and_erase_forgets_both() {
+    let t = docker_env(TestEnv::keyring());
+    let ours = clients::helper("docker-credential-keyward");
+    let url = format!("https://{}.example:5000", t.svc);
+    let (bob, alice) = (t.sentinel("pw_"), t.sentinel("pw_"));
+    let store = |user: &str, secret: &str| {
+        let input = format!(r#"{{"ServerURL":"{url}","Username":"{user}","Secret":"{secret}"}}"#);
+        assert_eq!(run_helper(&t, &ours, "store", &input), (0, String::new()));
+    };
+    let get = || {
+        let (code, out) = run_helper(&t, &ours, "get", &url);
+        assert_eq!(code, 0, "{out}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        (
+            v["Username"].as_str().unwrap().to_string(),
+            v["Secret"].as_str().unwrap().to_string(),
+        )
+    };
+    store("bob", &bob);
+    store("alice", &alice);
+    // Both kept, each under its own key.
+    let keys: Vec<String> = t.index()["hosts"]["docker"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(keys, [format!("alice@{url}"), format!("bob@{url}")]);
+    assert_eq!(
+        t.secret_tool_lookup("@docker", &format!("bob@{url}")),
+        Some(bob.clone())
+    );
+    assert_eq!(
+        t.secret_tool_lookup("@docker", &format!("alice@{url}")),
+        Some(alice.clone())
+    );
+    // docker's get names no user: the latest stored answers, and list shows it.
+    assert_eq!(get(), ("alice".to_string(), alice.clone()));
+    let list = run_helper(&t, &ours, "list", "unused").1;
+    assert_eq!(list, format!("{{\"{url}\":\"alice\"}}\n"));
+    store("bob", &bob);
+    assert_eq!(get(), ("bob".to_string(), bob.clone()));
+    // erase (docker logout) names no user either: every account of the registry goes.
+    assert_eq!(run_helper(&t, &ours, "erase", &url), (0, String::new()));
+    assert_eq!(run_helper(&t, &ours, "get", &url), (1, NOT_FOUND.to_string()));
+    assert!(t.index().get("hosts").is_none(), "{}", t.index());
+    assert_eq!(t.secret_tool_lookup("@docker", &format!("bob@{url}")), None);
+    assert_eq!(t.secret_tool_lookup("@docker", &format!("alice@{url}")), None);
+}
+
+#[test]
 fn a_profile_token_answers_docker_for_its_host() {
     let t = docker_env(TestEnv::keyring());
     let token = t.sentinel("regtok_");

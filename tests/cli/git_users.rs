@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use crate::gitserver::{Kind, edit_index, git, stored};
-use crate::harness::{Out, TestEnv};
+use crate::harness::{Out, PrivateBus, TestEnv};
 
 /// `git -c credential.helper=keyward [extra…] credential ACTION` with `input` on stdin.
 fn credential(t: &TestEnv, extra: &[&str], action: &str, input: &str) -> Out {
@@ -52,12 +52,26 @@ fn of(user: &str, pw: &str) -> Option<(String, String)> {
 
 const HOST: &str = "protocol=https\nhost=example.com\n";
 
+/// A test's env with git isolated: on the keyring, a private one, since these tests use
+/// git's own fixed hosts and users, which tests sharing one keyring would overwrite.
+fn env(kind: Kind) -> (TestEnv, Option<PrivateBus>) {
+    match kind {
+        Kind::Keyring => {
+            let bus = PrivateBus::with_keyring();
+            let mut t = TestEnv::on_bus(&bus.address);
+            crate::gitserver::isolate_git(&mut t);
+            (t, Some(bus))
+        }
+        Kind::File => (kind.env(), None),
+    }
+}
+
 fn user(name: &str) -> String {
     format!("{HOST}username={name}\n")
 }
 
 fn two_accounts_on_one_host(kind: Kind) {
-    let t = kind.env();
+    let (t, _bus) = env(kind);
     let (p1, p2) = (t.sentinel("pw_"), t.sentinel("pw_"));
     approve(&t, "user1", &p1);
     approve(&t, "user2", &p2);
@@ -155,7 +169,7 @@ fn plant_legacy(t: &TestEnv, kind: Kind, user: &str, pw: &str, rt: &str) {
 }
 
 fn legacy_entries_keep_working(kind: Kind) {
-    let t = kind.env();
+    let (t, _bus) = env(kind);
     let (pw, rt, p2) = (t.sentinel("pw_"), t.sentinel("rt_"), t.sentinel("pw_"));
     plant_legacy(&t, kind, "bob", &pw, &rt);
     // Answers as it did, for its user or none, and not for another.
@@ -202,6 +216,46 @@ fn legacy_entries_keep_working_and_move_on_the_next_store_keyring() {
 #[test]
 fn legacy_entries_keep_working_and_move_on_the_next_store_file() {
     legacy_entries_keep_working(Kind::File);
+}
+
+#[test]
+fn migrate_carries_what_git_and_docker_stored_both_ways() {
+    let (mut t, _bus) = env(Kind::Keyring);
+    crate::clients::links_on_path(&mut t);
+    let (pw, dk) = (t.sentinel("pw_"), t.sentinel("pw_"));
+    approve(&t, "user1", &pw);
+    let docker = crate::clients::helper("docker-credential-keyward");
+    let input = format!(r#"{{"ServerURL":"127.0.0.1:5000","Username":"bob","Secret":"{dk}"}}"#);
+    crate::gitserver::program(&t, &docker, &["store"])
+        .stdin(input)
+        .run()
+        .ok();
+    for (to, kind, from) in [
+        ("file", Kind::File, Kind::Keyring),
+        ("keyring", Kind::Keyring, Kind::File),
+    ] {
+        t.cmd(&["migrate", "--to", to])
+            .run()
+            .ok()
+            .stderr_has("and 2 credentials stored through credential helpers");
+        let idx = t.index();
+        assert_eq!(idx["git"]["https://user1@example.com"]["backend"], to, "{idx}");
+        assert_eq!(
+            idx["hosts"]["docker"]["bob@127.0.0.1:5000"]["backend"], to,
+            "{idx}"
+        );
+        assert_eq!(
+            stored(&t, kind, "@git", "https://user1@example.com").as_deref(),
+            Some(pw.as_str())
+        );
+        assert_eq!(stored(&t, from, "@git", "https://user1@example.com"), None);
+        assert_eq!(
+            stored(&t, kind, "@docker", "bob@127.0.0.1:5000").as_deref(),
+            Some(dk.as_str())
+        );
+        assert_eq!(stored(&t, from, "@docker", "bob@127.0.0.1:5000"), None);
+        assert_eq!(fill(&t, &[], HOST), of("user1", &pw));
+    }
 }
 
 // ------------------------------------------------------------ git's helper_test battery
@@ -255,7 +309,7 @@ fn check(t: &TestEnv, askpass: &str, step: &str) -> Result<(), String> {
 }
 
 fn helper_test_battery(kind: Kind) {
-    let mut t = kind.env();
+    let (mut t, _bus) = env(kind);
     if kind == Kind::File {
         // Chosen, not fallen back to: git's expected stderr has no room for the notice.
         t.set("KEYWARD_BACKEND", "file");
@@ -276,6 +330,19 @@ fn helper_test_battery(kind: Kind) {
         cases.len()
     );
     assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+    // Everything the battery left stored is in the backend under test.
+    let idx = t.index();
+    let git = idx["git"].as_object().unwrap();
+    assert!(git.len() >= 5, "{idx}");
+    for (key, meta) in git {
+        assert_eq!(meta["backend"], kind.name(), "{key}");
+    }
+    if kind == Kind::Keyring {
+        assert!(
+            !t.path("credentials.json").exists(),
+            "keyring values never reach the file"
+        );
+    }
 }
 
 #[test]

@@ -147,11 +147,11 @@ pub fn plant_secret(t: &TestEnv, kind: Kind, name: &str, value: &str) {
 pub fn plant_value(t: &TestEnv, kind: Kind, service: &str, account: &str, value: &str) {
     match kind {
         Kind::Keyring => {
-            let bus = crate::harness::session_bus();
-            let mut c = Command::new("secret-tool")
-                .args(["store", "--label", &format!("{service} {account}")])
+            // On the test's own bus: the suite's keyring, or a private one.
+            let label = format!("{service} {account}");
+            let mut c = t
+                .plain_command("secret-tool", &["store", "--label", &label])
                 .args(["service", service, "username", account])
-                .env("DBUS_SESSION_BUS_ADDRESS", bus)
                 .stdin(Stdio::piped())
                 .spawn()
                 .expect("secret-tool");

@@ -50,8 +50,10 @@ pub(crate) fn store_credential(store: &Store, env: &Env, req: &Request) -> Resul
             && unchanged(txn, m, &key, req, password)?
         {
             // The same again still makes it the latest, as git's own helpers do.
-            if m.stored_seq.is_some_and(|s| s + 1 != seq) {
-                txn.index.git.get_mut(&key).expect("listed").stored_seq = Some(seq);
+            if m.stored_seq.is_some_and(|s| s + 1 != seq)
+                && let Some(m) = txn.index.git.get_mut(&key)
+            {
+                m.stored_seq = Some(seq);
             }
             return Ok(StoreOutcome::Unchanged);
         }

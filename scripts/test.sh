@@ -23,6 +23,7 @@ tools=(
   secret-tool:libsecret-tools      # keyring tests read what keyward stored, independently
   git:git                          # tests/cli/git.rs, gitserver.rs: git credential helper
   python3:python3                  # gitserver.rs HTTP server; package.sh Scoop JSON check
+  sh:dash                          # tests/cli/git_users.rs: git's askpass stand-in script
   shellcheck:shellcheck            # package.sh: PKGBUILD and packaging scripts
   ruby:ruby                        # package.sh: Homebrew formula parses (ruby -c)
   strace:strace                    # fault injection (strace -e inject=...)

@@ -10,6 +10,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::core::names::{ProfileName, ServiceName};
 use crate::core::service::{Service, ServiceConfig};
 use crate::core::urls::Origin;
+use crate::helpers::host_keys;
+use crate::helpers::users::next_seq;
 use crate::store::index::{HostMeta, ServiceEntry};
 use crate::store::{CredKey, Index, Store};
 use crate::{App, Env, ErrorKind, Result, Secret, ops::resolve};
@@ -98,31 +100,32 @@ pub(crate) fn normalise_host(host: &str) -> String {
     h.strip_suffix(":443").map(str::to_string).unwrap_or(h)
 }
 
-/// The first of `keys` the client stored, unless expired. A listed value that is gone from
-/// its backend answers nothing; a backend that fails (locked, broken) is an error.
+/// The latest credential the client stored for the first of `keys` that has one, unless
+/// expired. A listed value that is gone from its backend answers nothing; a backend that
+/// fails (locked, broken) is an error.
 pub(crate) fn stored(store: &Store, index: &Index, client: &str, keys: &[String]) -> Result<Option<Found>> {
     let Some(entries) = index.hosts.get(client) else {
         return Ok(None);
     };
     let now = now_unix();
     for key in keys {
-        let Some(meta) = entries.get(key) else {
-            continue;
-        };
-        if meta.expires_at.is_some_and(|t| t <= now) {
-            continue;
+        for (entry, meta) in host_keys::matching(entries, key) {
+            if meta.expires_at.is_some_and(|t| t <= now) {
+                continue;
+            }
+            let Some(secret) = store.read(meta.backend, &CredKey::helper(store.app(), client, &entry))?
+            else {
+                continue;
+            };
+            return Ok(Some(Found {
+                credential: Credential {
+                    username: meta.username.clone(),
+                    secret,
+                    expires_at: meta.expires_at,
+                },
+                source: Source::Stored(key.clone()),
+            }));
         }
-        let Some(secret) = store.read(meta.backend, &CredKey::helper(store.app(), client, key))? else {
-            continue;
-        };
-        return Ok(Some(Found {
-            credential: Credential {
-                username: meta.username.clone(),
-                secret,
-                expires_at: meta.expires_at,
-            },
-            source: Source::Stored(key.clone()),
-        }));
     }
     Ok(None)
 }
@@ -251,7 +254,8 @@ fn stored_oauth(
     }
 }
 
-/// Keeps what a client stored under `key` (as the client names the host): the secret in
+/// Keeps what a client stored under `key` (as the client names the host), by username when
+/// the protocol carries one (another user's credential for the key stays): the secret in
 /// the backend in force (or where it already was), the rest in the index. A profile token
 /// keyward already hands out for `host` is not copied.
 pub(crate) fn save(
@@ -268,14 +272,24 @@ pub(crate) fn save(
     {
         return Ok(SaveOutcome::KeywardOwn);
     }
-    let cred_key = CredKey::helper(store.app(), client, key);
+    let entry = host_keys::entry_key(cred.username.as_deref(), key);
+    let cred_key = CredKey::helper(store.app(), client, &entry);
     store.update(|txn| {
-        let existing = txn.index.hosts.get(client).and_then(|m| m.get(key)).cloned();
+        host_keys::migrate(txn, store.app(), client)?;
+        let entries = txn.index.hosts.get(client);
+        let seq = next_seq(entries.into_iter().flatten().map(|(_, m)| m.stored_seq));
+        let existing = entries.and_then(|m| m.get(&entry)).cloned();
         if let Some(m) = &existing
             && m.username == cred.username
             && m.expires_at == cred.expires_at
             && txn.store().read(m.backend, &cred_key)?.as_ref() == Some(&cred.secret)
         {
+            // The same again still makes it the latest.
+            if m.stored_seq.is_some_and(|s| s + 1 != seq)
+                && let Some(m) = txn.index.hosts.get_mut(client).and_then(|e| e.get_mut(&entry))
+            {
+                m.stored_seq = Some(seq);
+            }
             return Ok(SaveOutcome::Unchanged);
         }
         let backend = txn.put(&cred_key, &cred.secret, existing.as_ref().map(|m| m.backend))?;
@@ -285,42 +299,57 @@ pub(crate) fn save(
             hint: cred.secret.masked(),
             expires_at: cred.expires_at,
             updated_at: Some(store.clock().rfc3339()),
+            stored_seq: Some(seq),
         };
         txn.index
             .hosts
             .entry(client.to_string())
             .or_default()
-            .insert(key.to_string(), meta);
+            .insert(entry.clone(), meta);
         Ok(SaveOutcome::Saved)
     })
 }
 
-/// Removes what the client stored under `key`; `false` when nothing was. Profile tokens are
-/// never touched: they are not the client's to remove.
+/// Removes every credential the client stored under `key`, of every user (no helper
+/// protocol names a user to erase); `false` when nothing was. Profile tokens are never
+/// touched: they are not the client's to remove.
 pub(crate) fn erase(store: &Store, client: &str, key: &str) -> Result<bool> {
-    let listed = |index: &Index| index.hosts.get(client).is_some_and(|m| m.contains_key(key));
+    let listed =
+        |index: &Index| (index.hosts.get(client)).is_some_and(|m| !host_keys::matching(m, key).is_empty());
     if !listed(&store.load_index()?) {
         return Ok(false);
     }
-    let cred_key = CredKey::helper(store.app(), client, key);
     store.update(|txn| {
-        let Some(meta) = txn.index.hosts.get(client).and_then(|m| m.get(key)).cloned() else {
+        let Some(entries) = txn.index.hosts.get(client) else {
             return Ok(false);
         };
-        txn.delete(meta.backend, &cred_key)?;
+        let found = host_keys::matching(entries, key);
+        for (entry, meta) in &found {
+            txn.delete(meta.backend, &CredKey::helper(store.app(), client, entry))?;
+        }
         if let Some(m) = txn.index.hosts.get_mut(client) {
-            m.remove(key);
+            for (entry, _) in &found {
+                m.remove(entry);
+            }
             if m.is_empty() {
                 txn.index.hosts.remove(client);
             }
         }
-        Ok(true)
+        Ok(!found.is_empty())
     })
 }
 
-/// The keys a client stored, with their metadata, in key order.
-pub(crate) fn list<'i>(index: &'i Index, client: &str) -> impl Iterator<Item = (&'i String, &'i HostMeta)> {
-    index.hosts.get(client).into_iter().flatten()
+/// Each key a client stored, with the metadata of its latest credential, in key order.
+pub(crate) fn list<'i>(index: &'i Index, client: &str) -> Vec<(&'i str, &'i HostMeta)> {
+    let mut latest: std::collections::BTreeMap<&str, &HostMeta> = std::collections::BTreeMap::new();
+    for (entry, meta) in index.hosts.get(client).into_iter().flatten() {
+        let key = host_keys::client_key(entry, meta);
+        let later = |m: &&HostMeta| m.stored_seq >= meta.stored_seq;
+        if !latest.get(key).is_some_and(later) {
+            latest.insert(key, meta);
+        }
+    }
+    latest.into_iter().collect()
 }
 
 #[cfg(test)]

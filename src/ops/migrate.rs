@@ -1,4 +1,5 @@
-//! Moving every token and secret of a service to another backend, one value at a time:
+//! Moving every token and secret of a service to another backend, with what clients stored
+//! through their credential helpers (git's and the host store's), one value at a time:
 //! read from the source, write to the target, read back and compare, record the new backend
 //! in the index, and only then delete the source copy. Interrupted at any point, every value
 //! is still readable where the index says it is, and running it again finishes the job.
@@ -19,6 +20,16 @@ pub enum Item {
     Secret(SecretName),
     /// The OAuth refresh token of a profile.
     RefreshToken(ProfileName),
+    /// A credential git stored through the credential helper (its refresh token, if any,
+    /// moves with it), by its index key.
+    GitCredential(String),
+    /// A credential another client (docker, cargo, …) stored through its helper.
+    HelperCredential {
+        /// The client.
+        client: String,
+        /// Its index key.
+        key: String,
+    },
 }
 
 impl Item {
@@ -28,28 +39,68 @@ impl Item {
             Item::Token(p) => format!("token of profile {p}"),
             Item::Secret(n) => format!("secret {n}"),
             Item::RefreshToken(p) => format!("refresh token of profile {p}"),
+            Item::GitCredential(k) => format!("git credential for {k}"),
+            Item::HelperCredential { client, key } => format!("{client} credential for {key}"),
         }
     }
 
-    fn key(&self, store: &Store, service: &ServiceName) -> CredKey {
+    /// True for what a client stored through a credential helper (no service's value).
+    pub fn is_helper(&self) -> bool {
+        matches!(self, Item::GitCredential(_) | Item::HelperCredential { .. })
+    }
+
+    /// The entries holding this value (git's password and refresh token move together).
+    fn keys(&self, store: &Store, service: &ServiceName, index: &Index) -> Vec<CredKey> {
+        let app = store.app();
         match self {
-            Item::Token(p) => CredKey::token(store.app(), service, p),
-            Item::Secret(n) => CredKey::secret(store.app(), service, n),
-            Item::RefreshToken(p) => CredKey::oauth_refresh(store.app(), service, p),
+            Item::Token(p) => vec![CredKey::token(app, service, p)],
+            Item::Secret(n) => vec![CredKey::secret(app, service, n)],
+            Item::RefreshToken(p) => vec![CredKey::oauth_refresh(app, service, p)],
+            Item::GitCredential(k) => {
+                let mut keys = vec![CredKey::git(app, k)];
+                if index.git.get(k).is_some_and(|m| m.has_refresh_token) {
+                    keys.push(CredKey::git_refresh_token(app, k));
+                }
+                keys
+            }
+            Item::HelperCredential { client, key } => vec![CredKey::helper(app, client, key)],
         }
     }
 
     /// Where the index says this value lives now (`None` if it is gone).
     fn backend_in(&self, index: &Index, service: &ServiceName) -> Option<BackendId> {
+        match self {
+            Item::GitCredential(k) => return index.git.get(k).map(|m| m.backend),
+            Item::HelperCredential { client, key } => {
+                return index.hosts.get(client)?.get(key).map(|m| m.backend);
+            }
+            _ => {}
+        }
         let entry = index.service(service)?;
         match self {
             Item::Token(p) => entry.profiles.get(p.as_str())?.backend,
             Item::Secret(n) => entry.secrets.get(n.as_str()).map(|m| m.backend),
             Item::RefreshToken(p) => entry.profiles.get(p.as_str())?.oauth.as_ref()?.refresh_backend,
+            Item::GitCredential(_) | Item::HelperCredential { .. } => None,
         }
     }
 
     fn set_backend_in(&self, index: &mut Index, service: &ServiceName, kind: BackendId) {
+        match self {
+            Item::GitCredential(k) => {
+                if let Some(m) = index.git.get_mut(k) {
+                    m.backend = kind;
+                }
+                return;
+            }
+            Item::HelperCredential { client, key } => {
+                if let Some(m) = index.hosts.get_mut(client).and_then(|h| h.get_mut(key)) {
+                    m.backend = kind;
+                }
+                return;
+            }
+            _ => {}
+        }
         let entry = index.service_mut(service);
         match self {
             Item::Token(p) => {
@@ -67,6 +118,7 @@ impl Item {
                     o.refresh_backend = Some(kind);
                 }
             }
+            Item::GitCredential(_) | Item::HelperCredential { .. } => {}
         }
     }
 }
@@ -107,7 +159,21 @@ pub fn items(index: &Index, service: &ServiceName) -> Vec<Item> {
     tokens.chain(refresh).chain(secrets).collect()
 }
 
-/// Moves every token and secret of `service` to `to`. Fails up front (nothing touched)
+/// What clients stored through their credential helpers, which belongs to no service and
+/// moves with any: git's credentials, then the other clients', each in key order.
+pub fn helper_items(index: &Index) -> Vec<Item> {
+    let git = index.git.keys().map(|k| Item::GitCredential(k.clone()));
+    let hosts = index.hosts.iter().flat_map(|(client, entries)| {
+        entries.keys().map(|key| Item::HelperCredential {
+            client: client.clone(),
+            key: key.clone(),
+        })
+    });
+    git.chain(hosts).collect()
+}
+
+/// Moves every token and secret of `service`, and what clients stored through their
+/// credential helpers, to `to`. Fails up front (nothing touched)
 /// when the target backend is unusable; a failure partway is reported in
 /// [`Report::failed`]. `progress` is called after each value is moved.
 pub fn migrate(
@@ -120,9 +186,10 @@ pub fn migrate(
     store.backend(to)?;
     let mut report = Report::default();
     let mut sweep_ok = true;
-    for item in items(&store.load_index()?, service) {
-        let key = item.key(store, service);
-        match move_one(store, service, &item, &key, to) {
+    let index = store.load_index()?;
+    for item in items(&index, service).into_iter().chain(helper_items(&index)) {
+        let keys = item.keys(store, service, &index);
+        match move_one(store, service, &item, to) {
             Ok(true) => {
                 progress(&item);
                 report.moved.push(item.clone());
@@ -131,8 +198,11 @@ pub fn migrate(
                 report.already.push(item.clone());
                 // Versions before the journal could stop between the index update and the
                 // delete, leaving a copy in the other backend.
-                if sweep_ok {
-                    match sweep(store, other_than(to), &key) {
+                for key in &keys {
+                    if !sweep_ok {
+                        break;
+                    }
+                    match sweep(store, other_than(to), key) {
                         Ok(true) => report.cleaned += 1,
                         Ok(false) => {}
                         Err(e) => {
@@ -167,24 +237,30 @@ fn other_than(to: BackendId) -> BackendId {
     }
 }
 
-/// Copies one value to `to`, records it, and (after the commit) deletes the original;
-/// `false` if the index already has it there (or it disappeared meanwhile).
-fn move_one(store: &Store, service: &ServiceName, item: &Item, key: &CredKey, to: BackendId) -> Result<bool> {
+/// Copies one value (all its entries) to `to`, records it, and (after the commit) deletes
+/// the original; `false` if the index already has it there (or it disappeared meanwhile).
+fn move_one(store: &Store, service: &ServiceName, item: &Item, to: BackendId) -> Result<bool> {
     store.update(|txn| {
         // Re-checked under the lock: another process may have moved or removed it.
         let from = match item.backend_in(&txn.index, service) {
             Some(b) if b != to => b,
             _ => return Ok(false),
         };
-        let value = txn.store().read_recorded(
-            from,
-            key,
-            &format!("the {} of {service}", item.describe()),
-            "set it again, then run migrate again".into(),
-        )?;
-        txn.copy_to(to, key, &value)?;
+        for key in item.keys(store, service, &txn.index) {
+            let what = match item.is_helper() {
+                true => format!("the {}", item.describe()),
+                false => format!("the {} of {service}", item.describe()),
+            };
+            let value = txn.store().read_recorded(
+                from,
+                &key,
+                &what,
+                "set it again, then run migrate again".into(),
+            )?;
+            txn.copy_to(to, &key, &value)?;
+            txn.delete(from, &key)?;
+        }
         item.set_backend_in(&mut txn.index, service, to);
-        txn.delete(from, key)?;
         Ok(true)
     })
 }

@@ -22,7 +22,8 @@ pub struct Index {
     /// Per service, by name.
     #[serde(default)]
     pub services: BTreeMap<ServiceName, ServiceEntry>,
-    /// Credentials git stored through the credential helper, by `protocol://host[/path]`.
+    /// Credentials git stored through the credential helper, by
+    /// `protocol://user@host[/path]` (`protocol://host[/path]` before usernames were keys).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub git: BTreeMap<String, GitMeta>,
     /// Credentials other clients stored through their helpers (docker, cargo, …), by
@@ -168,6 +169,10 @@ pub struct GitMeta {
     /// When stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+    /// Order of storing among git's credentials (higher is later), so a request without a
+    /// username gets the latest; present exactly on entries keyed by username.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_seq: Option<u64>,
 }
 
 /// A credential a client stored through its helper, without its secret.
@@ -186,6 +191,10 @@ pub struct HostMeta {
     /// When stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+    /// Order of storing among the client's credentials (higher is later), so a request
+    /// without a username gets the latest; present on entries keyed by username.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_seq: Option<u64>,
 }
 
 /// serde_json's message, made safe for a one-line error: it can quote a value from the file

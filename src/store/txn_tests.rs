@@ -93,6 +93,12 @@ impl World {
                 out.insert((m.backend, k.service, k.account));
             }
         }
+        for (client, entries) in &index.hosts {
+            for (key, m) in entries {
+                let k = CredKey::helper(&self.app, client, key);
+                out.insert((m.backend, k.service, k.account));
+            }
+        }
         out
     }
 
@@ -597,5 +603,211 @@ fn secrets_clear_removes_after_the_index_or_not_at_all() {
                 }
             },
         );
+    }
+}
+
+/// An entry as versions before usernames were keys wrote it: under `protocol://host`, with
+/// a refresh token, and no store sequence.
+fn legacy_git_entry(store: &Store, key: &str, user: &str, pw: &str) -> Result<()> {
+    let app = store.app().clone();
+    store.update(|txn| {
+        let backend = txn.put(&CredKey::git(&app, key), &Secret::new(pw), None)?;
+        txn.copy_to(
+            backend,
+            &CredKey::git_refresh_token(&app, key),
+            &Secret::new(format!("rt_{pw}")),
+        )?;
+        txn.index.git.insert(
+            key.into(),
+            crate::store::index::GitMeta {
+                backend,
+                username: Some(user.into()),
+                hint: String::new(),
+                password_expiry_utc: None,
+                has_refresh_token: true,
+                updated_at: None,
+                stored_seq: None,
+            },
+        );
+        Ok(())
+    })
+}
+
+/// What `get` answers for this user of h.example: (password, refresh token).
+fn git_answer(store: &Store, user: &str) -> Option<(String, Option<String>)> {
+    let env = crate::Env::from_pairs(std::iter::empty::<(&str, &str)>());
+    let req = git_request(&format!("protocol=https\nhost=h.example\nusername={user}\n"));
+    let index = store.load_index().unwrap();
+    let a = crate::helpers::git::lookup::lookup(store, &env, &index, &req).unwrap()?;
+    let pw = a.response.password?.expose().to_string();
+    Some((pw, a.response.oauth_refresh_token.map(|t| t.expose().to_string())))
+}
+
+#[test]
+fn a_legacy_git_entry_moves_to_its_user_key_or_stays_under_the_old_one() {
+    const OLD: &str = "pw_legacy_0123456789abcdef";
+    const NEW: &str = "pw_second_0123456789abcdef";
+    let env = crate::Env::from_pairs(std::iter::empty::<(&str, &str)>());
+    for from in [BackendChoice::Keyring, BackendChoice::File] {
+        let prepare = || {
+            let w = World::new(None);
+            legacy_git_entry(&w.calm(from), "https://h.example", "u1", OLD).unwrap();
+            w
+        };
+        // Readable before any write, as it always was.
+        let w = prepare();
+        let want_old = Some((OLD.to_string(), Some(format!("rt_{OLD}"))));
+        assert_eq!(git_answer(&w.calm(from), "u1"), want_old);
+        for fault in FAULTS {
+            let points = every_fault_point(
+                fault,
+                &prepare,
+                &|w, crash| {
+                    let req = git_request(&format!(
+                        "protocol=https\nhost=h.example\nusername=u2\npassword={NEW}\n"
+                    ));
+                    crate::helpers::git::save::store_credential(&w.store(from, crash), &env, &req).map(|_| ())
+                },
+                &|s, ok| {
+                    assert_eq!(git_answer(s, "u1"), want_old, "{from:?} {fault:?}: u1 lost");
+                    let index = s.load_index().unwrap();
+                    if ok {
+                        assert_eq!(git_answer(s, "u2"), Some((NEW.to_string(), None)));
+                        let keys: Vec<&String> = index.git.keys().collect();
+                        assert_eq!(keys, ["https://u1@h.example", "https://u2@h.example"]);
+                        assert!(index.git.values().all(|m| m.stored_seq.is_some()));
+                    } else {
+                        assert!(
+                            index.git.contains_key("https://h.example")
+                                != index.git.contains_key("https://u1@h.example"),
+                            "{fault:?}: u1 under exactly one key"
+                        );
+                    }
+                },
+            );
+            assert!(points >= 6, "{fault:?}: only {points} fault points");
+        }
+    }
+}
+
+#[test]
+fn a_legacy_docker_login_moves_to_its_user_key_or_stays_under_the_old_one() {
+    const OLD: &str = "pw_docker_old_0123456789";
+    const NEW: &str = "pw_docker_new_0123456789";
+    let env = crate::Env::from_pairs(std::iter::empty::<(&str, &str)>());
+    let secret_of = docker_secret;
+    let prepare = || {
+        let w = World::new(None);
+        let s = w.calm(BackendChoice::Keyring);
+        let app = s.app().clone();
+        s.update(|txn| {
+            let k = CredKey::helper(&app, "docker", "127.0.0.1:5000");
+            let backend = txn.put(&k, &Secret::new(OLD), None)?;
+            let meta = crate::store::index::HostMeta {
+                backend,
+                username: Some("bob".into()),
+                hint: String::new(),
+                expires_at: None,
+                updated_at: None,
+                stored_seq: None,
+            };
+            txn.index
+                .hosts
+                .entry("docker".into())
+                .or_default()
+                .insert("127.0.0.1:5000".into(), meta);
+            Ok(())
+        })
+        .unwrap();
+        w
+    };
+    for fault in FAULTS {
+        let points = every_fault_point(
+            fault,
+            &prepare,
+            &|w, crash| {
+                let creds = crate::helpers::docker::wire::parse_store(
+                    format!(r#"{{"ServerURL":"127.0.0.1:5000","Username":"alice","Secret":"{NEW}"}}"#)
+                        .as_bytes(),
+                )?;
+                crate::helpers::docker::store_credentials(&w.store(BackendChoice::Auto, crash), &env, &creds)
+                    .map(|_| ())
+            },
+            &|s, ok| {
+                assert_eq!(secret_of(s, "bob").as_deref(), Some(OLD), "{fault:?}: bob lost");
+                if ok {
+                    assert_eq!(secret_of(s, "alice").as_deref(), Some(NEW));
+                    let index = s.load_index().unwrap();
+                    let keys: Vec<&String> = index.hosts["docker"].keys().collect();
+                    assert_eq!(keys, ["alice@127.0.0.1:5000", "bob@127.0.0.1:5000"]);
+                }
+            },
+        );
+        assert!(points >= 4, "{fault:?}: only {points} fault points");
+    }
+}
+
+/// The secret docker stored for `user`, read where the index says it is.
+fn docker_secret(s: &Store, user: &str) -> Option<String> {
+    let index = s.load_index().unwrap();
+    let (key, m) = (index.hosts.get("docker")?.iter()).find(|(_, m)| m.username.as_deref() == Some(user))?;
+    let v = s
+        .read(m.backend, &CredKey::helper(s.app(), "docker", key))
+        .unwrap();
+    Some(
+        v.unwrap_or_else(|| panic!("{user} listed but not stored"))
+            .expose()
+            .to_string(),
+    )
+}
+
+#[test]
+fn migrate_carries_what_git_and_docker_stored_both_ways() {
+    const GIT: &str = "pw_git_0123456789abcdef";
+    const DOCKER: &str = "pw_docker_0123456789abcdef";
+    let env = crate::Env::from_pairs(std::iter::empty::<(&str, &str)>());
+    for (from, to) in [
+        (BackendChoice::Keyring, BackendId::FILE),
+        (BackendChoice::File, BackendId::KEYRING),
+    ] {
+        let prepare = || {
+            let w = World::new(None);
+            let s = w.calm(from);
+            login(&s, "a", "sk_a_0123456789abcdef").unwrap();
+            let req = git_request(&format!(
+                "protocol=https\nhost=h.example\nusername=u1\npassword={GIT}\noauth_refresh_token=rt_{GIT}\n"
+            ));
+            crate::helpers::git::save::store_credential(&s, &env, &req).unwrap();
+            let creds = crate::helpers::docker::wire::parse_store(
+                format!(r#"{{"ServerURL":"127.0.0.1:5000","Username":"alice","Secret":"{DOCKER}"}}"#)
+                    .as_bytes(),
+            )
+            .unwrap();
+            crate::helpers::docker::store_credentials(&s, &env, &creds).unwrap();
+            w
+        };
+        let want_git = Some((GIT.to_string(), Some(format!("rt_{GIT}"))));
+        for fault in FAULTS {
+            let points = every_fault_point(fault, &prepare, &|w, crash| migrate_to(w, crash, to), &|s, _| {
+                assert_eq!(git_answer(s, "u1"), want_git, "{fault:?}");
+                assert_eq!(docker_secret(s, "alice").as_deref(), Some(DOCKER), "{fault:?}");
+                assert_eq!(token(s, "a").as_deref(), Some("sk_a_0123456789abcdef"));
+            });
+            assert!(points >= 9, "{fault:?}: only {points} fault points");
+        }
+        let w = prepare();
+        migrate_to(&w, &Crash::default(), to).unwrap();
+        let s = w.calm(BackendChoice::Auto);
+        let index = s.load_index().unwrap();
+        assert!(index.git.values().all(|m| m.backend == to));
+        assert!(index.hosts["docker"].values().all(|m| m.backend == to));
+        assert_eq!(git_answer(&s, "u1"), want_git);
+        w.assert_clean();
+        let other = if to == BackendId::FILE {
+            &w.keyring
+        } else {
+            &w.file
+        };
+        assert!(other.entries().is_empty(), "{:?} left behind", other.entries());
     }
 }

@@ -147,11 +147,13 @@ fn docker_login_manifest_inspect_and_logout_go_through_keyward() {
     .run()
     .ok()
     .stdout_has("Login Succeeded");
-    let meta = &t.index()["hosts"]["docker"][&reg.host];
+    // Keyed by user and registry: a second account of the registry is a second entry.
+    let meta = &t.index()["hosts"]["docker"][&format!("bob@{}", reg.host)];
     assert_eq!(meta["backend"], "keyring", "{meta}");
     assert_eq!(meta["username"], "bob");
     assert_eq!(
-        t.secret_tool_lookup("@docker", &reg.host).as_deref(),
+        t.secret_tool_lookup("@docker", &format!("bob@{}", reg.host))
+            .as_deref(),
         Some(pw.as_str())
     );
     assert!(
@@ -186,7 +188,10 @@ fn docker_login_manifest_inspect_and_logout_go_through_keyward() {
 
     program(&t, "docker", &["logout", &reg.host]).run().ok();
     assert!(t.index().get("hosts").is_none(), "{}", t.index());
-    assert_eq!(t.secret_tool_lookup("@docker", &reg.host), None);
+    assert_eq!(
+        t.secret_tool_lookup("@docker", &format!("bob@{}", reg.host)),
+        None
+    );
     program(&t, "docker", &["manifest", "inspect", "--insecure", &reg.image()])
         .run()
         .code(1)
@@ -255,6 +260,57 @@ fn outputs_match_docker_credential_secretservice() {
             (b.code, b.stdout.replace("secretservice", "X"))
         );
     }
+}
+
+#[test]
+fn two_accounts_of_one_registry_are_both_kept_and_erase_forgets_both() {
+    let t = docker_env(TestEnv::keyring());
+    let ours = clients::helper("docker-credential-keyward");
+    let url = format!("https://{}.example:5000", t.svc);
+    let (bob, alice) = (t.sentinel("pw_"), t.sentinel("pw_"));
+    let store = |user: &str, secret: &str| {
+        let input = format!(r#"{{"ServerURL":"{url}","Username":"{user}","Secret":"{secret}"}}"#);
+        assert_eq!(run_helper(&t, &ours, "store", &input), (0, String::new()));
+    };
+    let get = || {
+        let (code, out) = run_helper(&t, &ours, "get", &url);
+        assert_eq!(code, 0, "{out}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        (
+            v["Username"].as_str().unwrap().to_string(),
+            v["Secret"].as_str().unwrap().to_string(),
+        )
+    };
+    store("bob", &bob);
+    store("alice", &alice);
+    // Both kept, each under its own key.
+    let keys: Vec<String> = t.index()["hosts"]["docker"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(keys, [format!("alice@{url}"), format!("bob@{url}")]);
+    assert_eq!(
+        t.secret_tool_lookup("@docker", &format!("bob@{url}")),
+        Some(bob.clone())
+    );
+    assert_eq!(
+        t.secret_tool_lookup("@docker", &format!("alice@{url}")),
+        Some(alice.clone())
+    );
+    // docker's get names no user: the latest stored answers, and list shows it.
+    assert_eq!(get(), ("alice".to_string(), alice.clone()));
+    let list = run_helper(&t, &ours, "list", "unused").1;
+    assert_eq!(list, format!("{{\"{url}\":\"alice\"}}\n"));
+    store("bob", &bob);
+    assert_eq!(get(), ("bob".to_string(), bob.clone()));
+    // erase (docker logout) names no user either: every account of the registry goes.
+    assert_eq!(run_helper(&t, &ours, "erase", &url), (0, String::new()));
+    assert_eq!(run_helper(&t, &ours, "get", &url), (1, NOT_FOUND.to_string()));
+    assert!(t.index().get("hosts").is_none(), "{}", t.index());
+    assert_eq!(t.secret_tool_lookup("@docker", &format!("bob@{url}")), None);
+    assert_eq!(t.secret_tool_lookup("@docker", &format!("alice@{url}")), None);
 }
 
 #[test]
@@ -364,7 +420,10 @@ fn import_moves_plaintext_auths_and_doctor_reports_each_step() {
     let text = std::fs::read_to_string(docker_config_path(&t)).unwrap();
     assert!(!text.contains(&auth), "{text}");
     assert_eq!(config_json(&t)["psFormat"], "table");
-    assert_eq!(t.index()["hosts"]["docker"][&reg.host]["backend"], "file");
+    assert_eq!(
+        t.index()["hosts"]["docker"][&format!("bob@{}", reg.host)]["backend"],
+        "file"
+    );
 
     t.raw(&["setup", "docker"]).run().ok();
     let check = docker_check(&t.raw(&["doctor", "-o", "json"]).run().json());

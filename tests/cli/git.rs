@@ -36,14 +36,14 @@ fn fill_approve_reject(kind: Kind) {
         .ok();
     // The values are in the backend, the index has only metadata.
     assert_eq!(
-        stored(&t, kind, "@git", "https://example.com").as_deref(),
+        stored(&t, kind, "@git", "https://bob@example.com").as_deref(),
         Some(pw.as_str())
     );
     assert_eq!(
-        stored(&t, kind, "@git", "oauth_refresh_token:https://example.com").as_deref(),
+        stored(&t, kind, "@git", "oauth_refresh_token:https://bob@example.com").as_deref(),
         Some(rt.as_str())
     );
-    let meta = &t.index()["git"]["https://example.com"];
+    let meta = &t.index()["git"]["https://bob@example.com"];
     assert_eq!(meta["backend"], kind.name());
     assert_eq!(meta["username"], "bob");
     assert_eq!(meta["password_expiry_utc"], 4_102_444_800u64);
@@ -76,10 +76,10 @@ fn fill_approve_reject(kind: Kind) {
         .run()
         .ok();
     assert_eq!(
-        stored(&t, kind, "@git", "https://example.com").as_deref(),
+        stored(&t, kind, "@git", "https://bob@example.com").as_deref(),
         Some(pw.as_str())
     );
-    assert!(t.index()["git"].get("https://example.com").is_some());
+    assert!(t.index()["git"].get("https://bob@example.com").is_some());
 
     git(&t, &["credential", "reject"])
         .stdin(format!(
@@ -87,9 +87,9 @@ fn fill_approve_reject(kind: Kind) {
         ))
         .run()
         .ok();
-    assert_eq!(stored(&t, kind, "@git", "https://example.com"), None);
+    assert_eq!(stored(&t, kind, "@git", "https://bob@example.com"), None);
     assert_eq!(
-        stored(&t, kind, "@git", "oauth_refresh_token:https://example.com"),
+        stored(&t, kind, "@git", "oauth_refresh_token:https://bob@example.com"),
         None
     );
     assert!(t.index().get("git").is_none(), "{}", t.index());
@@ -130,7 +130,7 @@ fn use_http_path_keys_credentials_by_repository() {
         .run()
         .ok();
     assert_eq!(
-        stored(&t, Kind::Keyring, "@git", "https://example.com/org/a.git").as_deref(),
+        stored(&t, Kind::Keyring, "@git", "https://bob@example.com/org/a.git").as_deref(),
         Some(pw.as_str())
     );
     let mut fill = with_path.to_vec();
@@ -191,7 +191,7 @@ fn get_writes_exact_bytes_and_skips_expired_passwords() {
         .run()
         .ok();
     assert_eq!(
-        t.index()["git"]["https://old.example.com"]["password_expiry_utc"],
+        t.index()["git"]["https://bob@old.example.com"]["password_expiry_utc"],
         1000
     );
     let out = t
@@ -332,7 +332,7 @@ fn store_and_erase_never_touch_keyward_tokens_or_secrets() {
             .run()
             .ok();
         assert_eq!(
-            t.index()["git"]["https://api.example.com"]["backend"],
+            t.index()["git"]["https://x-access-token@api.example.com"]["backend"],
             kind.name()
         );
     }
@@ -356,13 +356,13 @@ fn store_needs_username_and_password_and_is_idempotent() {
     assert!(!t.path("index.json").exists(), "nothing stored, nothing created");
     let input = format!("protocol=https\nhost=h.example\nusername=u\npassword={pw}\n");
     t.raw(&["store"]).stdin(input.clone()).run().ok();
-    let first = t.index()["git"]["https://h.example"]["updated_at"].clone();
+    let first = t.index()["git"]["https://u@h.example"]["updated_at"].clone();
     let mtime = std::fs::metadata(t.path("credentials.json"))
         .unwrap()
         .modified()
         .unwrap();
     t.raw(&["store"]).stdin(input).run().ok();
-    assert_eq!(t.index()["git"]["https://h.example"]["updated_at"], first);
+    assert_eq!(t.index()["git"]["https://u@h.example"]["updated_at"], first);
     assert_eq!(
         std::fs::metadata(t.path("credentials.json"))
             .unwrap()
@@ -380,7 +380,7 @@ fn store_needs_username_and_password_and_is_idempotent() {
         .run()
         .ok();
     assert_eq!(
-        stored(&t, Kind::File, "@git", "oauth_refresh_token:https://h.example").as_deref(),
+        stored(&t, Kind::File, "@git", "oauth_refresh_token:https://u@h.example").as_deref(),
         Some(rt.as_str())
     );
     t.raw(&["store"])
@@ -390,10 +390,13 @@ fn store_needs_username_and_password_and_is_idempotent() {
         .run()
         .ok();
     assert_eq!(
-        stored(&t, Kind::File, "@git", "oauth_refresh_token:https://h.example"),
+        stored(&t, Kind::File, "@git", "oauth_refresh_token:https://u@h.example"),
         None
     );
-    assert_eq!(t.index()["git"]["https://h.example"]["has_refresh_token"], false);
+    assert_eq!(
+        t.index()["git"]["https://u@h.example"]["has_refresh_token"],
+        false
+    );
 }
 
 #[test]
@@ -508,7 +511,7 @@ fn git_credential_keyward_binary() {
     out.ok()
         .stdout_has("Usage: git-credential-keyward [GLOBAL OPTIONS] get|store|erase")
         .stdout_has("Examples:")
-        .stdout_has("keyward setup-git");
+        .stdout_has("keyward setup git");
     let out = program(&t, helper_bin(), &["--version"]).run();
     out.ok();
     assert_eq!(
@@ -553,7 +556,7 @@ fn setup_git_is_idempotent_keeps_other_helpers_and_doctor_reports_it() {
     let before = doctor(&t);
     assert_eq!(before["status"], "warn");
     assert_eq!(before["message"], "git does not ask keyward for credentials");
-    assert_eq!(before["fix"], "`keyward setup-git` (or --host HOST for one host)");
+    assert_eq!(before["fix"], "`keyward setup git` (or --host HOST for one host)");
 
     git(&t, &["config", "--global", "credential.helper", "store"])
         .run()
@@ -741,7 +744,7 @@ fn clone_with_git_stored_credential(kind: Kind) {
     approve(&pw);
     clone(&t, &server.repo_url(), "ok").ok();
     assert!(server.log().contains("Basic bob ok"), "{}", server.log());
-    let key = format!("http://127.0.0.1:{}", server.port);
+    let key = format!("http://bob@127.0.0.1:{}", server.port);
     assert_eq!(t.index()["git"][&key]["username"], "bob");
 
     // The stored password goes stale: the clone fails and git's `erase` removes it.

@@ -132,13 +132,26 @@ fn set_mode(p: &Path, mode: u32) {
 pub fn plant_secret(t: &TestEnv, kind: Kind, name: &str, value: &str) {
     let service = format!("keyward:{}", t.svc);
     let account = format!("secret:{name}");
+    plant_value(t, kind, &service, &account, value);
+    let svc = t.svc.clone();
+    edit_index(t, |idx| {
+        idx["services"][&svc]["secrets"][name] = serde_json::json!({
+            "backend": kind.name(),
+            "hint": "****",
+        });
+    });
+}
+
+/// Puts `value` in the backend under (`service`, `account`) as keyward lays values out,
+/// without touching the index.
+pub fn plant_value(t: &TestEnv, kind: Kind, service: &str, account: &str, value: &str) {
     match kind {
         Kind::Keyring => {
-            let bus = crate::harness::session_bus();
-            let mut c = Command::new("secret-tool")
-                .args(["store", "--label", &format!("keyward {} secret {name}", t.svc)])
-                .args(["service", &service, "username", &account])
-                .env("DBUS_SESSION_BUS_ADDRESS", bus)
+            // On the test's own bus: the suite's keyring, or a private one.
+            let label = format!("{service} {account}");
+            let mut c = t
+                .plain_command("secret-tool", &["store", "--label", &label])
+                .args(["service", service, "username", account])
                 .stdin(Stdio::piped())
                 .spawn()
                 .expect("secret-tool");
@@ -153,18 +166,11 @@ pub fn plant_secret(t: &TestEnv, kind: Kind, name: &str, value: &str) {
                 Ok(text) => serde_json::from_str(&text).unwrap(),
                 Err(_) => serde_json::json!({"version": 1, "credentials": {}}),
             };
-            v["credentials"][&service][&account] = value.into();
+            v["credentials"][service][account] = value.into();
             std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
             set_mode(&path, 0o600);
         }
     }
-    let svc = t.svc.clone();
-    edit_index(t, |idx| {
-        idx["services"][&svc]["secrets"][name] = serde_json::json!({
-            "backend": kind.name(),
-            "hint": "****",
-        });
-    });
 }
 
 /// Sets `services.<svc>.config.<key>` in the index.

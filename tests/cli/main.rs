@@ -12,6 +12,8 @@ mod embed;
 mod exec;
 mod fixtures;
 mod git;
+mod git_battery;
+mod git_users;
 mod gitserver;
 mod harness;
 mod interactive;

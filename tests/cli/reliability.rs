@@ -121,7 +121,7 @@ fn concurrent_writes(t: &TestEnv, backend: &str, kind: Write) {
             got.stdout
         );
         let entry = match kind {
-            Write::GitStore => &listed[&format!("https://{name}.example")],
+            Write::GitStore => &listed[&format!("https://u@{name}.example")],
             _ => &listed[name],
         };
         assert_eq!(entry["backend"], backend);

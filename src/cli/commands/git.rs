@@ -14,13 +14,16 @@ use crate::store::IndexQuery;
 use crate::{App, Error, Result};
 
 const HELP: &str = "\
-git calls these itself once keyward is its credential helper (`keyward setup-git`, or
+git calls these itself once keyward is its credential helper (`keyward setup git`, or
 `git config --global credential.helper keyward`), writing key=value lines on stdin.
 
 get answers, in order: a credential git stored through `store` for this protocol/host
-(/path with credential.useHttpPath), unless expired; the token of a profile whose API URL
-has this host (username: the service's git_username, default x-access-token); a secret
-mapped to the host (github-token answers for github.com). Nothing found: no output, exit 0.
+(/path with credential.useHttpPath) and username (without one, the latest stored), unless
+expired; the token of a profile whose API URL has this host (username: the service's
+git_username, default x-access-token); a secret mapped to the host (github-token answers
+for github.com). Nothing found: no output, exit 0. erase removes every stored credential
+matching what git sends (every user of the host when it sends no username; only the one
+with that password when it sends one).
 
 Examples:
   printf 'protocol=https\\nhost=github.com\\n' | keyward get
@@ -36,7 +39,7 @@ pub struct GetArgs {}
 #[command(after_help = HELP)]
 pub struct StoreArgs {}
 
-/// Remove the credential git rejected, if it is the stored one (git credential helper protocol).
+/// Remove the stored credentials matching what git sends (git credential helper protocol).
 #[derive(Debug, Args)]
 #[command(after_help = HELP)]
 pub struct EraseArgs {}

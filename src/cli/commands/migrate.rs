@@ -1,5 +1,6 @@
-//! `migrate --to keyring|file`: moves every token and secret of a service to one backend,
-//! each copy verified before its original is deleted.
+//! `migrate --to keyring|file`: moves every token and secret of a service, and what clients
+//! stored through their credential helpers, to one backend, each copy verified before its
+//! original is deleted.
 
 use std::process::ExitCode;
 
@@ -71,11 +72,18 @@ pub(crate) fn run(ctx: &Context, args: MigrateArgs) -> Result<ExitCode> {
         }),
         Format::Text => {
             let n = report.moved.len();
+            let helpers = report.moved.iter().filter(|i| i.is_helper()).count();
             if report.failed.is_none() {
                 ctx.out().success(&format!(
-                    "Moved {n} value{} of {} to the {}{}",
-                    if n == 1 { "" } else { "s" },
+                    "Moved {} value{} of {}{} to the {}{}",
+                    n - helpers,
+                    if n - helpers == 1 { "" } else { "s" },
                     service.name,
+                    match helpers {
+                        0 => String::new(),
+                        1 => " and 1 credential stored through a credential helper".into(),
+                        k => format!(" and {k} credentials stored through credential helpers"),
+                    },
                     to.describe(),
                     match report.already.len() {
                         0 => String::new(),

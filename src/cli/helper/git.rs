@@ -20,7 +20,7 @@ fn helper_help(app: &App, out: &Printer) {
          {setup}",
         helper = app.git_helper(),
         name = app.name,
-        setup = app.cmd("setup-git"),
+        setup = app.cmd("setup git"),
         get = app.cmd("get"),
         store = app.cmd("store"),
         erase = app.cmd("erase"),
@@ -57,7 +57,7 @@ pub(super) fn helper_main(app: &App, args: Vec<OsString>, env: Env) -> ExitCode 
         out.err_line(&format!(
             "usage: {} get|store|erase (git runs this; see `{}`)",
             app.git_helper(),
-            app.cmd("setup-git --help")
+            app.cmd("setup git --help")
         ));
         return printed(out, 2);
     };

@@ -47,8 +47,8 @@ pub(crate) fn spellings(server_url: &str) -> Vec<String> {
     keys
 }
 
-/// `get`: the stored credential for any spelling of the registry, else a profile token for
-/// its host. `Ok(None)` is docker's "not found"; a storage failure is an error.
+/// `get`: the latest credential stored for a spelling of the registry (the given one
+/// first), else a profile token for its host. `Ok(None)` is docker's "not found"; a storage failure is an error.
 pub(crate) fn get(
     store: &Store,
     env: &Env,
@@ -60,7 +60,8 @@ pub(crate) fn get(
     Ok(found.map(|f| (f.credential.username.unwrap_or_default(), f.credential.secret)))
 }
 
-/// `store`: keeps the credential under the server URL docker gave.
+/// `store`: keeps the credential under the server URL docker gave and its username, so two
+/// accounts of one registry are both kept.
 pub(crate) fn store_credentials(store: &Store, env: &Env, creds: &wire::Credentials) -> Result<SaveOutcome> {
     let cred = Credential {
         username: Some(creds.username.clone()),
@@ -77,16 +78,16 @@ pub(crate) fn store_credentials(store: &Store, env: &Env, creds: &wire::Credenti
     )
 }
 
-/// `erase`: removes what is stored under exactly this server URL (docker sends each
-/// spelling it wants gone); `false` when nothing was.
+/// `erase`: removes what is stored under exactly this server URL, for every user (docker
+/// sends each spelling it wants gone, and no username); `false` when nothing was.
 pub(crate) fn erase(store: &Store, server_url: &str) -> Result<bool> {
     hosts::erase(store, CLIENT, server_url)
 }
 
-/// `list`: every stored server URL with its username.
+/// `list`: every stored server URL with its username (the latest stored, when several).
 pub(crate) fn list(index: &Index) -> Vec<(&str, &str)> {
-    hosts::list(index, CLIENT)
-        .map(|(k, m)| (k.as_str(), m.username.as_deref().unwrap_or_default()))
+    (hosts::list(index, CLIENT).into_iter())
+        .map(|(k, m)| (k, m.username.as_deref().unwrap_or_default()))
         .collect()
 }
 

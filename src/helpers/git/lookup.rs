@@ -8,77 +8,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::core::names::ServiceName;
 use crate::core::service::{GitAuth, Service, ServiceConfig};
 use crate::core::urls::Origin;
+use crate::helpers::git::keys;
+pub(crate) use crate::helpers::git::keys::Target;
 use crate::helpers::git::wire::{Request, Response};
 use crate::helpers::hosts;
 pub(crate) use crate::helpers::hosts::git_username;
 use crate::store::index::ServiceEntry;
 use crate::store::{CredKey, Index, Store};
-use crate::{App, Env, Error, Result};
+use crate::{App, Env, Result};
 
 /// The secret answering for a host when no service maps it otherwise.
 pub(crate) const DEFAULT_SECRET_HOST: (&str, &str) = ("github-token", "github.com");
-
-/// What a request is about: the protocol, host and path git named.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Target {
-    /// `protocol`, a URL scheme (`https`).
-    pub protocol: String,
-    /// `host`, with any port.
-    pub host: String,
-    /// `path`, when git sent one (`credential.useHttpPath`, or non-HTTP protocols).
-    pub path: Option<String>,
-}
-
-impl Target {
-    /// The target of a request. Refuses what could not be stored under an unambiguous key:
-    /// a missing protocol or host, a protocol that is not a URL scheme, a host with `/`,
-    /// whitespace or control characters.
-    pub(crate) fn from_request(req: &Request) -> Result<Target> {
-        let bad = |what: &str| {
-            Error::usage(
-                format!("git credential input has {what}"),
-                "git sends protocol= and host= lines; check what calls the helper",
-            )
-        };
-        let protocol = req.protocol.as_deref().ok_or_else(|| bad("no protocol"))?;
-        let host = req.host.as_deref().ok_or_else(|| bad("no host"))?;
-        let scheme_ok = protocol.starts_with(|c: char| c.is_ascii_alphabetic())
-            && protocol
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-        if !scheme_ok {
-            return Err(bad("a protocol that is not a URL scheme"));
-        }
-        if host
-            .chars()
-            .any(|c| c == '/' || c.is_whitespace() || c.is_control())
-        {
-            return Err(bad("a host with '/', whitespace or control characters"));
-        }
-        let path = req.path.clone().filter(|p| !p.is_empty());
-        if host.is_empty() && path.is_none() {
-            return Err(bad("neither a host nor a path"));
-        }
-        Ok(Target {
-            protocol: protocol.to_string(),
-            host: host.to_string(),
-            path,
-        })
-    }
-
-    /// The index and keyring key: `protocol://host[/path]`.
-    pub(crate) fn key(&self) -> String {
-        match &self.path {
-            Some(p) => format!("{}://{}/{p}", self.protocol, self.host),
-            None => format!("{}://{}", self.protocol, self.host),
-        }
-    }
-
-    /// Protocol and host compared the way URLs are: case-insensitive, default port dropped.
-    fn origin(&self) -> Origin {
-        Origin::new(&self.protocol, &self.host)
-    }
-}
 
 /// An answer to `get`.
 #[derive(Debug)]
@@ -116,7 +56,7 @@ pub(crate) fn secret_host<'c>(config: &'c ServiceConfig, secret: &str) -> Option
 }
 
 /// Answers `get`, in this order: a credential git stored for this protocol/host(/path) that
-/// has not expired; a profile whose API URL has this protocol and host; a secret mapped to
+/// has not expired (of git's username if it sent one, else the latest stored); a profile whose API URL has this protocol and host; a secret mapped to
 /// this host. `Ok(None)` when nothing answers; a storage error is an error, never "none".
 /// `index` may be the whole index or the part [`IndexQuery::Git`] reads for this host.
 ///
@@ -132,35 +72,32 @@ pub(crate) fn lookup(store: &Store, env: &Env, index: &Index, req: &Request) -> 
 }
 
 fn lookup_stored(store: &Store, index: &Index, req: &Request, target: &Target) -> Result<Option<Answer>> {
-    let key = target.key();
-    let Some(meta) = index.git.get(&key) else {
-        return Ok(None);
-    };
-    if req.username.is_some() && req.username != meta.username {
-        return Ok(None);
-    }
-    if is_expired(meta.password_expiry_utc, now_unix()) {
-        return Ok(None);
-    }
     let app = store.app();
-    // Listed but gone (removed outside keyward): not an answer, and not an error either.
-    let Some(password) = store.read(meta.backend, &CredKey::git(app, &key))? else {
-        return Ok(None);
-    };
-    let oauth_refresh_token = if meta.has_refresh_token {
-        store.read(meta.backend, &CredKey::git_refresh_token(app, &key))?
-    } else {
-        None
-    };
-    Ok(Some(Answer {
-        response: Response {
-            username: meta.username.clone(),
-            password: Some(password),
-            oauth_refresh_token,
-            password_expiry_utc: meta.password_expiry_utc,
-            ..Response::default()
-        },
-    }))
+    let now = now_unix();
+    for (key, meta) in keys::matching(index, target, req.username.as_deref()) {
+        if is_expired(meta.password_expiry_utc, now) {
+            continue;
+        }
+        // Listed but gone (removed outside keyward): not an answer, and not an error either.
+        let Some(password) = store.read(meta.backend, &CredKey::git(app, &key))? else {
+            continue;
+        };
+        let oauth_refresh_token = if meta.has_refresh_token {
+            store.read(meta.backend, &CredKey::git_refresh_token(app, &key))?
+        } else {
+            None
+        };
+        return Ok(Some(Answer {
+            response: Response {
+                username: meta.username.clone(),
+                password: Some(password),
+                oauth_refresh_token,
+                password_expiry_utc: meta.password_expiry_utc,
+                ..Response::default()
+            },
+        }));
+    }
+    Ok(None)
 }
 
 /// Steps 2 and 3 of [`lookup`]: the values keyward itself holds for this host.
@@ -265,11 +202,14 @@ mod tests {
     fn keys() {
         let req = parse(b"protocol=https\nhost=example.com:8443\npath=org/repo.git\n").unwrap();
         assert_eq!(
-            Target::from_request(&req).unwrap().key(),
+            Target::from_request(&req).unwrap().legacy_key(),
             "https://example.com:8443/org/repo.git"
         );
         let req = parse(b"protocol=https\nhost=example.com\n").unwrap();
-        assert_eq!(Target::from_request(&req).unwrap().key(), "https://example.com");
+        assert_eq!(
+            Target::from_request(&req).unwrap().legacy_key(),
+            "https://example.com"
+        );
         for bad in [
             &b"host=example.com\n"[..],
             b"protocol=https\n",
@@ -284,7 +224,10 @@ mod tests {
         }
         // A certificate passphrase has a path but no host.
         let req = parse(b"protocol=cert\nhost=\npath=home/me/c.p12\n").unwrap();
-        assert_eq!(Target::from_request(&req).unwrap().key(), "cert:///home/me/c.p12");
+        assert_eq!(
+            Target::from_request(&req).unwrap().legacy_key(),
+            "cert:///home/me/c.p12"
+        );
     }
 
     #[test]

@@ -55,6 +55,7 @@ fn sample(n: usize) -> Index {
             password_expiry_utc: None,
             has_refresh_token: false,
             updated_at: None,
+            stored_seq: None,
         },
     );
     idx.hosts.entry("docker".into()).or_default().insert(
@@ -65,6 +66,7 @@ fn sample(n: usize) -> Index {
             hint: "id…".into(),
             expires_at: Some(4_102_444_800),
             updated_at: None,
+            stored_seq: None,
         },
     );
     idx

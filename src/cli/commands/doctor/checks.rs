@@ -220,7 +220,7 @@ pub(super) fn file_check(home: &Path, app: &App) -> Check {
 pub(super) fn git_check(app: &App, env: &Env) -> Check {
     let fix = Some(format!(
         "`{}` (or --host HOST for one host)",
-        app.cmd("setup-git")
+        app.cmd("setup git")
     ));
     let entries = match crate::helpers::git::config::helper_entries(env) {
         Ok(Some(e)) => e,

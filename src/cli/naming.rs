@@ -454,7 +454,7 @@ mod tests {
         let help = logout.render_long_help().to_string();
         assert!(help.contains("Usage: foo logout"), "{help}");
         assert!(help.contains("\n  foo -s truto logout -p staging"), "{help}");
-        assert!(help.contains("[env: FOO_PROFILE;"), "{help}");
+        assert!(help.contains("[env: FOO_PROFILE]"), "{help}");
         assert!(!help.to_lowercase().contains("keyward"), "{help}");
         let err = cmd
             .try_get_matches_from_mut(["whatever", "logout", "--bogus"])

@@ -52,6 +52,10 @@ fn app() -> App {
 fn main() -> ExitCode {
     let app = app();
     let env = Env::from_process();
+    // The completion scripts call acme back with ACME_COMPLETE set: answered here, first.
+    if let Some(code) = keyward::cli::complete_from_env(&app, &env) {
+        return code;
+    }
     // keyward's help, examples and env vars under acme's names: `acme auth login`, ACME_*.
     let matches = keyward::cli::augment(&app, Cli::command()).get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Debian package: binaries, generated man pages and completions, docs.
-# Usage: packaging/build-deb.sh [PROFILE]   (default release; the test suite uses dev)
-#        packaging/build-deb.sh --tools     (only install the pinned cargo-deb)
-# Prints the path of the .deb on its last line.
+# Usage: packaging/build-deb.sh [PROFILE [OUTDIR]]  (default release, $CARGO_TARGET_DIR/debian;
+#                                                   the test suite uses dev and its own OUTDIR)
+#        packaging/build-deb.sh --tools            (only install the pinned cargo-deb)
+# Honours CARGO_TARGET_DIR. Prints the path of the .deb on its last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # cargo-deb is pinned so the package's layout does not change under us; it is installed once
@@ -21,7 +22,11 @@ if [ -x "$tools/bin/cargo-deb" ] || ! command -v cargo-deb >/dev/null 2>&1; then
   export PATH="$tools/bin:$PATH"
 fi
 profile=${1:-release}
+target_dir=${CARGO_TARGET_DIR:-target}
+out=${2:-$target_dir/debian}
 cargo build --profile "$profile" --bins --quiet >&2
-dir=target/$([ "$profile" = dev ] && echo debug || echo "$profile")
-packaging/assets.sh "$dir/keyward" target/assets >&2
-cargo deb --no-build --profile "$profile" --fast --output target/debian/ 2>&1 | tail -1
+dir=$target_dir/$([ "$profile" = dev ] && echo debug || echo "$profile")
+# Beside the binary: cargo-deb reads `target/release/…` assets from the profile's directory.
+packaging/assets.sh "$dir/keyward" "$dir/assets" >&2
+mkdir -p "$out"
+cargo deb --no-build --profile "$profile" --fast --output "$out/" 2>&1 | tail -1

@@ -34,6 +34,11 @@ tools=(
   script:bsdutils                  # streams.rs runs keyward with stderr on a pty
   dpkg-deb:dpkg                    # package.sh builds and unpacks the .deb
   zcat:gzip                        # package.sh reads the man page
+  zsh:zsh                          # tests/cli/docs.rs: completion in a real zsh (TAB on a pty)
+  fish:fish                        # tests/cli/docs.rs: completion through fish's `complete -C`
+  man:man-db                       # tests/cli/docs.rs: every man page renders with `man --warnings -l`
+  groff:groff-base                 # the formatter man runs for those pages
+  lintian:lintian                  # package.sh: the .deb is lintian clean
   node:nodejs                      # tests/cli/oauth*.rs run the authorization server (oidc-provider)
   npm:npm                          # installs oidc-provider from tests/oauth/package-lock.json
   chromium:chromium                # tests/cli/oauth_browser.rs: a web login and a device approval

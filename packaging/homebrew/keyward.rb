@@ -1,10 +1,10 @@
-# Homebrew formula: builds keyward from its published crate source.
-# The release process replaces VERSION and SHA256 below.
+# Homebrew formula: builds keyward from the release's source archive (`git archive` of the
+# tag); packaging/release.sh fills in @URL@, @SHA256@ and @HOMEPAGE@.
 class Keyward < Formula
   desc "API tokens in the OS keychain, for every command-line tool"
-  homepage "https://crates.io/crates/keyward"
-  url "https://static.crates.io/crates/keyward/keyward-0.1.0.crate"
-  sha256 "0000000000000000000000000000000000000000000000000000000000000000"
+  homepage "@HOMEPAGE@"
+  url "@URL@"
+  sha256 "@SHA256@"
   license any_of: ["MIT", "Apache-2.0"]
 
   depends_on "rust" => :build

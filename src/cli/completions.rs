@@ -1,5 +1,6 @@
 //! `completions` and the hidden `generate`: shell completions and man pages, generated
-//! from the clap definitions so they can never drift from the real flags.
+//! from the clap definitions so they can never drift from the real flags. The completion
+//! scripts call the binary back (see `complete`), so they also offer the names in the index.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,15 +9,19 @@ use clap::{Args, Subcommand};
 use clap_complete::Shell;
 
 use crate::cli::context::Context;
-use crate::cli::naming;
+use crate::cli::{complete, manpages, naming};
 use crate::{Error, Result};
 
-/// Print shell completions.
+/// Print shell completions (with the service, profile and secret names stored)
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   keyward completions bash > ~/.local/share/bash-completion/completions/keyward
   keyward completions zsh > \"${fpath[1]}/_keyward\"
-  keyward completions fish > ~/.config/fish/completions/keyward.fish")]
+  keyward completions fish > ~/.config/fish/completions/keyward.fish
+  source <(keyward completions bash)          # this shell only
+
+The script runs `keyward` (from PATH) at each TAB with KEYWARD_COMPLETE set; names come
+from index.json, never from the keyring.")]
 pub struct CompletionsArgs {
     /// The shell
     #[arg(value_enum)]
@@ -57,12 +62,19 @@ pub enum GenerateWhat {
 /// They cover the whole program under the app's names: `keyward`, or for an embedder its
 /// program (`acme`, all of it when the app carries its root command).
 pub(crate) fn run_completions(ctx: &Context, args: CompletionsArgs) -> Result<ExitCode> {
-    let mut cmd = naming::program(&ctx.app);
-    // Into a buffer first: clap_complete panics on a write error such as a closed pipe.
     let mut buf = Vec::new();
-    clap_complete::generate(args.shell, &mut cmd, naming::program_name(&ctx.app), &mut buf);
+    script(ctx, args.shell, &mut buf)?;
     ctx.out().raw(&buf);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The registration script for `shell` (see `complete::registration`).
+fn script(ctx: &Context, shell: Shell, buf: &mut Vec<u8>) -> Result<()> {
+    let name = shell.to_string();
+    let completer = complete::shell(&name)
+        .ok_or_else(|| Error::usage(format!("no completions for {name}"), "use bash, zsh or fish"))?;
+    complete::registration(&ctx.app, completer, buf)
+        .map_err(|e| Error::Other(format!("cannot write the {name} script: {e}")))
 }
 
 /// Runs `generate`.
@@ -71,8 +83,7 @@ pub(crate) fn run_generate(ctx: &Context, args: GenerateArgs) -> Result<ExitCode
     match args.what {
         GenerateWhat::Man { dir } => {
             std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
-            let cmd = naming::program(&ctx.app);
-            clap_mangen::generate_to(cmd, &dir).map_err(|e| io(&dir, e))?;
+            manpages::write_all(&ctx.app, &dir).map_err(|e| io(&dir, e))?;
         }
         GenerateWhat::Completions { dir } => {
             std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
@@ -83,14 +94,26 @@ pub(crate) fn run_generate(ctx: &Context, args: GenerateArgs) -> Result<ExitCode
                 Shell::PowerShell,
                 Shell::Elvish,
             ] {
-                let mut cmd = naming::program(&ctx.app);
-                let name = naming::program_name(&ctx.app);
-                clap_complete::generate_to(shell, &mut cmd, name, &dir).map_err(|e| io(&dir, e))?;
+                let mut buf = Vec::new();
+                script(ctx, shell, &mut buf)?;
+                let path = dir.join(script_file(shell, &naming::program_name(&ctx.app)));
+                std::fs::write(&path, buf).map_err(|e| io(&path, e))?;
             }
         }
         GenerateWhat::Links { dir } => write_links(ctx, &dir)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The file name each shell looks for (as packages install them).
+fn script_file(shell: Shell, name: &str) -> String {
+    match shell {
+        Shell::Bash => format!("{name}.bash"),
+        Shell::Zsh => format!("_{name}"),
+        Shell::Fish => format!("{name}.fish"),
+        Shell::PowerShell => format!("_{name}.ps1"),
+        _ => format!("{name}.elv"),
+    }
 }
 
 /// One relative link per helper name, each pointing at the binary beside it.

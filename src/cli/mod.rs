@@ -1,10 +1,14 @@
 //! The command line: clap definitions, dispatch, and the one place errors become exit codes.
 
 pub(crate) mod commands;
+pub(crate) mod complete;
 pub(crate) mod completions;
 pub(crate) mod context;
+mod envdoc;
 mod fetch_parse;
+pub(crate) mod gh_auth;
 pub(crate) mod helper;
+mod manpages;
 pub mod naming;
 pub mod output;
 pub mod printer;
@@ -32,33 +36,50 @@ Examples:
   keyward -s truto logout -p staging
   keyward doctor                            # which backends work here, and why not";
 
+/// gh's `auth` group, hidden from the command list (it repeats keyward's own commands).
+const GH_NOTE: &str = "\
+gh users: `keyward auth login|logout|status|token|whoami` and `keyward auth switch NAME`
+work too; they are `keyward login`, …, `keyward profiles use NAME`.";
+
+/// The top-level help's closing text: examples, the gh note, every environment variable.
+pub(crate) fn top_after_help() -> String {
+    format!("{EXAMPLES}\n\n{GH_NOTE}\n\n{}", envdoc::block(&[]))
+}
+
+/// `name`'s help closes with the environment variables it reads (after its own text).
+fn env_help(names: &'static [&'static str]) -> impl FnOnce(clap::Command) -> clap::Command {
+    move |c| {
+        let text = match c.get_after_help() {
+            Some(h) => format!("{h}\n\n{}", envdoc::block(names)),
+            None => envdoc::block(names),
+        };
+        c.after_help(text)
+    }
+}
+
 /// Flags every command takes.
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// Service (API) to act on [env: KEYWARD_SERVICE; default: the only configured one, else `default`]
+    /// Service to act on (default: the only one set up) [env: KEYWARD_SERVICE]
     #[arg(short = 's', long, global = true, value_name = "NAME")]
     pub service: Option<String>,
-    /// Profile to act on [env: KEYWARD_PROFILE; default: the active one, else `default`]
-    #[arg(
-        short = 'p',
-        long,
-        global = true,
-        value_name = "NAME",
-        visible_alias = "profile-name"
-    )]
+    /// Profile to act on (default: the active one) [env: KEYWARD_PROFILE]
+    // `--profile-name` (an older spelling) still works; one line less in every command's help.
+    #[arg(short = 'p', long, global = true, value_name = "NAME", alias = "profile-name")]
     pub profile: Option<String>,
-    /// Output format
+    /// Output format: text or json (stable snake_case keys)
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Text)]
+    #[arg(hide_possible_values = true, hide_default_value = true)]
     pub output: Format,
-    /// Use this token instead of the stored one (visible in the process list: prefer env vars)
+    /// Use this token (visible in `ps`)
     #[arg(long, global = true, value_name = "TOKEN", value_parser = crate::core::secret::parse_arg)]
     pub token: Option<crate::Secret>,
     /// Use this API URL instead of the configured one
     #[arg(long, global = true, value_name = "URL")]
     pub api_url: Option<String>,
-    /// Where new values are stored [env: KEYWARD_BACKEND] [default: auto]
-    #[arg(long, global = true, value_enum)]
+    /// Where new values go: auto, keyring or file [env: KEYWARD_BACKEND]
+    #[arg(long, global = true, value_enum, hide_possible_values = true)]
     pub backend: Option<BackendChoice>,
     /// Print only data and errors
     #[arg(short = 'q', long, global = true)]
@@ -70,7 +91,13 @@ pub struct GlobalArgs {
 
 /// keyward: API tokens in the OS keychain, for every CLI.
 #[derive(Debug, Parser)]
-#[command(name = "keyward", version, about, after_help = EXAMPLES)]
+#[command(name = "keyward", version, about, after_help = top_after_help())]
+#[command(mut_subcommand("login", env_help(&["KEYWARD_HTTP_TIMEOUT", "HTTPS_PROXY, HTTP_PROXY, NO_PROXY", "BROWSER"])))]
+#[command(mut_subcommand("token", env_help(&["<SERVICE>_API_TOKEN", "KEYWARD_TOKEN"])))]
+#[command(mut_subcommand("exec", env_help(&["<SERVICE>_API_TOKEN", "KEYWARD_TOKEN", "<SERVICE>_API_URL", "KEYWARD_EXEC"])))]
+#[command(mut_subcommand("status", env_help(&["<SERVICE>_API_TOKEN", "KEYWARD_TOKEN", "KEYWARD_HTTP_TIMEOUT"])))]
+#[command(mut_subcommand("whoami", env_help(&["<SERVICE>_API_TOKEN", "KEYWARD_TOKEN", "KEYWARD_HTTP_TIMEOUT"])))]
+#[command(mut_subcommand("doctor", env_help(&["KEYWARD_HOME", "KEYWARD_BACKEND", "KEYWARD_KEYRING_TIMEOUT"])))]
 #[command(
     long_about = "keyward keeps API tokens in the OS keychain (macOS Keychain, Windows Credential \
 Manager, Secret Service) and hands them to programs: `keyward token`, `keyward exec`, or git's \
@@ -124,6 +151,9 @@ pub enum AuthCommand {
     Generate(completions::GenerateArgs),
     #[command(hide = true)]
     Helper(helper::HelperArgs),
+    // gh's spelling, named in the top-level help's note rather than the command list.
+    #[command(hide = true)]
+    Auth(gh_auth::AuthArgs),
 }
 
 /// The binary's entry point: the process's arguments and environment, dispatched on the name
@@ -133,6 +163,9 @@ pub enum AuthCommand {
 pub fn main(app: &App) -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     let env = Env::from_process();
+    if let Some(code) = complete_from_env(app, &env) {
+        return code;
+    }
     let started_as = args
         .first()
         .map(std::path::Path::new)
@@ -144,6 +177,20 @@ pub fn main(app: &App) -> ExitCode {
         Some(h) => (h.main)(app, args, env),
         None => run(app, args, env),
     }
+}
+
+/// Answers the completion scripts (`completions SHELL`), which call the program back with
+/// `<APP>_COMPLETE=<shell>`: `Some(exit code)` when it did, `None` for a normal run. An
+/// embedder with its own `main` calls it first, as [`main`] does:
+///
+/// ```ignore
+/// if let Some(code) = keyward::cli::complete_from_env(&app, &env) {
+///     return code;
+/// }
+/// ```
+pub fn complete_from_env(app: &App, env: &Env) -> Option<ExitCode> {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    complete::from_env(app, env, &args)
 }
 
 /// Runs keyward with `args` (including argv\[0\]) and returns the exit code.
@@ -174,8 +221,39 @@ pub fn run(app: &App, args: impl IntoIterator<Item = OsString>, env: Env) -> Exi
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
     match parsed {
         Ok(cli) => execute(app, env, cli.global, cli.command),
-        Err(e) => clap_exit(&env, &e, printer::color_choice(no_color)),
+        Err(e) => clap_exit(&env, &unsuggest_hidden(e), printer::color_choice(no_color)),
     }
+}
+
+/// clap's "a similar subcommand exists" names hidden ones too (`gte` → `get`, git's): such
+/// an error is said again without the suggestion.
+fn unsuggest_hidden(e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return e;
+    }
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let hidden = |name: &str| {
+        cmd.get_subcommands()
+            .any(|c| c.is_hide_set() && (c.get_name() == name || c.get_all_aliases().any(|a| a == name)))
+    };
+    let suggested: Vec<&str> = match e.get(ContextKind::SuggestedSubcommand) {
+        Some(ContextValue::String(s)) => vec![s.as_str()],
+        Some(ContextValue::Strings(v)) => v.iter().map(String::as_str).collect(),
+        _ => return e,
+    };
+    if !suggested.iter().copied().any(hidden) {
+        return e;
+    }
+    let typed = match e.get(ContextKind::InvalidSubcommand) {
+        Some(ContextValue::String(s)) => s.clone(),
+        _ => return e,
+    };
+    let mut cmd = cmd;
+    cmd.error(
+        ErrorKind::InvalidSubcommand,
+        format!("unrecognized subcommand '{typed}'"),
+    )
 }
 
 /// Help and version on stdout (exit 0), usage errors on stderr (exit 2), through a printer
@@ -248,5 +326,6 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Refresh(a) => commands::sessions::run_refresh(ctx, a),
         Command::Revoke(a) => commands::sessions::run_revoke(ctx, a),
         Command::RevokeAll(a) => commands::sessions::run_revoke_all(ctx, a),
+        Command::Auth(a) => dispatch(ctx, a.command.into_command()),
     }
 }

@@ -59,7 +59,7 @@ fn descend(app: &App, cmd: Command, path: &[&str]) -> Command {
         [] => {
             let cmd = match cmd.get_after_help() {
                 Some(_) => cmd,
-                None => cmd.after_help(super::EXAMPLES),
+                None => cmd.after_help(super::top_after_help()),
             };
             for_app(app, cmd)
         }
@@ -98,6 +98,16 @@ pub(crate) fn parser(app: &App) -> Command {
     for_app(app, super::Cli::command())
         .name(app.command.clone())
         .bin_name(app.command.clone())
+}
+
+/// One string of keyward's (a man page's own text) as `app` says it.
+pub(crate) fn rename_text(app: &App, text: &str) -> String {
+    if is_keyward(app) {
+        return text.to_string();
+    }
+    let mut words = BTreeSet::new();
+    subcommand_names(&super::Cli::command(), &mut words);
+    Renamer::new(app, words).text(text)
 }
 
 /// The program's name, as shells and man pages know it: `acme` for `acme auth`.
@@ -444,7 +454,7 @@ mod tests {
         let help = logout.render_long_help().to_string();
         assert!(help.contains("Usage: foo logout"), "{help}");
         assert!(help.contains("\n  foo -s truto logout -p staging"), "{help}");
-        assert!(help.contains("[env: FOO_PROFILE;"), "{help}");
+        assert!(help.contains("[env: FOO_PROFILE]"), "{help}");
         assert!(!help.to_lowercase().contains("keyward"), "{help}");
         let err = cmd
             .try_get_matches_from_mut(["whatever", "logout", "--bogus"])

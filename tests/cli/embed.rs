@@ -155,8 +155,8 @@ fn acme_help_names_acme_everywhere() {
     assert_no_keyward(&top, "`acme auth --help`");
     for want in [
         "Usage: acme auth [OPTIONS] <COMMAND>",
-        "[env: ACME_SERVICE;",
-        "[env: ACME_PROFILE;",
+        "[env: ACME_SERVICE]",
+        "[env: ACME_PROFILE]",
         "[env: ACME_API_KEY, ACME_TOKEN]",
         "[env: ACME_BACKEND]",
         "\n  acme auth login ",
@@ -168,7 +168,7 @@ fn acme_help_names_acme_everywhere() {
     assert_eq!(code, 0);
     for want in [
         "Usage: acme auth login [OPTIONS]",
-        "[env: ACME_SERVICE;",
+        "[env: ACME_SERVICE]",
         "[env: ACME_API_KEY, ACME_TOKEN]",
         "\n  acme auth login --with-token --no-verify < token.txt",
         "echo \"$ACME_API_KEY\" | acme auth login --with-token -p staging",
@@ -209,13 +209,37 @@ fn acme_completions_complete_acme() {
     let (code, bash, err) = run_offline(&t, &["auth", "completions", "bash"]);
     assert_eq!(code, 0, "{err}");
     assert_no_keyward(&bash, "bash completions");
-    assert!(bash.contains("complete -F _acme"), "registered for acme:\n{bash}");
-    // The whole program: acme's own `deploy` and keyward's `auth login` under it.
     assert!(
-        bash.contains("acme__subcmd__auth,login)"),
+        bash.contains("_clap_complete_acme acme"),
+        "registered for acme:\n{bash}"
+    );
+    assert!(
+        bash.contains("ACME_COMPLETE=\"bash\""),
+        "calls acme back:\n{bash}"
+    );
+    // The whole program: acme's own `deploy` and keyward's `auth login` under it.
+    let complete = |words: &[&str]| {
+        let o = Command::new(acme())
+            .env_clear()
+            .env("ACME_COMPLETE", "fish")
+            .env("ACME_HOME", t.dir.path().join("acme-home"))
+            .arg("--")
+            .args(words)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    assert!(
+        complete(&["acme", "auth", "lo"])
+            .lines()
+            .any(|l| l.starts_with("login\t")),
         "auth's commands are completed"
     );
-    assert!(bash.contains("acme,deploy)"), "acme's own commands are completed");
+    assert!(
+        complete(&["acme", "de"]).lines().any(|l| l.starts_with("deploy")),
+        "acme's own commands are completed"
+    );
 
     let (code, zsh, _) = run_offline(&t, &["auth", "completions", "zsh"]);
     assert_eq!(code, 0);

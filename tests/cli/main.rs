@@ -8,6 +8,7 @@ mod clients;
 mod corrupt_index;
 mod crash;
 mod docker;
+mod docs;
 mod embed;
 mod exec;
 mod fixtures;

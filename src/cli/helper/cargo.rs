@@ -12,7 +12,8 @@ use crate::cli::context::Context;
 use crate::helpers::cargo::{self, wire};
 use crate::{App, Env, Error, Result};
 
-fn help(app: &App, program: &str) -> String {
+/// The `--help` text (also the man page's).
+pub(super) fn help(app: &App, program: &str) -> String {
     format!(
         "{program}: {name}'s cargo credential provider (cargo runs it; you rarely do)\n\n\
          Usage: {program} --cargo-plugin\n\n\

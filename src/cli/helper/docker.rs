@@ -14,7 +14,8 @@ fn usage(program: &str) -> String {
     format!("Usage: {program} <store|get|erase|list|version>")
 }
 
-fn help(app: &App, program: &str) -> String {
+/// The `--help` text (also the man page's).
+pub(super) fn help(app: &App, program: &str) -> String {
     format!(
         "{program}: {name}'s docker credential helper (docker runs it; you rarely do)\n\n\
          {usage}\n\n\

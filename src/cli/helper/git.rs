@@ -10,7 +10,12 @@ use crate::cli::printer::{self, Printer};
 use crate::{App, Env};
 
 fn helper_help(app: &App, out: &Printer) {
-    out.data(&format!(
+    out.data(&help(app, &app.git_helper()));
+}
+
+/// The `--help` text (also the man page's).
+pub(super) fn help(app: &App, _program: &str) -> String {
+    format!(
         "{helper}: {name}'s git credential helper (git runs it; you rarely do)\n\n\
          Usage: {helper} [GLOBAL OPTIONS] get|store|erase\n\n\
          git runs it for `credential.helper = {name}`, with the request on stdin.\n\
@@ -24,7 +29,7 @@ fn helper_help(app: &App, out: &Printer) {
         get = app.cmd("get"),
         store = app.cmd("store"),
         erase = app.cmd("erase"),
-    ));
+    )
 }
 
 /// The `git-credential-<app>` binary: `git-credential-keyward [FLAGS…] ACTION`, as git runs

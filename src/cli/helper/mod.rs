@@ -28,6 +28,8 @@ pub(crate) struct HelperName {
     pub client: &'static str,
     /// Runs the protocol with the whole argv (argv\[0\] included) and returns the exit code.
     pub main: fn(&App, Vec<OsString>, Env) -> ExitCode,
+    /// Its `--help` text for a program name (the man page is made from it).
+    pub help: fn(&App, &str) -> String,
 }
 
 /// Every helper name, in the order `doctor` and the package list them.
@@ -36,26 +38,31 @@ pub(crate) const HELPERS: &[HelperName] = &[
         prefix: "git-credential-",
         client: "git",
         main: git::helper_main,
+        help: git::help,
     },
     HelperName {
         prefix: "docker-credential-",
         client: "docker",
         main: docker::helper_main,
+        help: docker::help,
     },
     HelperName {
         prefix: "cargo-credential-",
         client: "cargo",
         main: cargo::helper_main,
+        help: cargo::help,
     },
     HelperName {
         prefix: "terraform-credentials-",
         client: "terraform",
         main: terraform::helper_main,
+        help: terraform::help,
     },
     HelperName {
         prefix: "vault-token-helper-",
         client: "vault",
         main: vault::helper_main,
+        help: vault::help,
     },
 ];
 

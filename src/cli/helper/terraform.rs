@@ -11,7 +11,8 @@ use crate::cli::context::Context;
 use crate::helpers::terraform::{self, wire};
 use crate::{App, Env, Error, Result};
 
-fn help(app: &App, program: &str) -> String {
+/// The `--help` text (also the man page's).
+pub(super) fn help(app: &App, program: &str) -> String {
     format!(
         "{program}: {name}'s terraform credentials helper (terraform runs it; you rarely do)\n\n\
          Usage: {program} get|store|forget HOST\n\n\

@@ -11,7 +11,8 @@ use crate::cli::context::Context;
 use crate::helpers::vault::{self, wire};
 use crate::{App, Env, Error, Result};
 
-fn help(app: &App, program: &str) -> String {
+/// The `--help` text (also the man page's).
+pub(super) fn help(app: &App, program: &str) -> String {
     format!(
         "{program}: {name}'s Vault and OpenBao token helper (the client runs it; you rarely do)\n\n\
          Usage: {program} get|store|erase\n\n\

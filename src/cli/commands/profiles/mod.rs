@@ -52,6 +52,7 @@ pub enum ProfilesCommand {
     /// Make a profile the active one (used when no -p is given)
     #[command(after_help = "Examples:
   keyward -s truto profiles use staging")]
+    #[command(visible_alias = "switch")]
     Use {
         /// The profile.
         name: String,

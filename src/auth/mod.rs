@@ -2,3 +2,4 @@
 
 pub(crate) mod oauth;
 pub mod verify;
+pub(crate) mod vault;

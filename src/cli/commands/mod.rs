@@ -15,6 +15,7 @@ pub(crate) mod sessions;
 pub(crate) mod setup;
 pub(crate) mod status;
 pub(crate) mod token;
+pub(crate) mod vault;
 pub(crate) mod whoami;
 
 use std::io::Read;

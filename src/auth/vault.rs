@@ -55,7 +55,10 @@ impl Method {
 /// Logs in with `method` (its auth mount at `path`, else the default): the new token, its
 /// lifetime in seconds (0: none) and whether it renews.
 pub(crate) fn login(client: &mut VaultClient, method: Method, path: Option<&str>) -> Result<Login> {
-    let mount = path.unwrap_or(method.default_path()).trim_matches('/').to_string();
+    let mount = path
+        .unwrap_or(method.default_path())
+        .trim_matches('/')
+        .to_string();
     let json = |v: serde_json::Value| Zeroizing::new(serde_json::to_vec(&v).expect("JSON serialises"));
     match method {
         Method::Token(token) => {

@@ -48,12 +48,22 @@ pub(crate) fn settings(ctx: &Context, service: &Service) -> Result<VaultSettings
 }
 
 fn now(ctx: &Context) -> Result<u64> {
-    Ok(ctx.store()?.clock().now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+    Ok(ctx
+        .store()?
+        .clock()
+        .now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()))
 }
 
 /// A client for `settings` with the first token found.
 pub(crate) fn connect(ctx: &Context, settings: &VaultSettings) -> Result<Team> {
-    let mut client = VaultClient::new(&ctx.app, &ctx.env, settings.addrs.clone(), settings.namespace.clone())?;
+    let mut client = VaultClient::new(
+        &ctx.app,
+        &ctx.env,
+        settings.addrs.clone(),
+        settings.namespace.clone(),
+    )?;
     for var in ["VAULT_TOKEN", "BAO_TOKEN"] {
         if let Some(t) = ctx.env.get(var).filter(|t| !t.is_empty()) {
             client.set_token(Secret::new(t), var);

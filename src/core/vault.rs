@@ -55,7 +55,9 @@ pub fn check_path(what: &str, value: &str) -> Result<String, String> {
             !seg.is_empty()
                 && seg != "."
                 && seg != ".."
-                && seg.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         });
     if ok {
         Ok(v.to_string())

@@ -76,9 +76,17 @@ pub fn child_env(store: &Store, env: &Env, index: &Index, req: ExecRequest<'_>) 
                 token_source = Some(resolved.source);
             }
             Err(Error::NotLoggedIn { .. }) if req.shared.and_then(|s| s.token(req.profile)).is_some() => {
-                let token = req.shared.and_then(|s| s.token(req.profile)).cloned().expect("checked");
+                let token = req
+                    .shared
+                    .and_then(|s| s.token(req.profile))
+                    .cloned()
+                    .expect("checked");
                 let first = service.token_env_vars(app).into_iter().next();
-                push(&mut vars, &first.unwrap_or_else(|| app.env_var("TOKEN")), token.clone());
+                push(
+                    &mut vars,
+                    &first.unwrap_or_else(|| app.env_var("TOKEN")),
+                    token.clone(),
+                );
                 push(&mut vars, &app.env_var("TOKEN"), token);
                 token_source = Some(Source::Shared {
                     profile: req.profile.clone(),
@@ -123,10 +131,18 @@ fn secrets_for(store: &Store, index: &Index, req: &ExecRequest<'_>) -> Result<Ve
     let Some(shared) = req.shared else {
         return crate::ops::secrets::read_all(store, index, service, req.only);
     };
-    let local = |n: &SecretName| index.service(service).is_some_and(|s| s.secrets.contains_key(n.as_str()));
+    let local = |n: &SecretName| {
+        index
+            .service(service)
+            .is_some_and(|s| s.secrets.contains_key(n.as_str()))
+    };
     let wanted = |n: &SecretName| req.only.is_none_or(|o| o.contains(n));
     let local_only: Vec<SecretName> = match req.only {
-        Some(o) => o.iter().filter(|n| local(n) || shared.values.get(n.as_str()).is_none()).cloned().collect(),
+        Some(o) => o
+            .iter()
+            .filter(|n| local(n) || !shared.values.contains_key(n.as_str()))
+            .cloned()
+            .collect(),
         None => index
             .service(service)
             .map(|s| s.secrets.keys().cloned().collect())

@@ -138,6 +138,9 @@ mod tests {
         assert_eq!(s.without("zz", "secret 'zz'").unwrap_err().exit_code(), 3);
         let p = ProfileName::new("default").unwrap();
         assert_eq!(token_key(&p), ":token:default");
-        assert!(SecretName::new(&token_key(&p)).is_err(), "no secret can be named so");
+        assert!(
+            SecretName::new(token_key(&p)).is_err(),
+            "no secret can be named so"
+        );
     }
 }

@@ -56,7 +56,11 @@ pub(crate) fn fetch_token(ctx: &Context, target: &FetchTarget) -> Result<(Secret
 /// No token on this machine: the profile's token in the service's shared Vault secret
 /// (`login --shared`), else `not_logged_in` as it was. Services without a Vault block send
 /// nothing.
-fn shared_token(ctx: &Context, target: &FetchTarget, not_logged_in: crate::Error) -> Result<(Secret, Option<u64>)> {
+fn shared_token(
+    ctx: &Context,
+    target: &FetchTarget,
+    not_logged_in: crate::Error,
+) -> Result<(Secret, Option<u64>)> {
     let Some(shared) = crate::cli::vault::fetch(ctx, &target.service)? else {
         return Err(not_logged_in);
     };

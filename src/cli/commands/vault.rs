@@ -37,7 +37,7 @@ pub struct VaultArgs {
 #[derive(Debug, Subcommand)]
 pub enum VaultCommand {
     /// Log in and keep the token for ADDR
-    Login(LoginArgs),
+    Login(Box<LoginArgs>),
     /// Forget the token kept for ADDR
     Logout {
         /// The server address.
@@ -101,14 +101,20 @@ struct LoginOutput<'a> {
 /// Runs `vault`.
 pub(crate) fn run(ctx: &Context, args: VaultArgs) -> Result<ExitCode> {
     match args.command {
-        VaultCommand::Login(a) => run_login(ctx, a),
+        VaultCommand::Login(a) => run_login(ctx, *a),
         VaultCommand::Logout { addr, namespace } => {
             let server = server(&addr, namespace.as_deref())?;
             let removed = helper::erase(ctx.store()?, &server)?;
             match ctx.format() {
-                Format::Json => ctx.out().json(&serde_json::json!({ "addr": server.addr, "removed": removed })),
-                Format::Text if removed => ctx.out().success(&format!("Forgot the Vault token for {}", server.addr)),
-                Format::Text => ctx.out().detail(&format!("No Vault token was kept for {}", server.addr)),
+                Format::Json => ctx
+                    .out()
+                    .json(&serde_json::json!({ "addr": server.addr, "removed": removed })),
+                Format::Text if removed => ctx
+                    .out()
+                    .success(&format!("Forgot the Vault token for {}", server.addr)),
+                Format::Text => ctx
+                    .out()
+                    .detail(&format!("No Vault token was kept for {}", server.addr)),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -126,10 +132,19 @@ fn run_login(ctx: &Context, a: LoginArgs) -> Result<ExitCode> {
     let server = server(&a.addr, a.namespace.as_deref())?;
     let method = method(ctx, &a)?;
     let name = format!("{:?}", a.method).to_lowercase();
-    let mut client = VaultClient::new(&ctx.app, &ctx.env, vec![server.addr.clone()], server.namespace.clone())?;
+    let mut client = VaultClient::new(
+        &ctx.app,
+        &ctx.env,
+        vec![server.addr.clone()],
+        server.namespace.clone(),
+    )?;
     let got = login(&mut client, method, a.path.as_deref())?;
     let store = ctx.store()?;
-    let now = store.clock().now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let now = store
+        .clock()
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let expires_at = (got.lease_duration > 0).then_some(now + got.lease_duration);
     let hint = got.token.masked();
     helper::store_token_until(store, &ctx.env, &server, got.token, expires_at)?;
@@ -143,13 +158,18 @@ fn run_login(ctx: &Context, a: LoginArgs) -> Result<ExitCode> {
         });
         return Ok(ExitCode::SUCCESS);
     }
-    ctx.out().success(&format!("Logged in to Vault at {} ({name})", server.addr));
+    ctx.out()
+        .success(&format!("Logged in to Vault at {} ({name})", server.addr));
     let life = match got.lease_duration {
         0 => "it does not expire".to_string(),
-        s if got.renewable => format!("it expires in {} unless renewed (keyward renews it when used)", human_span(s)),
+        s if got.renewable => format!(
+            "it expires in {} unless renewed (keyward renews it when used)",
+            human_span(s)
+        ),
         s => format!("it expires in {} and cannot be renewed", human_span(s)),
     };
-    ctx.out().detail(&format!("Token {hint} kept in the keyring; {life}"));
+    ctx.out()
+        .detail(&format!("Token {hint} kept in the keyring; {life}"));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -178,9 +198,15 @@ fn method(ctx: &Context, a: &LoginArgs) -> Result<Method> {
             password: ask(ctx, "Password", "vault login --method userpass")?,
         },
         MethodName::Approle => {
-            let env_id = ["VAULT_ROLE_ID", "BAO_ROLE_ID"].iter().find_map(|v| ctx.env.get(v)).map(str::to_string);
+            let env_id = ["VAULT_ROLE_ID", "BAO_ROLE_ID"]
+                .iter()
+                .find_map(|v| ctx.env.get(v))
+                .map(str::to_string);
             let role_id = need(&a.role_id.clone().or(env_id), "--role-id (or VAULT_ROLE_ID)")?;
-            let secret_id = match ["VAULT_SECRET_ID", "BAO_SECRET_ID"].iter().find_map(|v| ctx.env.get(v)) {
+            let secret_id = match ["VAULT_SECRET_ID", "BAO_SECRET_ID"]
+                .iter()
+                .find_map(|v| ctx.env.get(v))
+            {
                 Some(s) => Secret::new(s),
                 None => ask(ctx, "Secret id", "vault login --method approle")?,
             };
@@ -189,7 +215,10 @@ fn method(ctx: &Context, a: &LoginArgs) -> Result<Method> {
         MethodName::Jwt => {
             let role = need(&a.role, "--role")?;
             let file = a.jwt_file.as_ref().ok_or_else(|| {
-                Error::usage("--method jwt needs --jwt-file", "add --jwt-file FILE (the CI identity token)")
+                Error::usage(
+                    "--method jwt needs --jwt-file",
+                    "add --jwt-file FILE (the CI identity token)",
+                )
             })?;
             let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
             Method::Jwt {

@@ -30,7 +30,11 @@ pub(crate) fn get(store: &Store, env: &Env, server: &Server) -> Result<Option<Se
 }
 
 /// [`get`] with when the stored token expires (Unix seconds), if that is known.
-pub(crate) fn get_with_expiry(store: &Store, env: &Env, server: &Server) -> Result<Option<(Secret, Option<u64>)>> {
+pub(crate) fn get_with_expiry(
+    store: &Store,
+    env: &Env,
+    server: &Server,
+) -> Result<Option<(Secret, Option<u64>)>> {
     let index = store.load_index()?;
     let key = server.key();
     let found = if server.namespace.is_some() {

@@ -21,8 +21,6 @@ pub(crate) struct KvRead {
     pub version: u64,
     /// The latest version is soft-deleted (or destroyed): no values.
     pub deleted: bool,
-    /// When the version was written (RFC 3339).
-    pub created_time: Option<String>,
     /// The values by name.
     pub values: BTreeMap<String, Secret>,
 }
@@ -122,7 +120,6 @@ impl VaultClient {
         Ok(KvRead {
             version: meta.version,
             deleted: deleted || reply.status == 404,
-            created_time: meta.created_time,
             values: (inner.data.unwrap_or_default().into_iter())
                 .map(|(k, v)| (k, v.into_secret()))
                 .collect(),

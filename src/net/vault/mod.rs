@@ -15,8 +15,8 @@ use crate::{App, Env, Error, Result, Secret};
 mod kv;
 mod token;
 
-pub(crate) use kv::{History, KvRead, VersionInfo, WriteOutcome};
-pub(crate) use token::{Login, TokenInfo};
+pub(crate) use kv::WriteOutcome;
+pub(crate) use token::Login;
 
 /// How long a request keeps being retried while a cluster elects a new active node.
 pub(crate) const FAILOVER_DEADLINE: Duration = Duration::from_secs(10);
@@ -169,12 +169,18 @@ impl VaultClient {
             req = req.header("X-Vault-Namespace", ns.as_str());
         }
         if let Some(b) = body {
-            req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(b.to_vec());
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b.to_vec());
         }
         let timeout = self.http.timeout();
         let sent = self.http.run(async move {
             let resp = req.send().await.map_err(|e| {
-                let skip = if e.is_connect() { Skip::Refused } else { Skip::Unsure };
+                let skip = if e.is_connect() {
+                    Skip::Refused
+                } else {
+                    Skip::Unsure
+                };
                 (describe_failure(&e, timeout), skip)
             })?;
             read_body(resp, timeout).await
@@ -189,7 +195,10 @@ fn classify(reply: Reply) -> Result<Reply, (String, Skip)> {
     let text = || String::from_utf8_lossy(&reply.body).to_lowercase();
     match reply.status {
         503 if text().contains("sealed") => Err(("sealed".into(), Skip::Sealed)),
-        300..=399 => Err(("a standby that redirects to the active node".into(), Skip::Transient)),
+        300..=399 => Err((
+            "a standby that redirects to the active node".into(),
+            Skip::Transient,
+        )),
         429 => Err(("a standby".into(), Skip::Transient)),
         s @ 500..=599 => Err((format!("HTTP {s}"), Skip::Transient)),
         _ => Ok(reply),
@@ -236,7 +245,12 @@ fn first_error(reply: &Reply) -> String {
     let said = serde_json::from_slice::<Errors>(&reply.body)
         .ok()
         .and_then(|e| e.errors.into_iter().next())
-        .map(|e| e.chars().filter(|c| !c.is_control()).take(200).collect::<String>());
+        .map(|e| {
+            e.chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect::<String>()
+        });
     match said {
         Some(s) if !s.is_empty() => format!("HTTP {}: {s}", reply.status),
         _ => format!("HTTP {}", reply.status),

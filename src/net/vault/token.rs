@@ -103,7 +103,8 @@ impl VaultClient {
             400 | 401 | 403 => {
                 return Err(Error::AuthRefused {
                     message: format!("Vault refused the {what} login ({})", first_error(&reply)),
-                    hint: "check the credentials and the auth method's path (--path), then run it again".into(),
+                    hint: "check the credentials and the auth method's path (--path), then run it again"
+                        .into(),
                 });
             }
             _ => return Err(self.unexpected(&format!("auth/{path}"), &first_error(&reply))),

@@ -44,7 +44,9 @@ pub(super) fn apply_vault(name: &str, slot: &mut Option<VaultSettings>, f: &Vaul
         *slot = None;
         return Ok(());
     }
-    let mut s = slot.clone().unwrap_or_else(|| VaultSettings::new(Vec::new(), "secret", ""));
+    let mut s = slot
+        .clone()
+        .unwrap_or_else(|| VaultSettings::new(Vec::new(), "secret", ""));
     if !f.vault_addr.is_empty() {
         let addrs = (f.vault_addr.iter())
             .map(|a| wire::parse_addr(a).map_err(|e| flag_error("--vault-addr", a, &e)))
@@ -54,7 +56,9 @@ pub(super) fn apply_vault(name: &str, slot: &mut Option<VaultSettings>, f: &Vaul
         }
         s.addrs = addrs;
     }
-    let path = |flag: &str, v: &str| check_path(flag, v).map_err(|m| Error::usage(m, "e.g. --vault-mount secret --vault-path team/acme"));
+    let path = |flag: &str, v: &str| {
+        check_path(flag, v).map_err(|m| Error::usage(m, "e.g. --vault-mount secret --vault-path team/acme"))
+    };
     if let Some(m) = &f.vault_mount {
         s.mount = path("--vault-mount", m)?;
     }
@@ -77,7 +81,11 @@ pub(super) fn apply_vault(name: &str, slot: &mut Option<VaultSettings>, f: &Vaul
 
 fn flag_error(flag: &str, value: &str, e: &Error) -> Error {
     Error::usage(
-        format!("{flag} {value:?}: {}", e.to_string().replace("the server address (VAULT_ADDR or BAO_ADDR) ", "")),
+        format!(
+            "{flag} {value:?}: {}",
+            e.to_string()
+                .replace("the server address (VAULT_ADDR or BAO_ADDR) ", "")
+        ),
         "give the address as the vault CLI takes it, e.g. https://vault.example.com:8200",
     )
 }

@@ -212,7 +212,10 @@ fn print_view(ctx: &Context, v: &ServiceView) {
         field("hosts:", v.hosts.join(", "));
     }
     if let Some(b) = &v.vault {
-        field("shared:", format!("{} at {}", b.display_path(), b.addrs.join(", ")));
+        field(
+            "shared:",
+            format!("{} at {}", b.display_path(), b.addrs.join(", ")),
+        );
     }
     field(
         "profiles:",

@@ -34,6 +34,7 @@ mod snapshots;
 mod storage;
 mod streams;
 mod strict_home;
+mod team;
 mod terraform;
 mod tlsserver;
 mod vault;

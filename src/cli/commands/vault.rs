@@ -37,8 +37,14 @@ pub struct VaultArgs {
 #[derive(Debug, Subcommand)]
 pub enum VaultCommand {
     /// Log in and keep the token for ADDR
+    #[command(after_help = "Examples:
+  echo \"$TOKEN\" | keyward vault login https://vault.example.com:8200
+  keyward vault login https://vault.example.com:8200 --method userpass --username alice
+  keyward vault login https://vault.example.com:8200 --method jwt --role ci --jwt-file ci.jwt")]
     Login(Box<LoginArgs>),
     /// Forget the token kept for ADDR
+    #[command(after_help = "Examples:
+  keyward vault logout https://vault.example.com:8200")]
     Logout {
         /// The server address.
         addr: String,

@@ -59,7 +59,6 @@ pub(crate) fn login(client: &mut VaultClient, method: Method, path: Option<&str>
         .unwrap_or(method.default_path())
         .trim_matches('/')
         .to_string();
-    let json = |v: serde_json::Value| Zeroizing::new(serde_json::to_vec(&v).expect("JSON serialises"));
     match method {
         Method::Token(token) => {
             client.set_token(token.clone(), "the token given");
@@ -71,19 +70,28 @@ pub(crate) fn login(client: &mut VaultClient, method: Method, path: Option<&str>
             })
         }
         Method::Userpass { username, password } => {
-            let body = json(serde_json::json!({ "password": password.expose() }));
+            let body = wiped_json(&[("password", password.expose())]);
             let user: String = form_urlencoded::byte_serialize(username.as_bytes()).collect();
             client.login(&format!("{mount}/login/{user}"), body, "userpass")
         }
         Method::AppRole { role_id, secret_id } => {
-            let body = json(serde_json::json!({ "role_id": role_id, "secret_id": secret_id.expose() }));
+            let body = wiped_json(&[("role_id", &role_id), ("secret_id", secret_id.expose())]);
             client.login(&format!("{mount}/login"), body, "AppRole")
         }
         Method::Jwt { role, jwt } => {
-            let body = json(serde_json::json!({ "role": role, "jwt": jwt.expose() }));
+            let body = wiped_json(&[("role", &role), ("jwt", jwt.expose())]);
             client.login(&format!("{mount}/login"), body, "JWT")
         }
     }
+}
+
+/// A JSON object of strings, serialised from borrowed values straight into a buffer wiped
+/// when dropped: no copy of a password, secret id or JWT is left behind.
+fn wiped_json(fields: &[(&str, &str)]) -> Zeroizing<Vec<u8>> {
+    let map: std::collections::BTreeMap<&str, &str> = fields.iter().copied().collect();
+    let mut out = Zeroizing::new(Vec::new());
+    serde_json::to_writer(&mut *out, &map).expect("strings serialise");
+    out
 }
 
 /// Whether a token that expires at `expires_at` (Unix seconds) should be renewed `now`.

@@ -35,6 +35,7 @@ mod storage;
 mod streams;
 mod strict_home;
 mod team;
+mod team_cluster;
 mod terraform;
 mod tlsserver;
 mod vault;

@@ -45,7 +45,11 @@ pub enum SecretsCommand {
   keyward -s the0 secrets set github-token              # masked prompt on a terminal
   echo \"$PIP_INDEX_URL\" | keyward -s the0 secrets set pip-index-url
   keyward -s the0 secrets set github-token ghp_xxxx     # visible in the process list
-  echo \"$DEPLOY_KEY\" | keyward -s acme secrets set --shared deploy-key   # for the team, on Vault")]
+  echo \"$DEPLOY_KEY\" | keyward -s acme secrets set --shared deploy-key   # for the team, on Vault
+
+With --shared the value goes into the service's Vault secret as a new version, written with
+check-and-set on the version just read: exit 7 when a teammate changed it in between
+(nothing was written; run it again), 4 when Vault's policy does not allow the write.")]
     Set(SetSharedArgs),
     /// Print one secret's value, and nothing else
     #[command(after_help = "Examples:

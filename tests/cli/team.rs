@@ -629,3 +629,76 @@ pub fn b64url(data: &[u8]) -> String {
     }
     out
 }
+
+/// A TCP proxy to `upstream` on 127.0.0.1 that counts the HTTP requests passing through.
+fn counting_proxy(upstream: u16) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let server = std::net::TcpStream::connect(("127.0.0.1", upstream)).unwrap();
+            let (mut from_server, mut to_client) = (server.try_clone().unwrap(), client.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut from_server, &mut to_client);
+                let _ = to_client.shutdown(std::net::Shutdown::Both);
+            });
+            let (mut from_client, mut to_server) = (client, server);
+            let seen = seen.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16 * 1024];
+                while let Ok(n) = from_client.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    // Each request line ends so; the bodies here never hold it.
+                    let requests = buf[..n].windows(10).filter(|w| w == b"HTTP/1.1\r\n").count();
+                    seen.fetch_add(requests, Ordering::SeqCst);
+                    if to_server.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = to_server.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (format!("http://127.0.0.1:{port}"), count)
+}
+
+#[test]
+fn exec_reads_every_shared_value_with_one_request() {
+    let mut team = Team::start();
+    let rw = team.token("team-rw");
+    team.t.set("VAULT_TOKEN", &rw);
+    let upstream: u16 = team.server.addr.rsplit(':').next().unwrap().parse().unwrap();
+    let (proxy, count) = counting_proxy(upstream);
+    let t = &team.t;
+    let svc = t.svc.clone();
+    t.raw(&["services", "add", &svc, "--vault-addr", &proxy])
+        .run()
+        .ok();
+    let names = ["a-key", "b-key", "c-key", "d-key", "e-key"];
+    for n in names {
+        t.cmd(&["secrets", "set", "--shared", n])
+            .stdin(t.sentinel("v_"))
+            .run()
+            .ok();
+    }
+    let before = count.load(std::sync::atomic::Ordering::SeqCst);
+    let out = t
+        .cmd(&[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "test -n \"$A_KEY$B_KEY$C_KEY$D_KEY$E_KEY\" && echo five",
+        ])
+        .run();
+    out.ok().stdout_has("five");
+    let used = count.load(std::sync::atomic::Ordering::SeqCst) - before;
+    println!("exec with {} shared values: {used} HTTP request(s)", names.len());
+    assert_eq!(used, 1, "one read for all five values");
+}

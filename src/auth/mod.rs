@@ -1,4 +1,5 @@
 //! Authentication against a service's API: checking a token and reading who it belongs to.
 
 pub(crate) mod oauth;
+pub(crate) mod vault;
 pub mod verify;

@@ -14,6 +14,7 @@ pub mod output;
 pub mod printer;
 pub(crate) mod prompt;
 pub(crate) mod spinner;
+pub(crate) mod vault;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -126,6 +127,7 @@ pub enum AuthCommand {
     Secrets(commands::secrets::SecretsArgs),
     Services(commands::services::ServicesArgs),
     Exec(commands::exec::ExecArgs),
+    Vault(commands::vault::VaultArgs),
     #[command(visible_alias = "list")]
     Sessions(commands::sessions::SessionsArgs),
     Refresh(commands::sessions::RefreshArgs),
@@ -318,6 +320,7 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Profiles(a) => commands::profiles::run(ctx, a),
         Command::Secrets(a) => commands::secrets::run(ctx, a),
         Command::Exec(a) => commands::exec::run(ctx, a),
+        Command::Vault(a) => commands::vault::run(ctx, a),
         Command::Migrate(a) => commands::migrate::run(ctx, a),
         Command::Status(a) => commands::status::run(ctx, a),
         Command::Whoami(a) => commands::whoami::run(ctx, a),

@@ -174,6 +174,46 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
+    /// No Vault server answered (exit 5): each address tried, with why.
+    #[error("could not reach Vault: {}", tried.join("; "))]
+    VaultUnreachable {
+        /// `http://127.0.0.1:8200 (connection refused)`, one per address.
+        tried: Vec<String>,
+    },
+    /// Every Vault server that answered is sealed (exit 5).
+    #[error("Vault is sealed at {}", addrs.join(", "))]
+    VaultSealed {
+        /// The sealed servers.
+        addrs: Vec<String>,
+    },
+    /// Vault's policy for the token does not allow the operation (exit 4).
+    #[error("Vault's policy for your token does not allow {op} of {path}")]
+    VaultDenied {
+        /// `read`, `write`, `list` …
+        op: &'static str,
+        /// The API path (`secret/data/team/acme`).
+        path: String,
+        /// The server, for the hint.
+        addr: String,
+    },
+    /// Vault does not accept the token at all: unknown, revoked or expired (exit 4).
+    #[error("Vault does not accept the token from {origin} (invalid, revoked or expired)")]
+    VaultToken {
+        /// Where the token came from (`VAULT_TOKEN`, `the keyring`).
+        origin: String,
+        /// The server, for the hint.
+        addr: String,
+    },
+    /// A check-and-set write found a newer version than the one read (exit 7).
+    #[error("{what} was changed by someone else since you read it (version {read} → {now}): run it again")]
+    Conflict {
+        /// What was written (`secret/team/acme`).
+        what: String,
+        /// The version read.
+        read: u64,
+        /// The version found.
+        now: u64,
+    },
     /// The user cancelled at a prompt (exit 130).
     #[error("cancelled")]
     Cancelled,
@@ -243,6 +283,8 @@ pub enum ErrorKind {
     Network,
     /// Exit 6.
     Storage,
+    /// Exit 7: a concurrent change was detected; nothing was written.
+    Conflict,
     /// Exit 130.
     Cancelled,
     /// Exit 1.
@@ -259,6 +301,7 @@ impl ErrorKind {
             ErrorKind::Rejected => 4,
             ErrorKind::Network => 5,
             ErrorKind::Storage => 6,
+            ErrorKind::Conflict => 7,
             ErrorKind::Cancelled => 130,
         }
     }
@@ -272,6 +315,7 @@ impl ErrorKind {
             ErrorKind::Rejected => "rejected",
             ErrorKind::Network => "network",
             ErrorKind::Storage => "storage",
+            ErrorKind::Conflict => "conflict",
             ErrorKind::Cancelled => "cancelled",
         }
     }
@@ -300,7 +344,11 @@ impl Error {
             Error::Usage { .. } | Error::InvalidName { .. } | Error::TooLong { .. } => ErrorKind::Usage,
             Error::NotLoggedIn { .. } | Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Rejected { .. } | Error::AuthRefused { .. } => ErrorKind::Rejected,
-            Error::Network { .. } => ErrorKind::Network,
+            Error::Network { .. } | Error::VaultUnreachable { .. } | Error::VaultSealed { .. } => {
+                ErrorKind::Network
+            }
+            Error::VaultDenied { .. } | Error::VaultToken { .. } => ErrorKind::Rejected,
+            Error::Conflict { .. } => ErrorKind::Conflict,
             Error::NoApiUrl { .. } => ErrorKind::Usage,
             Error::UnexpectedResponse { .. } | Error::NotVerifiable { .. } => ErrorKind::Other,
             Error::KeyringLocked { .. }

@@ -64,6 +64,24 @@ impl Error {
             )),
             Error::Io { .. } => None,
             Error::TooLong { .. } => Some("store a shorter value, or use --backend file".into()),
+            Error::VaultUnreachable { .. } => Some(format!(
+                "check that the server runs and the addresses are right: `{}`",
+                app.cmd("services add NAME --vault-addr URL")
+            )),
+            Error::VaultSealed { .. } => Some(
+                "ask an operator to unseal it (`bao operator unseal`), then run the command again".into(),
+            ),
+            Error::VaultDenied { addr, .. } => Some(format!(
+                "ask your Vault administrator for a policy that allows it, or log in as someone who has one: `{}`",
+                app.cmd(&format!("vault login {addr}"))
+            )),
+            Error::VaultToken { addr, .. } => Some(format!(
+                "log in again: `{}`",
+                app.cmd(&format!("vault login {addr}"))
+            )),
+            Error::Conflict { .. } => {
+                Some("the command reads the new version first, so running it again keeps both changes".into())
+            }
             Error::Cancelled => None,
             Error::Other(_) => None,
         }

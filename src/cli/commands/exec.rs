@@ -72,7 +72,15 @@ pub(crate) fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     let store = ctx.store()?;
     let only: Vec<SecretName> = args.only.iter().map(SecretName::new).collect::<Result<_>>()?;
     let only = (!only.is_empty()).then_some(only.as_slice());
+    // Shared values are read once (one request), before the environment is assembled.
+    let shared = crate::cli::vault::fetch(ctx, service)?;
+    let has_shared = shared.as_ref().is_some_and(|s| s.secrets().next().is_some());
     let token = token_policy(ctx, index, &service.name, only, args.no_token);
+    let token = if has_shared && token == TokenPolicy::Require && !ctx.profile_explicit() {
+        TokenPolicy::IfAvailable
+    } else {
+        token
+    };
     let child = child_env(
         store,
         &ctx.env,
@@ -84,6 +92,7 @@ pub(crate) fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
             api_url_flag: ctx.global.api_url.as_deref(),
             token,
             only,
+            shared: shared.as_ref(),
         },
     )?;
     if let Some(e) = &child.missing_token {

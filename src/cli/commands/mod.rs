@@ -13,8 +13,10 @@ pub(crate) mod secrets;
 pub(crate) mod services;
 pub(crate) mod sessions;
 pub(crate) mod setup;
+pub(crate) mod shared;
 pub(crate) mod status;
 pub(crate) mod token;
+pub(crate) mod vault;
 pub(crate) mod whoami;
 
 use std::io::Read;

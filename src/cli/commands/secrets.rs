@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::cli::commands::{confirm_on_terminal, human_time, needs_force, read_stdin_value};
+use crate::cli::commands::{confirm_on_terminal, human_time, needs_force, read_stdin_value, shared};
 use crate::cli::context::Context;
 use crate::cli::output::Format;
 use crate::core::names::SecretName;
@@ -44,19 +44,37 @@ pub enum SecretsCommand {
     #[command(after_help = "Examples:
   keyward -s the0 secrets set github-token              # masked prompt on a terminal
   echo \"$PIP_INDEX_URL\" | keyward -s the0 secrets set pip-index-url
-  keyward -s the0 secrets set github-token ghp_xxxx     # visible in the process list")]
-    Set(SetArgs),
+  keyward -s the0 secrets set github-token ghp_xxxx     # visible in the process list
+  echo \"$DEPLOY_KEY\" | keyward -s acme secrets set --shared deploy-key   # for the team, on Vault
+
+With --shared the value goes into the service's Vault secret as a new version, written with
+check-and-set on the version just read: exit 7 when a teammate changed it in between
+(nothing was written; run it again), 4 when Vault's policy does not allow the write.")]
+    Set(SetSharedArgs),
     /// Print one secret's value, and nothing else
     #[command(after_help = "Examples:
   GITHUB_TOKEN=$(keyward -s the0 secrets get github-token)")]
     Get {
         /// The secret's name.
         name: String,
+        /// Also say where the value came from (local or shared, and its version), on stderr
+        #[arg(long)]
+        source: bool,
     },
     /// Remove one secret
     #[command(after_help = "Examples:
   keyward -s the0 secrets unset pip-index-url")]
     Unset {
+        /// The secret's name.
+        name: String,
+        /// Remove it from the service's shared Vault secret (a new version without it)
+        #[arg(long)]
+        shared: bool,
+    },
+    /// The versions of the service's shared Vault secret and what each did to NAME
+    #[command(after_help = "Examples:
+  keyward -s acme secrets history deploy-key")]
+    History {
         /// The secret's name.
         name: String,
     },
@@ -79,6 +97,17 @@ pub struct SetArgs {
     /// The value. Visible in the process list: prefer the prompt or stdin.
     #[arg(value_parser = crate::core::secret::parse_arg)]
     pub value: Option<Secret>,
+}
+
+/// `secrets set`, locally or `--shared`.
+#[derive(Debug, Args)]
+pub struct SetSharedArgs {
+    /// The name and value.
+    #[command(flatten)]
+    pub set: SetArgs,
+    /// Store it in the service's shared Vault secret, for the whole team
+    #[arg(long)]
+    pub shared: bool,
 }
 
 /// One secret in `secrets list -o json`.
@@ -119,15 +148,25 @@ struct SetOutput<'a> {
 pub(crate) fn run(ctx: &Context, args: SecretsArgs) -> Result<ExitCode> {
     match args.command {
         SecretsCommand::List => list(ctx),
-        SecretsCommand::Set(a) => set(ctx, a),
-        SecretsCommand::Get { name } => get(ctx, &name),
-        SecretsCommand::Unset { name } => unset(ctx, &name),
+        SecretsCommand::Set(a) if a.shared => set_shared(ctx, a.set),
+        SecretsCommand::Set(a) => set(ctx, a.set),
+        SecretsCommand::Get { name, source } => get(ctx, &name, source),
+        SecretsCommand::Unset { name, shared: true } => {
+            let service = ctx.service()?;
+            let key = SecretName::new(&name)?;
+            shared::change(ctx, &service, &key, &name, None)
+        }
+        SecretsCommand::Unset { name, .. } => unset(ctx, &name),
+        SecretsCommand::History { name } => shared::history(ctx, &ctx.service()?, &SecretName::new(&name)?),
         SecretsCommand::Clear { force } => clear(ctx, force),
     }
 }
 
 fn list(ctx: &Context) -> Result<ExitCode> {
     let service = ctx.service()?;
+    if service.config.vault.is_some() {
+        return shared::list(ctx, &service);
+    }
     let rows = rows(&service, ctx.index()?);
     if ctx.format() == Format::Json {
         ctx.out().json(&ListOutput {
@@ -259,12 +298,53 @@ fn prompt_value(name: &str) -> Result<Secret> {
     crate::cli::prompt::secret(&format!("Value for {name}"))
 }
 
-fn get(ctx: &Context, name: &str) -> Result<ExitCode> {
+fn get(ctx: &Context, name: &str, say_source: bool) -> Result<ExitCode> {
     let service = ctx.service()?;
-    let value = secrets::get(ctx.store()?, ctx.index()?, &service.name, &SecretName::new(name)?)?;
+    let key = SecretName::new(name)?;
+    let index = ctx.index()?;
+    let local = index
+        .service(&service.name)
+        .is_some_and(|s| s.secrets.contains_key(name));
+    // A local value wins; only without one is Vault asked.
+    let (value, source) = if local || service.config.vault.is_none() {
+        (
+            secrets::get(ctx.store()?, index, &service.name, &key)?,
+            "local".to_string(),
+        )
+    } else {
+        let (v, version) = shared::get(ctx, &service, &key)?;
+        (v, format!("shared v{version}"))
+    };
+    if say_source {
+        match ctx.format() {
+            Format::Json => ctx
+                .out()
+                .raw_err(format!("{}\n", serde_json::json!({ "name": name, "source": source })).as_bytes()),
+            Format::Text => ctx.out().raw_err(format!("{name}: {source}\n").as_bytes()),
+        }
+    }
     // The value only, whatever -o says: JSON output never carries a secret.
     ctx.out().value(value.expose());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `secrets set --shared`: the value from the same places as a local one.
+fn set_shared(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
+    let service = ctx.service()?;
+    let name = SecretName::new(&args.name)?;
+    let value = match args.value {
+        Some(v) => {
+            ctx.out().warn(&format!(
+                "a value on the command line is visible to other users in the process list; prefer `echo \"$VALUE\" | {}`",
+                ctx.app
+                    .cmd_for(&service.name, &format!("secrets set --shared {}", args.name))
+            ));
+            v
+        }
+        None if ctx.can_prompt() => prompt_value(&args.name)?,
+        None => read_stdin_value("secret value", "secrets set --shared")?,
+    };
+    shared::change(ctx, &service, &name, &args.name, Some(&value))
 }
 
 fn unset(ctx: &Context, name: &str) -> Result<ExitCode> {

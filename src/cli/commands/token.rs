@@ -33,14 +33,17 @@ pub(crate) fn fetch_token(ctx: &Context, target: &FetchTarget) -> Result<(Secret
     if let Some(fresh) = refreshed(ctx, target)? {
         return Ok((fresh.token, fresh.expires_at));
     }
-    let resolved = resolve_token(
+    let resolved = match resolve_token(
         ctx.store()?,
         &ctx.env,
         ctx.token_flag(),
         &target.service,
         &target.profile,
         &target.index,
-    )?;
+    ) {
+        Err(e @ crate::Error::NotLoggedIn { .. }) => return shared_token(ctx, target, e),
+        other => other?,
+    };
     let expires = match resolved.source {
         Source::Profile { .. } => {
             crate::auth::oauth::fetch::expiry(&target.index, &target.service.name, &target.profile)
@@ -48,6 +51,23 @@ pub(crate) fn fetch_token(ctx: &Context, target: &FetchTarget) -> Result<(Secret
         _ => None,
     };
     Ok((resolved.token, expires))
+}
+
+/// No token on this machine: the profile's token in the service's shared Vault secret
+/// (`login --shared`), else `not_logged_in` as it was. Services without a Vault block send
+/// nothing.
+fn shared_token(
+    ctx: &Context,
+    target: &FetchTarget,
+    not_logged_in: crate::Error,
+) -> Result<(Secret, Option<u64>)> {
+    let Some(shared) = crate::cli::vault::fetch(ctx, &target.service)? else {
+        return Err(not_logged_in);
+    };
+    match shared.token(&target.profile) {
+        Some(t) => Ok((t.clone(), None)),
+        None => Err(not_logged_in),
+    }
 }
 
 /// For a stored OAuth token that wins resolution and is about to expire: the refreshed

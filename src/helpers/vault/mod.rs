@@ -26,21 +26,43 @@ fn host_of(server: &Server) -> &str {
 /// The token for `server`: what the client stored, else (outside namespaces, which no
 /// profile knows of) a profile token whose API URL or `hosts` setting names its host.
 pub(crate) fn get(store: &Store, env: &Env, server: &Server) -> Result<Option<Secret>> {
+    Ok(get_with_expiry(store, env, server)?.map(|(t, _)| t))
+}
+
+/// [`get`] with when the stored token expires (Unix seconds), if that is known.
+pub(crate) fn get_with_expiry(
+    store: &Store,
+    env: &Env,
+    server: &Server,
+) -> Result<Option<(Secret, Option<u64>)>> {
     let index = store.load_index()?;
     let key = server.key();
-    if server.namespace.is_some() {
-        return Ok(hosts::stored(store, &index, CLIENT, &[key])?.map(|f| f.credential.secret));
-    }
-    let found = hosts::lookup(store, env, &index, CLIENT, &[key], host_of(server))?;
-    Ok(found.map(|f| f.credential.secret))
+    let found = if server.namespace.is_some() {
+        hosts::stored(store, &index, CLIENT, &[key])?
+    } else {
+        hosts::lookup(store, env, &index, CLIENT, &[key], host_of(server))?
+    };
+    Ok(found.map(|f| (f.credential.secret, f.credential.expires_at)))
 }
 
 /// Keeps the token the client logged in with.
 pub(crate) fn store_token(store: &Store, env: &Env, server: &Server, token: Secret) -> Result<SaveOutcome> {
+    store_token_until(store, env, server, token, None)
+}
+
+/// Keeps a token with when it expires (Unix seconds), as `vault login` and a renewal do;
+/// past that time `get` answers nothing.
+pub(crate) fn store_token_until(
+    store: &Store,
+    env: &Env,
+    server: &Server,
+    token: Secret,
+    expires_at: Option<u64>,
+) -> Result<SaveOutcome> {
     let cred = Credential {
         username: None,
         secret: token,
-        expires_at: None,
+        expires_at,
     };
     hosts::save(store, env, CLIENT, &server.key(), host_of(server), &cred)
 }

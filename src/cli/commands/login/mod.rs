@@ -64,6 +64,10 @@ pub struct LoginArgs {
     /// OAuth: do not start a browser; print the URL (and accept the redirected URL pasted back)
     #[arg(long, conflicts_with = "with_token")]
     pub no_browser: bool,
+    /// Keep the token in the service's shared Vault secret (a team's service account), not
+    /// in this machine's keyring
+    #[arg(long, conflicts_with_all = ["web", "device"])]
+    pub shared: bool,
 }
 
 /// Why a stored token was not checked.
@@ -113,6 +117,12 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
     let (req, verifier) = read_request(ctx, &service, &args)?;
     check_shape(ctx, &service, &req)?;
     let (verified, not_verified_reason) = verify(ctx, &service, &req, args.no_verify, verifier)?;
+    if args.shared {
+        // The team's token: into the service's Vault secret, not this machine's keyring.
+        let key = crate::ops::shared::token_key(&req.profile);
+        let what = format!("token of profile {}", req.profile);
+        return crate::cli::commands::shared::change(ctx, &service, &key, &what, Some(&req.token));
+    }
     let identity = verified.as_ref().and_then(|v| v.identity.clone());
     let backend = save_profile_token(
         ctx,

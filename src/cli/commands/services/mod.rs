@@ -9,6 +9,7 @@ use serde::Serialize;
 
 mod apply;
 mod oauth;
+mod vault;
 mod view;
 
 use crate::cli::context::Context;
@@ -43,6 +44,7 @@ pub enum ServicesCommand {
   keyward services list -o json")]
     List,
     /// Add a service, or update the settings given (the others are kept)
+    #[command(visible_alias = "edit")]
     Add(Box<AddArgs>),
     /// Show a service's settings, defaults included
     #[command(after_help = "Examples:
@@ -115,6 +117,9 @@ pub struct AddArgs {
     /// The OAuth 2.0 block.
     #[command(flatten)]
     pub oauth: oauth::OAuthFlags,
+    /// The Vault block.
+    #[command(flatten)]
+    pub vault: vault::VaultFlags,
 }
 
 /// `services show`.
@@ -170,6 +175,7 @@ fn add(ctx: &Context, a: AddArgs) -> Result<ExitCode> {
         let mut cfg = entry.config.clone().or(builtin).unwrap_or_default();
         apply(ctx, &mut cfg, &a)?;
         oauth::apply_oauth(ctx, &a.name, &mut cfg.oauth, &a.oauth)?;
+        vault::apply_vault(&a.name, &mut cfg.vault, &a.vault)?;
         entry.config = Some(cfg);
         Ok(created)
     })?;

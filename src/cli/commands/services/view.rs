@@ -49,6 +49,9 @@ pub(crate) struct ServiceView {
     /// The OAuth 2.0 block, when tokens come from an authorization server.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth: Option<crate::core::oauth::OAuthSettings>,
+    /// Where shared values live on Vault, when they do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vault: Option<crate::core::vault::VaultSettings>,
 }
 
 #[derive(Serialize)]
@@ -86,6 +89,7 @@ pub(super) fn view(ctx: &Context, name: &ServiceName) -> Result<ServiceView> {
             .map(|e| e.profiles.keys().cloned().collect())
             .unwrap_or_default(),
         oauth: c.oauth.clone(),
+        vault: c.vault.clone(),
     })
 }
 
@@ -206,6 +210,12 @@ fn print_view(ctx: &Context, v: &ServiceView) {
     }
     if !v.hosts.is_empty() {
         field("hosts:", v.hosts.join(", "));
+    }
+    if let Some(b) = &v.vault {
+        field(
+            "shared:",
+            format!("{} at {}", b.display_path(), b.addrs.join(", ")),
+        );
     }
     field(
         "profiles:",

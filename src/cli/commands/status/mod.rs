@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 mod check;
 mod render;
+mod vault;
 
 use clap::Args;
 
@@ -90,6 +91,11 @@ pub(crate) fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     match ctx.format() {
         Format::Json => ctx.out().json(&out),
         Format::Text => render::print_text(ctx.out(), &out),
+    }
+    if ctx.format() == Format::Text
+        && let Some(line) = vault::line(ctx, &service)?
+    {
+        ctx.out().data(&line);
     }
     if in_use_check.is_none() {
         let e = not_logged_in(app, &service, &selected);

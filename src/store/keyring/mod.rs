@@ -22,6 +22,8 @@ mod errors;
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
 mod fast;
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+mod modexp;
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
 mod reader;
 #[cfg(test)]
 mod tests;

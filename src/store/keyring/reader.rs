@@ -10,6 +10,7 @@ use num_bigint::BigUint;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::bus::{Bus, BusError, BusResult};
+use super::modexp::modpow;
 use super::wire::{Call, Reader, Unexpected, Writer};
 use crate::store::CredKey;
 
@@ -19,7 +20,7 @@ const SERVICE_IFACE: &str = "org.freedesktop.Secret.Service";
 const ALGORITHM: &str = "dh-ietf1024-sha256-aes128-cbc-pkcs7";
 
 /// The 1024-bit MODP group of RFC 2409 (the "Second Oakley Group") the algorithm names.
-const PRIME: [u8; 128] = [
+pub(super) const PRIME: [u8; 128] = [
     0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xC9, 0x0F, 0xDA, 0xA2, 0x21, 0x68, 0xC2, 0x34, 0xC4,
     0xC6, 0x62, 0x8B, 0x80, 0xDC, 0x1C, 0xD1, 0x29, 0x02, 0x4E, 0x08, 0x8A, 0x67, 0xCC, 0x74, 0x02, 0x0B,
     0xBE, 0xA6, 0x3B, 0x13, 0x9B, 0x22, 0x51, 0x4A, 0x08, 0x79, 0x8E, 0x34, 0x04, 0xDD, 0xEF, 0x95, 0x19,
@@ -32,7 +33,7 @@ const PRIME: [u8; 128] = [
 
 /// Private exponent length. 256 random bits are well past the group's own strength (about
 /// 80 bits for 1024-bit MODP; NIST SP 800-56A asks for twice that), and make each modular
-/// exponentiation a quarter of a full-length one.
+/// exponentiation a quarter of a full-length one (`modexp`).
 const PRIVATE_BYTES: usize = 32;
 
 /// An open encrypted session on the bus.
@@ -67,8 +68,7 @@ impl Session {
         let prime = BigUint::from_bytes_be(&PRIME);
         let mut secret = Zeroizing::new([0u8; PRIVATE_BYTES]);
         getrandom::fill(&mut secret[..]).map_err(|_| BusError::Other)?;
-        let private = BigUint::from_bytes_be(&secret[..]);
-        let public = BigUint::from(2u32).modpow(&private, &prime);
+        let public = modpow(&BigUint::from(2u32), &secret[..], &prime);
         let mut w = Writer::default();
         w.str(ALGORITHM);
         w.signature("ay");
@@ -87,7 +87,7 @@ impl Session {
         if theirs <= BigUint::from(1u32) || theirs >= &prime - 1u32 {
             return Err(BusError::Other);
         }
-        let shared = theirs.modpow(&private, &prime);
+        let shared = modpow(&theirs, &secret[..], &prime);
         let mut ikm = Zeroizing::new([0u8; 128]);
         let bytes = Zeroizing::new(shared.to_bytes_be());
         ikm[128 - bytes.len()..].copy_from_slice(&bytes);

@@ -25,7 +25,7 @@ tools=(
   python3:python3                  # gitserver.rs HTTP server; package.sh Scoop JSON check
   shellcheck:shellcheck            # package.sh: PKGBUILD and packaging scripts
   ruby:ruby                        # package.sh: Homebrew formula parses (ruby -c)
-  strace:strace                    # fault injection (strace -e inject=...)
+  strace:strace                    # fault injection (strace -e inject=...); keyring_read.rs: no thread on a read
   setpriv:util-linux               # storage.rs runs keyward as nobody; setpriv for privileges
   mount:mount                      # a small tmpfs for full-disk tests
   kill:procps                      # exec.rs and fixtures signal processes with /bin/kill

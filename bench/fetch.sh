@@ -1,32 +1,33 @@
 #!/usr/bin/env bash
-# The fetch path side by side, in one run on one private Secret Service: `keyward token`
-# (keyring, file, env var, an OAuth profile with a valid access token), `keyward get`, the
-# anchors (secret-tool, git credential-store, docker-credential-secretservice, python keyring,
-# gh auth token) and the floor (a minimal Rust binary, /bin/true). Reports median wall time, peak RSS, and the target ratios.
+# The fetch path in paired runs on one private Secret Service: for each pair, keyward's
+# command and its anchor run alternately (A B A B ..., bench/pair.c), and the pair's ratio is
+# the median of the per-pair ratios. Prints every pair's ratios, a table, and peak RSS.
 #
-# Usage: bench/fetch.sh [RUNS]   (default 200; builds release, re-runs itself under a keyring)
-# Needs: hyperfine, GNU time, libsecret-tools, golang-docker-credential-helpers, gh, and
-# python3 with the keyring package (`pip install keyring`).
+# Pairs: `token` and `get` (keyring) against `secret-tool lookup`; `token` (file, env var)
+# against a minimal Rust binary; an OAuth profile's valid access token against the plain
+# token; docker's helper `get` against docker-credential-secretservice; Vault's token helper
+# `get` against `cat ~/.vault-token`. Two rows are placeholders, skipped with one line until
+# their features are in the binary: `exec` with shared Vault secrets, `.keyward.toml`.
+#
+# Usage: bench/fetch.sh [PAIRS]   (default 40; builds release, re-runs itself under a keyring)
+# Needs: libsecret-tools, golang-docker-credential-helpers, GNU time, a C compiler.
 # shellcheck source=bench/common.sh
 source "$(dirname "$0")/common.sh"
-runs=${1:-200}
+pairs=${1:-40}
+cc -O2 -o "$tmp/pair" bench/pair.c
 
 tok=sk_bench_0123456789abcdefghij
 printf '%s\n' "$tok" > "$tmp/tok.in"
 printf 'protocol=https\nhost=bench.example.com\nusername=bench\npassword=%s\n' "$tok" > "$tmp/store.in"
 printf 'protocol=https\nhost=bench.example.com\n' > "$tmp/get.in"
-printf 'https://bench.example.com' > "$tmp/docker.in"
-
-# The floor: a process that prints a constant.
 printf 'fn main() { println!("%s"); }\n' "$tok" > "$tmp/floor.rs"
 rustc -O -C strip=symbols -C panic=abort -o "$tmp/floor-rs" "$tmp/floor.rs"
 
-# keyward: a keyring-held token, a file-held token, a token in the env, a git credential.
+# keyward: keyring-held token and git credential, a file-held token, an OAuth profile (file)
+# whose access token is valid for a day (the fetch path must take no lock and send nothing).
 KEYWARD_HOME="$tmp/kw" "$kw" -q -s bench --backend keyring login --with-token < "$tmp/tok.in"
-KEYWARD_HOME="$tmp/kwf" "$kw" -q -s bench --backend file login --with-token < "$tmp/tok.in"
 KEYWARD_HOME="$tmp/kw" "$kw" --backend keyring store < "$tmp/store.in"
-# An OAuth profile (file backend: the least noisy pair) whose access token is valid for a day:
-# the same stored token plus the grant record a login writes (the fetch path must take no lock and make no request for it).
+KEYWARD_HOME="$tmp/kwf" "$kw" -q -s bench --backend file login --with-token < "$tmp/tok.in"
 KEYWARD_HOME="$tmp/kwf" "$kw" -q -s bench -p oauth --backend file login --with-token < "$tmp/tok.in"
 python3 - "$tmp/kwf/index.json" <<'PY'
 import json, sys, time
@@ -36,66 +37,100 @@ idx["services"]["bench"]["profiles"]["oauth"]["oauth"] = {
     "expires_at": int(time.time()) + 86400, "lifetime": 86400}
 json.dump(idx, open(p, "w"), indent=2)
 PY
-# Anchors, each holding the same value.
-git credential-store --file "$tmp/git-credentials" store < "$tmp/store.in"
-printf '{"ServerURL":"https://bench.example.com","Username":"bench","Secret":"%s"}' "$tok" \
-  | docker-credential-secretservice store
-python3 -c "import keyring, sys; keyring.set_password('benchsvc', 'bench', sys.argv[1])" "$tok"
-mkdir -p "$tmp/gh"
-printf 'github.com:\n    oauth_token: %s\n    user: bench\n    git_protocol: https\n' "$tok" > "$tmp/gh/hosts.yml"
+# docker: the same value for the same registry in both helpers.
+url=https://registry.bench.example:5000
+ln -s "$kw" "$tmp/docker-credential-keyward"
+printf '{"ServerURL":"%s","Username":"bench","Secret":"%s"}' "$url" "$tok" > "$tmp/docker-store.in"
+printf '%s' "$url" > "$tmp/docker-get.in"
+KEYWARD_HOME="$tmp/kw" KEYWARD_BACKEND=keyring "$tmp/docker-credential-keyward" store < "$tmp/docker-store.in"
+docker-credential-secretservice store < "$tmp/docker-store.in"
+# Vault: the helper's keyring-held token against the plaintext file Vault reads without one.
+vaddr=http://127.0.0.1:8200
+ln -s "$kw" "$tmp/vault-token-helper-keyward"
+printf '%s' "$tok" > "$tmp/.vault-token"
+VAULT_ADDR=$vaddr KEYWARD_HOME="$tmp/kw" KEYWARD_BACKEND=keyring "$tmp/vault-token-helper-keyward" store < "$tmp/.vault-token"
 
-declare -a names cmds
-row() { names+=("$1"); cmds+=("$2"); check "$1" "$tok" "$2"; }
-row 'keyward token (OS keyring)'       "$w /dev/null KEYWARD_HOME=$tmp/kw $kw -s bench token"
-row 'keyward token (file, OAuth, valid access token)' "$w /dev/null KEYWARD_HOME=$tmp/kwf $kw -s bench -p oauth token"
-row 'keyward token (file)'             "$w /dev/null KEYWARD_HOME=$tmp/kwf $kw -s bench token"
-row 'keyward token (env var)'          "$w /dev/null KEYWARD_HOME=$tmp/empty BENCH_API_TOKEN=$tok $kw -s bench token"
-row 'keyward get (OS keyring)'         "$w $tmp/get.in KEYWARD_HOME=$tmp/kw $kw get"
-row 'secret-tool lookup'               "$w /dev/null secret-tool lookup service keyward:bench username default"
-row 'git credential-store get'         "$w $tmp/get.in git credential-store --file $tmp/git-credentials get"
-row 'docker-credential-secretservice get' "$w $tmp/docker.in docker-credential-secretservice get"
-row 'python keyring get'               "$w /dev/null python3 -m keyring get benchsvc bench"
-row 'gh auth token'                    "$w /dev/null GH_CONFIG_DIR=$tmp/gh gh auth token"
-row 'floor: minimal Rust binary'       "$w /dev/null $tmp/floor-rs"
-names+=('floor: /bin/true'); cmds+=("$w /dev/null /bin/true")
+: > "$tmp/summary.tsv"
+# pair NAME GOAL A B: checks both print the value, times PAIRS pairs, prints the ratios.
+pair() {
+  local name=$1 goal=$2 a=$3 b=$4
+  check "$name (A)" "$tok" "$a"
+  check "$name (B)" "$tok" "$b"
+  # shellcheck disable=SC2086 # the command strings are split on purpose
+  set -- $a
+  local na=$#
+  # shellcheck disable=SC2086
+  "$tmp/pair" "$pairs" 5 "$na" $a $b > "$tmp/pair.out"
+  python3 - "$name" "$goal" "$tmp/pair.out" "$tmp/summary.tsv" <<'PY'
+import statistics as st, sys
+name, goal, out, summary = sys.argv[1:]
+rows = [tuple(map(float, l.split())) for l in open(out)]
+ratios = [a / b for a, b in rows]
+print(f"{name}: " + " ".join(f"{r:.2f}" for r in ratios), file=sys.stderr)
+ma, mb, mr = st.median(a for a, _ in rows), st.median(b for _, b in rows), st.median(ratios)
+with open(summary, "a") as f:
+    f.write(f"{name}\t{ma:.2f}\t{mb:.2f}\t{mr:.2f}\t{goal}\t{len(rows)}\n")
+PY
+}
+# placeholder NAME WHY: a row whose feature is not in this binary yet.
+placeholder() { echo "fetch.sh: skipped: $1 ($2)" >&2; printf '%s\t-\t-\t-\tskipped\t0\n' "$1" >> "$tmp/summary.tsv"; }
 
-args=()
-for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
-hyperfine -N --warmup 10 --runs "$runs" --export-json "$tmp/results.json" "${args[@]}" >&2
+st="$w /dev/null secret-tool lookup service keyward:bench username default"
+floor="$w /dev/null $tmp/floor-rs"
+plain="$w /dev/null KEYWARD_HOME=$tmp/kwf $kw -s bench token"
+pair 'token (keyring) / secret-tool lookup' 0.70 "$w /dev/null KEYWARD_HOME=$tmp/kw $kw -s bench token" "$st"
+pair 'get (keyring) / secret-tool lookup' 0.70 "$w $tmp/get.in KEYWARD_HOME=$tmp/kw $kw get" "$st"
+pair 'token (file) / floor' 1.25 "$plain" "$floor"
+pair 'token (env var) / floor' 1.25 "$w /dev/null KEYWARD_HOME=$tmp/empty BENCH_API_TOKEN=$tok $kw -s bench token" "$floor"
+pair 'token (OAuth, valid access token) / token (file)' 1.05 "$w /dev/null KEYWARD_HOME=$tmp/kwf $kw -s bench -p oauth token" "$plain"
+pair 'docker helper get / docker-credential-secretservice get' 0.70 \
+  "$w $tmp/docker-get.in KEYWARD_HOME=$tmp/kw $tmp/docker-credential-keyward get" \
+  "$w $tmp/docker-get.in docker-credential-secretservice get"
+pair 'vault token helper get (keyring) / cat ~/.vault-token' - \
+  "$w /dev/null VAULT_ADDR=$vaddr KEYWARD_HOME=$tmp/kw $tmp/vault-token-helper-keyward get" \
+  "$w /dev/null cat $tmp/.vault-token"
+# PLACEHOLDER: `exec` with a service's shared values read from a Vault/OpenBao KV mount,
+# against `exec` with the same values in the keyring; needs `secrets set --shared` and a
+# dev server (target/tools/bao).
+if "$kw" secrets set --help 2>/dev/null | grep -q -- '--shared'; then
+  placeholder 'exec (shared Vault secrets) / exec (keyring secrets)' 'feature present: the row is still to be written'
+else
+  placeholder 'exec (shared Vault secrets) / exec (keyring secrets)' 'no secrets set --shared in this build'
+fi
+# PLACEHOLDER: `token` resolved through a directory's `.keyward.toml`, against `-s bench token`.
+if "$kw" bind --help >/dev/null 2>&1; then
+  placeholder 'token (.keyward.toml) / token (-s)' 'feature present: the row is still to be written'
+else
+  placeholder 'token (.keyward.toml) / token (-s)' 'no bind command in this build'
+fi
 
-# Peak RSS: the largest of 20 runs, from GNU time (KiB).
-: > "$tmp/rss.tsv"
-for i in "${!names[@]}"; do
-  max=0
+# Peak RSS of the keyring path and its anchor: the largest of 20 runs, from GNU time (KiB).
+rss() {
+  local max=0 kib
   for _ in $(seq 1 20); do
     # shellcheck disable=SC2086 # the command string is split on purpose
-    /usr/bin/time -f '%M' -o "$tmp/rss" ${cmds[$i]} >/dev/null 2>&1
+    /usr/bin/time -f '%M' -o "$tmp/rss" $1 >/dev/null 2>&1
     kib=$(tail -1 "$tmp/rss")
     [ "$kib" -gt "$max" ] && max=$kib
   done
-  printf '%s\t%s\n' "${names[$i]}" "$max" >> "$tmp/rss.tsv"
-done
+  echo "$max"
+}
+rss_kw=$(rss "$w /dev/null KEYWARD_HOME=$tmp/kw $kw -s bench token")
+rss_get=$(rss "$w $tmp/get.in KEYWARD_HOME=$tmp/kw $kw get")
+rss_st=$(rss "$st")
 
-python3 - "$tmp/results.json" "$tmp/rss.tsv" <<'PY'
-import json, sys
-res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-rss = dict(line.rstrip("\n").split("\t") for line in open(sys.argv[2]))
-med = {k: v["median"] * 1000 for k, v in res.items()}
-print("| command | median [ms] | mean ± σ [ms] | peak RSS [MiB] |")
-print("|:---|---:|---:|---:|")
-for k, v in res.items():
-    print(f"| `{k}` | {med[k]:.2f} | {v['mean']*1000:.2f} ± {v['stddev']*1000:.2f} | {int(rss[k])/1024:.1f} |")
-floor = med["floor: minimal Rust binary"]
-st = med["secret-tool lookup"]
-def line(name, base, basename, target):
-    r = med[name] / base
-    print(f"- `{name}` / {basename} = **{r:.2f}** (target ≤ {target}: {'met' if r <= target else 'MISSED'})")
-print()
-line("keyward token (OS keyring)", st, "`secret-tool lookup`", 1.2)
-line("keyward get (OS keyring)", st, "`secret-tool lookup`", 1.5)
-line("keyward token (file, OAuth, valid access token)", med["keyward token (file)"], "`keyward token (file)`", 1.05)
-line("keyward token (file)", floor, "floor", 1.5)
-line("keyward token (env var)", floor, "floor", 1.5)
-peak = max(int(rss[k]) for k in rss if k.startswith("keyward token")) / 1024
-print(f"- peak RSS of `keyward token`: **{peak:.1f} MiB** (target ≤ 8: {'met' if peak <= 8 else 'MISSED'})")
+echo
+uptime
+python3 - "$tmp/summary.tsv" "$rss_kw" "$rss_get" "$rss_st" <<'PY'
+import sys
+print("| pair | median A [ms] | median B [ms] | median of A/B | goal | pairs |")
+print("|:---|---:|---:|---:|---:|---:|")
+for line in open(sys.argv[1]):
+    name, a, b, r, goal, n = line.rstrip("\n").split("\t")
+    verdict = "" if goal in ("-", "skipped") else (" met" if float(r) <= float(goal) else " MISSED")
+    print(f"| {name} | {a} | {b} | **{r}** | ≤ {goal}{verdict} | {n} |" if goal not in ("-", "skipped")
+          else f"| {name} | {a} | {b} | {r} | {goal} | {n} |")
+kw, get, st = (int(x) / 1024 for x in sys.argv[2:5])
+ok = "met" if max(kw, get) <= 5 else "MISSED"
+print(f"\n- peak RSS, keyring path: `token` **{kw:.1f} MiB**, `get` **{get:.1f} MiB** (goal ≤ 5: {ok}); `secret-tool lookup` {st:.1f} MiB")
 PY

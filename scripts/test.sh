@@ -26,7 +26,7 @@ tools=(
   sh:dash                          # tests/cli/git_users.rs: git's askpass stand-in script
   shellcheck:shellcheck            # package.sh: PKGBUILD and packaging scripts
   ruby:ruby                        # package.sh: Homebrew formula parses (ruby -c)
-  strace:strace                    # fault injection (strace -e inject=...)
+  strace:strace                    # fault injection (strace -e inject=...); keyring_read.rs: no thread on a read
   setpriv:util-linux               # storage.rs runs keyward as nobody; setpriv for privileges
   mount:mount                      # a small tmpfs for full-disk tests
   kill:procps                      # exec.rs and fixtures signal processes with /bin/kill

@@ -19,6 +19,7 @@ mod gitserver;
 mod harness;
 mod interactive;
 mod keyring_faults;
+mod keyring_read;
 mod kube;
 mod metadata_safety;
 mod migrate;

@@ -57,13 +57,16 @@ fn not_there(e: &zbus::fdo::Error) -> bool {
     )
 }
 
+/// The bus's error names for a name nobody owns and nothing can be started for.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+const NOT_THERE: [&str; 2] = [
+    "org.freedesktop.DBus.Error.ServiceUnknown",
+    "org.freedesktop.DBus.Error.NameHasNoOwner",
+];
+
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
 pub(super) fn classify_secret_service(e: &secret_service::Error) -> OpenError {
     use secret_service::Error as S;
-    const NOT_THERE: [&str; 2] = [
-        "org.freedesktop.DBus.Error.ServiceUnknown",
-        "org.freedesktop.DBus.Error.NameHasNoOwner",
-    ];
     let no_service = || OpenError::Absent("no Secret Service on the D-Bus session bus".into());
     match e {
         S::Unavailable => OpenError::Absent("no D-Bus session bus".into()),
@@ -94,6 +97,28 @@ pub(super) fn classify_secret_service(e: &secret_service::Error) -> OpenError {
             "the Secret Service is registered but failed: {}",
             one_line(&other.to_string())
         )),
+    }
+}
+
+/// An error answer to the fast client's `OpenSession` (`name: message`), sorted as the
+/// full client sorts the same answer.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+pub(super) fn classify_reply(reply: &str) -> OpenError {
+    let name = reply.split(':').next().unwrap_or_default();
+    if NOT_THERE.contains(&name) {
+        return OpenError::Absent("no Secret Service on the D-Bus session bus".into());
+    }
+    OpenError::Failed(format!(
+        "the Secret Service is registered but failed: {}",
+        one_line(&format!("zbus error: {reply}"))
+    ))
+}
+
+/// An error answer to a later call of the fast client, worded as the full client's.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+pub(super) fn reply_error(reply: &str) -> Error {
+    Error::Keyring {
+        detail: one_line(&format!("zbus error: {reply}")),
     }
 }
 

@@ -2,10 +2,12 @@
 //! and every call bounded by a timeout: a locked collection with a display can wait for a GUI
 //! prompt forever, and an activatable Secret Service that never starts blocks set-up 120 s.
 //! Opening tells an absent keyring (the only case that allows the file fallback) from a
-//! present one that hangs, fails or is locked.
+//! present one that hangs, fails or is locked. On the Secret Service, reads go through a
+//! small blocking client of our own (`reader`) that starts no thread and makes three round
+//! trips; whatever it does not answer plainly, and every write, goes to the full client.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use keyring_core::CredentialStore;
@@ -14,10 +16,20 @@ use crate::store::fsutil::DirLock;
 use crate::store::{Backend, BackendId, CredKey};
 use crate::{Error, Result, Secret};
 
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+mod bus;
 mod errors;
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+mod fast;
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+mod modexp;
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+mod reader;
 #[cfg(test)]
 mod tests;
 mod wait;
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+mod wire;
 
 pub use errors::OpenError;
 use errors::{classify_open_error, map_error};
@@ -30,7 +42,11 @@ const MAX_VALUE_BYTES: usize = 1280;
 
 /// Values in the OS keyring.
 pub struct KeyringBackend {
-    store: Arc<CredentialStore>,
+    /// The full client: opened with the backend, or on first need when `fast` answered
+    /// the opening.
+    store: OnceLock<Arc<CredentialStore>>,
+    #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+    fast: fast::Fast,
     timeout: Duration,
     notice: Option<WaitNotice>,
 }
@@ -81,16 +97,32 @@ impl KeyringBackend {
 
     /// [`KeyringBackend::open`] with a notice for long waits, failing with an [`OpenError`].
     pub fn open_with(timeout: Duration, notice: Option<WaitNotice>) -> Result<KeyringBackend, OpenError> {
-        match bounded(timeout, notice.as_ref(), platform_store) {
-            Ok(Ok(store)) => Ok(KeyringBackend {
-                store,
-                timeout,
-                notice,
-            }),
-            Ok(Err(e)) => Err(classify_open_error(&e)),
-            Err(Waited::TimedOut) => Err(OpenError::Timeout(timeout.as_secs_f64())),
-            Err(Waited::Cancelled) => Err(OpenError::Cancelled),
+        let backend = |store: OnceLock<Arc<CredentialStore>>, #[allow(unused)] fast| KeyringBackend {
+            store,
+            #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+            fast,
+            timeout,
+            notice: notice.clone(),
+        };
+        #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+        let fast = fast::Fast::open(timeout, notice.as_ref())?;
+        #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+        if fast.is_open() {
+            return Ok(backend(OnceLock::new(), fast));
         }
+        #[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd")))]
+        let fast = ();
+        let store = open_full(timeout, notice.as_ref())?;
+        Ok(backend(OnceLock::from(store), fast))
+    }
+
+    /// The full client, opened now if the fast one answered the opening.
+    fn full(&self) -> Result<Arc<CredentialStore>> {
+        if let Some(s) = self.store.get() {
+            return Ok(s.clone());
+        }
+        let store = open_full(self.timeout, self.notice.as_ref())?;
+        Ok(self.store.get_or_init(|| store).clone())
     }
 
     fn call<T: Send + 'static>(
@@ -98,7 +130,7 @@ impl KeyringBackend {
         key: &CredKey,
         op: impl FnOnce(keyring_core::Entry) -> keyring_core::Result<T> + Send + 'static,
     ) -> Result<keyring_core::Result<T>> {
-        let store = self.store.clone();
+        let store = self.full()?;
         let (service, account, label) = (key.service.clone(), key.account.clone(), key.label.clone());
         bounded(self.timeout, self.notice.as_ref(), move || {
             let mods = HashMap::from([("label", label.as_str())]);
@@ -149,6 +181,22 @@ impl KeyringBackend {
     }
 }
 
+fn waited_open(w: Waited, timeout: Duration) -> OpenError {
+    match w {
+        Waited::TimedOut => OpenError::Timeout(timeout.as_secs_f64()),
+        Waited::Cancelled => OpenError::Cancelled,
+    }
+}
+
+/// Opens the full client within `timeout`.
+fn open_full(timeout: Duration, notice: Option<&WaitNotice>) -> Result<Arc<CredentialStore>, OpenError> {
+    match bounded(timeout, notice, platform_store) {
+        Ok(Ok(store)) => Ok(store),
+        Ok(Err(e)) => Err(classify_open_error(&e)),
+        Err(w) => Err(waited_open(w, timeout)),
+    }
+}
+
 impl Backend for KeyringBackend {
     fn id(&self) -> BackendId {
         BackendId::KEYRING
@@ -160,6 +208,10 @@ impl Backend for KeyringBackend {
     }
 
     fn get(&self, key: &CredKey) -> Result<Option<Secret>> {
+        #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+        if let Some(answer) = self.fast.get(key, self.timeout, self.notice.as_ref())? {
+            return Ok(answer);
+        }
         match self.call(key, |e| e.get_password())? {
             Ok(v) => Ok(Some(Secret::new(v))),
             Err(keyring_core::Error::NoEntry) => Ok(None),

@@ -80,3 +80,73 @@ fn only_no_bus_no_service_and_no_collection_count_as_absent() {
         OpenError::Locked(_)
     ));
 }
+
+/// An error answer as the bus sends one: header fields, then the message as the body.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+fn error_reply(reply_to: u32, name: &str, detail: &str) -> Vec<u8> {
+    use super::wire::Writer;
+    let mut body = Writer::default();
+    body.str(detail);
+    let mut w = Writer::default();
+    w.buf.extend_from_slice(&[b'l', 3, 1, 1]);
+    w.u32(body.buf.len() as u32);
+    w.u32(9);
+    w.array(8, |w| {
+        w.open_struct();
+        w.byte(4);
+        w.signature("s");
+        w.str(name);
+        w.open_struct();
+        w.byte(5);
+        w.signature("u");
+        w.u32(reply_to);
+        w.open_struct();
+        w.byte(8);
+        w.signature("g");
+        w.signature("s");
+    });
+    while w.buf.len() % 8 != 0 {
+        w.buf.push(0);
+    }
+    w.buf.extend_from_slice(&body.buf);
+    w.buf
+}
+
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+#[test]
+fn the_wire_format_frames_calls_and_reads_error_answers() {
+    use super::wire::{Call, Kind, message_len, parse};
+    let call = Call {
+        dest: "org.freedesktop.secrets",
+        path: "/org/freedesktop/secrets",
+        iface: "org.freedesktop.Secret.Service",
+        member: "SearchItems",
+        signature: "a{ss}",
+        body: vec![0; 4],
+    };
+    let bytes = call.encode(7);
+    let head: [u8; 16] = bytes[..16].try_into().unwrap();
+    assert_eq!(message_len(&head).unwrap(), bytes.len());
+    let parsed = parse(&bytes).unwrap();
+    assert!(matches!(parsed.kind, Kind::Other), "a call answers nothing");
+    assert_eq!(parsed.signature, "a{ss}");
+    assert_eq!(parsed.body, vec![0; 4]);
+
+    let bytes = error_reply(7, "org.freedesktop.DBus.Error.NoReply", "gone");
+    let head: [u8; 16] = bytes[..16].try_into().unwrap();
+    assert_eq!(message_len(&head).unwrap(), bytes.len());
+    let parsed = parse(&bytes).unwrap();
+    assert_eq!(parsed.reply_to, Some(7));
+    match parsed.kind {
+        Kind::Error(e) => assert_eq!(e, "org.freedesktop.DBus.Error.NoReply: gone"),
+        _ => panic!("an error answer"),
+    }
+    // Cut short anywhere, it is refused rather than read past its end.
+    for n in 16..bytes.len() {
+        assert!(parse(&bytes[..n]).is_err(), "{n} bytes");
+    }
+    // Big-endian messages are left to the full client.
+    let mut be = head;
+    be[0] = b'B';
+    assert!(message_len(&be).is_err());
+}

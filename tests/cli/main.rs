@@ -19,6 +19,7 @@ mod keyring_faults;
 mod kube;
 mod metadata_safety;
 mod migrate;
+mod newcomer;
 mod oauth;
 mod oauth_browser;
 mod oauth_device;

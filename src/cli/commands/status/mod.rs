@@ -198,7 +198,8 @@ fn gather_override(
         // Never sent: a newline in a header is not the token meant.
         status.check = Check::from_error(app, &e);
     } else if !offline {
-        match Target::for_service(app, service, status.api_url.as_deref(), TokenOrigin::Override) {
+        let origin = TokenOrigin::Given { from: src.describe() };
+        match Target::for_service(app, service, status.api_url.as_deref(), origin) {
             Ok(Some(t)) => job = Some((t, token)),
             Ok(None) => status.check = Check::from_error(app, &no_endpoint(service)),
             Err(e) => status.check = Check::from_error(app, &e),

@@ -354,3 +354,113 @@ fn provider_secrets_export_what_tools_read_and_shared_variables_are_refused() {
         .stderr_has(&format!("`keyward -s {} secrets unset github-token`", t.svc));
     assert!(t.index()["services"][&t.svc]["secrets"]["github_token"].is_null());
 }
+
+#[test]
+fn services_add_and_edit_set_every_documented_field() {
+    let t = utf8(TestEnv::no_bus());
+    t.cmd(&[
+        "services",
+        "add",
+        &t.svc,
+        "--api-url",
+        "https://git.forge.test",
+        "--git-auth",
+        "bearer",
+        "--git-username",
+        "oauth2",
+        "--git-host",
+        "deployToken=git.example.com",
+        "--secret-env",
+        "pypi=TWINE_PASSWORD",
+    ])
+    .run()
+    .ok();
+    // `edit` is `add`: maps merge key by key, `SECRET=` drops a variable mapping.
+    t.cmd(&[
+        "services",
+        "edit",
+        &t.svc,
+        "--git-host",
+        "ci-token=http://127.0.0.1:8080",
+        "--secret-env",
+        "npm=NPM_TOKEN",
+    ])
+    .run()
+    .ok();
+    let cfg = &t.index()["services"][&t.svc]["config"];
+    assert_eq!(cfg["git_auth"], "bearer", "{cfg}");
+    assert_eq!(cfg["git_username"], "oauth2");
+    assert_eq!(
+        cfg["git_hosts"],
+        json!({"deploy-token": "git.example.com", "ci-token": "http://127.0.0.1:8080"})
+    );
+    assert_eq!(
+        cfg["secret_env"],
+        json!({"pypi": "TWINE_PASSWORD", "npm": "NPM_TOKEN"})
+    );
+    let v = t
+        .cmd(&["services", "show", &t.svc, "-o", "json"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(v["git_auth"], "bearer");
+    assert_eq!(v["secret_env"]["npm"], "NPM_TOKEN");
+    t.cmd(&["services", "show", &t.svc])
+        .run()
+        .ok()
+        .stdout_has("git auth:      bearer, username oauth2")
+        .stdout_has("git hosts:     ci-token=http://127.0.0.1:8080, deploy-token=git.example.com")
+        .stdout_has("secret env:    npm=NPM_TOKEN, pypi=TWINE_PASSWORD");
+    // They act: exec exports the mapped name, git gets the mapped secret for its host.
+    let pw = t.sentinel("pypi-");
+    t.cmd(&["--backend", "file", "secrets", "set", "pypi"])
+        .stdin(pw.clone())
+        .run()
+        .ok();
+    let dt = t.sentinel("dt_");
+    t.cmd(&["--backend", "file", "secrets", "set", "deploy-token"])
+        .stdin(dt.clone())
+        .run()
+        .ok();
+    let out = t
+        .cmd(&["exec", "--", "sh", "-c", "printf %s \"$TWINE_PASSWORD\""])
+        .prints_secret()
+        .run();
+    out.ok();
+    assert_eq!(out.stdout, pw);
+    let out = t
+        .raw(&["get"])
+        .stdin("protocol=https\nhost=git.example.com\n")
+        .prints_secret()
+        .run();
+    out.ok().stdout_has(&format!("password={dt}\n"));
+    t.cmd(&[
+        "services",
+        "edit",
+        &t.svc,
+        "--secret-env",
+        "pypi=",
+        "--git-auth",
+        "",
+    ])
+    .run()
+    .ok();
+    let cfg = &t.index()["services"][&t.svc]["config"];
+    assert_eq!(cfg["secret_env"], json!({"npm": "NPM_TOKEN"}));
+    assert!(cfg["git_auth"].is_null(), "{cfg}");
+    // Bad values are exit 2 and change nothing.
+    for bad in [
+        &["--git-auth", "token"][..],
+        &["--git-host", "no-equals"],
+        &["--secret-env", "x=1BAD"],
+        &["--git-username", "a b"],
+    ] {
+        let mut args = vec!["services", "edit", t.svc.as_str()];
+        args.extend_from_slice(bad);
+        t.cmd(&args).run().code(2);
+    }
+    assert_eq!(
+        t.index()["services"][&t.svc]["config"]["secret_env"],
+        json!({"npm": "NPM_TOKEN"})
+    );
+}

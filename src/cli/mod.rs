@@ -10,6 +10,7 @@ pub mod output;
 pub mod printer;
 pub(crate) mod prompt;
 pub(crate) mod spinner;
+pub(crate) mod table;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

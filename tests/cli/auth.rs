@@ -434,7 +434,7 @@ fn status_checks_every_profile_live() {
     let t = env_with_api(&api);
     two_profiles(&api, &t);
     let before = api.requests().len();
-    let out = t.cmd(&["status"]).run();
+    let out = t.cmd(&["status", "--verbose"]).run();
     out.ok();
     assert_eq!(api.requests().len(), before + 2, "one check per profile");
     let s = &out.stdout;
@@ -504,7 +504,7 @@ fn status_shows_env_override_and_judges_the_token_in_use() {
     two_profiles(&api, &t);
     let var = format!("{}_API_TOKEN", upper(&t.svc));
     let env_tok = t.sentinel("env_");
-    let out = t.cmd(&["status"]).env(&var, &env_tok).run();
+    let out = t.cmd(&["status", "--verbose"]).env(&var, &env_tok).run();
     // The env token is unknown to the API: it is what commands would use, so exit 4.
     out.code(4);
     assert!(
@@ -541,7 +541,7 @@ fn status_offline_does_not_touch_the_api_and_none_is_exit_3() {
     t.cmd(&["status"]).run().code(3).stderr_has("not logged in");
     two_profiles(&api, &t);
     let before = api.requests().len();
-    let out = t.cmd(&["status", "--offline"]).run();
+    let out = t.cmd(&["status", "--offline", "--verbose"]).run();
     out.ok();
     assert!(out.stdout.contains("not checked (--offline)"), "{}", out.stdout);
     assert_eq!(api.requests().len(), before);

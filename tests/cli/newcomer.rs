@@ -464,3 +464,118 @@ fn services_add_and_edit_set_every_documented_field() {
         json!({"npm": "NPM_TOKEN"})
     );
 }
+
+#[test]
+fn status_over_many_profiles_is_a_summary_and_a_row_each() {
+    let api = Api::start();
+    let t = utf8(TestEnv::keyring());
+    crate::api::add_service(&t, &api);
+    let mut names = Vec::new();
+    for i in 0..10 {
+        let name = format!("env{i}");
+        let tok = t.sentinel("sk_");
+        api.accept(&tok, json!({"email": format!("user{i}@example.com")}));
+        t.cmd(&["--backend", "file", "login", "--with-token", "-p", &name])
+            .stdin(tok.clone())
+            .run()
+            .ok();
+        if i == 3 {
+            api.revoke(&tok);
+        }
+        names.push(name);
+    }
+    let out = t.cmd(&["status"]).run();
+    out.ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "{}: 10 profiles (9 valid, 1 rejected); in use: profile env0",
+            t.svc
+        )
+    );
+    assert!(lines[1].starts_with("   PROFILE"), "{}", out.stdout);
+    assert!(
+        lines[1].contains("STATE") && lines[1].ends_with("LAST VERIFIED"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        lines.len(),
+        2 + 10 + 2,
+        "summary, header, a row each, one fix:\n{}",
+        out.stdout
+    );
+    assert!(lines[2].starts_with("✓  env0* (in use)"), "{}", out.stdout);
+    assert!(lines[2].ends_with("just now"), "{}", out.stdout);
+    assert!(
+        lines[5].starts_with("✗  env3") && lines[5].contains("rejected"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        lines[12].starts_with("env3: API key is invalid or revoked (HTTP 401 from ")
+            && lines[13].starts_with("  fix: create a new key"),
+        "{}",
+        out.stdout
+    );
+    // The table fits a classic terminal (a fix line is as long as its command).
+    assert!(
+        lines[..12].iter().all(|l| l.chars().count() <= 80),
+        "{}",
+        out.stdout
+    );
+    // --verbose: today's blocks; JSON keeps the absolute time.
+    let v = t.cmd(&["status", "--verbose"]).run();
+    v.ok().stdout_has("      identity:        user0@example.com");
+    assert!(v.stdout.lines().count() > 50, "{}", v.stdout);
+    let j = t.cmd(&["status", "-o", "json"]).run().ok().json();
+    let at = j["profiles"][0]["verified_at"].as_str().unwrap();
+    assert!(at.ends_with('Z') && at.contains('T'), "{at}");
+    // An older verification reads as its age.
+    let mut idx = t.index();
+    idx["services"][&t.svc]["profiles"]["env1"]["verified_at"] = json!("2020-01-01T00:00:00Z");
+    std::fs::write(t.path("index.json"), serde_json::to_vec_pretty(&idx).unwrap()).unwrap();
+    t.cmd(&["status", "--offline"])
+        .run()
+        .ok()
+        .stdout_has("offline")
+        .stdout_has(" days ago");
+}
+
+#[test]
+fn profiles_list_fits_80_columns() {
+    let t = utf8(TestEnv::no_bus());
+    for (p, url) in [
+        (
+            "production",
+            "https://api.production.eu-west-1.example-company.com/v2",
+        ),
+        (
+            "staging-with-a-long-name",
+            "https://staging.internal.example-company.com/api/v2",
+        ),
+    ] {
+        t.cmd(&[
+            "--backend",
+            "file",
+            "--api-url",
+            url,
+            "login",
+            "--with-token",
+            "-p",
+            p,
+        ])
+        .stdin(t.sentinel("sk_"))
+        .run()
+        .ok();
+    }
+    let out = t.cmd(&["profiles", "list"]).run();
+    out.ok().stdout_has("CONNECTED").stdout_has("just now");
+    assert!(
+        out.stdout.lines().all(|l| l.chars().count() <= 80),
+        "{}",
+        out.stdout
+    );
+    out.stdout_has("https://api").stdout_has("…");
+}

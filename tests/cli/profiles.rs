@@ -21,7 +21,7 @@ fn list_use_get_set_unset_remove_on_both_backends() {
         let out = t.cmd(&["profiles", "list"]).run();
         out.ok()
             .stdout_has("  PROFILE")
-            .stdout_has("CONNECTED SINCE")
+            .stdout_has("CONNECTED")
             .stdout_has("* default")
             .stdout_has("  staging")
             .stdout_has("sk_...")

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 mod check;
 mod render;
+mod summary;
 
 use clap::Args;
 
@@ -28,6 +29,7 @@ use check::apply;
 #[command(after_help = "Examples:
   keyward -s truto status
   keyward -s truto status --offline              # what is stored, without contacting the API
+  keyward -s truto status --verbose              # every field of every profile
   keyward -s truto status -o json | jq '.profiles[] | {name, state: .check.state}'
 
 Exit status: 0 when the token in use (the selected profile's, or the env var/--token that
@@ -37,6 +39,9 @@ pub struct StatusArgs {
     /// Do not contact the API: show what is stored
     #[arg(long)]
     pub offline: bool,
+    /// Every field of every profile, one block each, instead of the table
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// A stored token waiting to be checked, with the index of its profile in the report.
@@ -89,7 +94,8 @@ pub(crate) fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     };
     match ctx.format() {
         Format::Json => ctx.out().json(&out),
-        Format::Text => render::print_text(ctx.out(), &out),
+        Format::Text if args.verbose => render::print_text(ctx.out(), &out),
+        Format::Text => summary::print_summary(ctx.out(), &out, ctx.store()?.clock().now()),
     }
     if in_use_check.is_none() {
         let e = not_logged_in(app, &service, &selected);

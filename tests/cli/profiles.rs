@@ -121,7 +121,7 @@ fn list_use_get_set_unset_remove_on_both_backends() {
             .run()
             .code(2)
             .stderr_has("looks like a credential")
-            .stderr_has("secrets set anthropic-api-key");
+            .stderr_has("secrets set anthropic`");
 
         // remove: asks, so without a terminal it needs -f; then token and settings go.
         t.cmd(&["profiles", "remove", "default"])

@@ -146,6 +146,9 @@ pub struct Verified {
     pub identity: Option<String>,
     /// The API's JSON answer (any copy of the token in it redacted); `Null` if it sent none.
     pub user: Value,
+    /// The API's answer as it sent it (key order, spacing), every JSON string holding the
+    /// token replaced by `"<redacted>"`: what `whoami --raw` prints.
+    pub raw: Vec<u8>,
     /// The HTTP status (2xx).
     pub status: u16,
     /// When the API answered (RFC 3339).
@@ -273,7 +276,11 @@ async fn request(client: Client, target: Target, token: Secret, timeout: Duratio
         });
     }
     if status.is_server_error() || code == 429 {
-        return Err(network(status_text));
+        return Err(Error::ServerError {
+            url: url_shown,
+            status: status_text,
+            too_many: code == 429,
+        });
     }
     if status.is_redirection() {
         let to = resp
@@ -311,9 +318,11 @@ async fn request(client: Client, target: Target, token: Secret, timeout: Duratio
     let mut user: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     redact(&mut user, token.expose());
     let identity = identity_of(&user, target.identity_field.as_deref());
+    let raw = redact_raw(&body, token.expose());
     Ok(Verified {
         identity,
         user,
+        raw,
         status: code,
         verified_at: String::new(),
     })
@@ -366,10 +375,58 @@ fn redact(v: &mut Value, token: &str) {
     }
 }
 
+/// `body` with every JSON string literal whose value holds `token` replaced by
+/// `"<redacted>"`, all else byte for byte. A body that is not JSON is kept only if it does not
+/// hold the token at all.
+fn redact_raw(body: &[u8], token: &str) -> Vec<u8> {
+    if token.is_empty() {
+        return body.to_vec();
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] != b'"' {
+            out.push(body[i]);
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < body.len() && body[j] != b'"' {
+            j += if body[j] == b'\\' { 2 } else { 1 };
+        }
+        let end = (j + 1).min(body.len());
+        let literal = &body[i..end];
+        match serde_json::from_slice::<String>(literal) {
+            Ok(s) if s.contains(token) => out.extend_from_slice(b"\"<redacted>\""),
+            _ => out.extend_from_slice(literal),
+        }
+        i = end;
+    }
+    // Belt and braces: a copy outside any string literal (not JSON at all) is not shown.
+    if String::from_utf8_lossy(&out).contains(token) {
+        return b"<redacted>".to_vec();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::service::ServiceConfig;
+
+    #[test]
+    fn raw_redaction_keeps_order_and_spacing() {
+        let body = br#"{"z": 1, "token":"Bearer sk_x", "a" : ["sk_x", "ok\"q"], "b":"y"}"#;
+        assert_eq!(
+            String::from_utf8(redact_raw(body, "sk_x")).unwrap(),
+            r#"{"z": 1, "token":"<redacted>", "a" : ["<redacted>", "ok\"q"], "b":"y"}"#
+        );
+        assert_eq!(redact_raw(b"plain sk_x", "sk_x"), b"<redacted>");
+        assert_eq!(
+            redact_raw(b"{\"u\":\"sk_\\u0078\"}", "sk_x"),
+            b"{\"u\":\"<redacted>\"}"
+        );
+    }
 
     #[test]
     fn identity_from_pointer_or_defaults() {

@@ -120,29 +120,28 @@ impl Context {
         self.named(&self.global.profile, "PROFILE")
     }
 
-    /// The service: `-s`, `<APP>_SERVICE`, the only configured service, else `default`.
+    /// The service: `-s`, `<APP>_SERVICE`, the only service with anything stored or
+    /// configured (a token, a secret, settings), else `default`. With several and none of
+    /// them `default`, guessing would act on the wrong one, so it is a usage error listing
+    /// them.
     pub(crate) fn service_name(&self) -> Result<ServiceName> {
-        let explicit = self.explicit_service();
-        match explicit {
-            Some(n) => ServiceName::new(n),
-            None if self.app.builtin_service.is_some() => Ok(self
-                .app
-                .builtin_service
-                .as_ref()
-                .map(|s| s.name.clone())
-                .unwrap_or_else(ServiceName::default_service)),
-            None => {
-                let idx = self.index()?;
-                let configured: Vec<_> = idx
-                    .services
-                    .iter()
-                    .filter(|(_, s)| s.config.is_some())
-                    .map(|(n, _)| n)
-                    .collect();
-                Ok(match configured.as_slice() {
-                    [only] => (*only).clone(),
-                    _ => ServiceName::default_service(),
-                })
+        if let Some(n) = self.explicit_service() {
+            return ServiceName::new(n);
+        }
+        if let Some(s) = &self.app.builtin_service {
+            return Ok(s.name.clone());
+        }
+        let idx = self.index()?;
+        let used: Vec<_> = idx.services.iter().filter(|(_, s)| in_use(s)).collect();
+        match used.as_slice() {
+            [] => Ok(ServiceName::default_service()),
+            [(only, _)] => Ok((*only).clone()),
+            several => {
+                let default = ServiceName::default_service();
+                if several.iter().any(|(n, _)| **n == default) {
+                    return Ok(default);
+                }
+                Err(ambiguous_service(&self.app, several))
             }
         }
     }
@@ -185,10 +184,30 @@ impl Context {
         if !self.warned_token_flag.replace(true) {
             self.out.warn(&format!(
                 "--token is visible to other users in the process list; prefer `{}` or an env var",
-                self.app.cmd("login --with-token")
+                self.login_cmd("--with-token")
             ));
         }
         Some(t.clone())
+    }
+
+    /// `login` for the service and profile this invocation acts on, with `extra` flags:
+    /// `keyward -s truto login -p staging --with-token`, pasteable as it is.
+    pub(crate) fn login_cmd(&self, extra: &str) -> String {
+        let extra = if extra.is_empty() {
+            String::new()
+        } else {
+            format!(" {extra}")
+        };
+        match self.service_name() {
+            Ok(s) => {
+                let p = self
+                    .profile_name(&s)
+                    .map(|p| format!(" -p {p}"))
+                    .unwrap_or_default();
+                self.app.cmd_for(&s, &format!("login{p}{extra}"))
+            }
+            Err(_) => self.app.cmd(&format!("login{extra}")),
+        }
     }
 
     /// Where the token and API URL of `service`/`profile` come from, worked out from the flags,
@@ -273,4 +292,62 @@ pub(crate) struct FetchTarget {
     pub profile: ProfileName,
     /// The index cut to the service, that profile and (if asked for) the service's secrets.
     pub index: Index,
+}
+
+/// True when a service has something of its own: settings, a profile or a secret.
+fn in_use(s: &crate::store::index::ServiceEntry) -> bool {
+    s.config.is_some() || !s.profiles.is_empty() || !s.secrets.is_empty()
+}
+
+/// "no service given, and 2 are in use: demo (default, staging), truto (no profiles)", with
+/// the command line as typed plus `-s` for the first of them.
+fn ambiguous_service(app: &App, several: &[(&ServiceName, &crate::store::index::ServiceEntry)]) -> Error {
+    let list: Vec<String> = several
+        .iter()
+        .map(|(n, s)| {
+            let profiles: Vec<&str> = s.profiles.keys().map(|p| p.as_str()).collect();
+            if profiles.is_empty() {
+                format!("{n} (no profiles)")
+            } else {
+                format!("{n} ({})", profiles.join(", "))
+            }
+        })
+        .collect();
+    let first = several[0].0;
+    Error::usage(
+        format!(
+            "no service given, and {} are in use: {}",
+            several.len(),
+            list.join(", ")
+        ),
+        format!(
+            "name one with -s (or {}): `{}`",
+            app.env_var("SERVICE"),
+            app.cmd(&format!("-s {first} {}", typed_command_line()))
+        ),
+    )
+}
+
+/// The arguments after the program name, quoted for a shell; `…` when one of them is a
+/// token (`--token`), which must not be echoed.
+fn typed_command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() || args.iter().any(|a| a.starts_with("--token")) {
+        return "…".to_string();
+    }
+    let plain = |a: &str| {
+        !a.is_empty()
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c))
+    };
+    args.iter()
+        .map(|a| {
+            if plain(a) {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }

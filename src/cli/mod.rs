@@ -14,6 +14,7 @@ pub mod output;
 pub mod printer;
 pub(crate) mod prompt;
 pub(crate) mod spinner;
+pub(crate) mod table;
 pub(crate) mod vault;
 
 use std::ffi::OsString;
@@ -219,10 +220,11 @@ pub fn run(app: &App, args: impl IntoIterator<Item = OsString>, env: Env) -> Exi
         } else {
             clap::ColorChoice::Always
         })
-        .try_get_matches_from(args)
+        .try_get_matches_from(&args)
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
     match parsed {
         Ok(cli) => execute(app, env, cli.global, cli.command),
+        Err(e) if e.use_stderr() && wants_json(&args) => clap_json_exit(&env, &unsuggest_hidden(e)),
         Err(e) => clap_exit(&env, &unsuggest_hidden(e), printer::color_choice(no_color)),
     }
 }
@@ -256,6 +258,42 @@ fn unsuggest_hidden(e: clap::Error) -> clap::Error {
         ErrorKind::InvalidSubcommand,
         format!("unrecognized subcommand '{typed}'"),
     )
+}
+
+/// True when the arguments ask for `-o json` (in any of clap's spellings), so a usage error
+/// is reported as the JSON error object every other error is under `-o json`.
+fn wants_json(args: &[OsString]) -> bool {
+    let words: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_str().unwrap_or_default())
+        .take_while(|a| *a != "--")
+        .collect();
+    words.iter().enumerate().any(|(i, a)| match *a {
+        "-o" | "--output" => words.get(i + 1) == Some(&"json"),
+        _ => matches!(*a, "-ojson" | "--output=json" | "-o=json"),
+    })
+}
+
+/// A usage error as `{"error":{"kind":"usage","message":…,"hint":…}}` on stderr, exit 2:
+/// clap's first line is the message, its `tip:` (else its usage line) the hint.
+fn clap_json_exit(env: &Env, e: &clap::Error) -> ExitCode {
+    let out = Printer::stdio(Style::detect(env, false), anstream::ColorChoice::Never);
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let message = lines
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string();
+    let rest: Vec<&str> = lines.collect();
+    let hint = rest
+        .iter()
+        .find_map(|l| l.strip_prefix("tip: "))
+        .or_else(|| rest.iter().find(|l| l.starts_with("Usage: ")).copied());
+    out.error_json(&message, "usage", hint);
+    let code = out.failure_exit(Format::Json);
+    ExitCode::from(code.unwrap_or(2))
 }
 
 /// Help and version on stdout (exit 0), usage errors on stderr (exit 2), through a printer

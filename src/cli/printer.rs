@@ -237,8 +237,11 @@ impl Printer {
         }
     }
 
-    /// `! message` on stderr.
+    /// `! message` on stderr (not with `-q`: "only data and errors").
     pub fn warn(&self, msg: &str) {
+        if self.quiet() {
+            return;
+        }
         self.line(
             StreamName::Stderr,
             &format!("{} {msg}", self.inner.style.warn_mark()),
@@ -267,6 +270,11 @@ impl Printer {
     /// An error: `✗ message` and the hint under it, or `{"error":{…}}` with `-o json`.
     pub fn error(&self, app: &App, e: &Error, format: Format) {
         self.report(&e.to_string(), e.kind().as_str(), e.hint(app).as_deref(), format);
+    }
+
+    /// An error that is not an [`Error`] (clap's usage errors) as the JSON error object.
+    pub fn error_json(&self, message: &str, kind: &str, hint: Option<&str>) {
+        self.report(message, kind, hint, Format::Json);
     }
 
     fn report(&self, message: &str, kind: &str, hint: Option<&str>, format: Format) {
@@ -376,7 +384,7 @@ mod tests {
                 true,
                 false,
                 "row …\ns3cr\x1b[31mt\n{\n  \"k\": 1\n}\n",
-                "! careful\n✗ boom\n",
+                "✗ boom\n",
             ),
             (
                 true,

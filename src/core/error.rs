@@ -81,6 +81,17 @@ pub enum Error {
         /// The env var that changes the URL, for the hint.
         url_env: String,
     },
+    /// The server answered, with an error of its own: 5xx, or 429 (exit 5). Not "could not
+    /// reach": the address and the network are fine, the service is not.
+    #[error("the server at {url} answered {status}")]
+    ServerError {
+        /// The URL that answered.
+        url: String,
+        /// `HTTP 502 Bad Gateway`.
+        status: String,
+        /// True for 429: slow down, not wait for a fix.
+        too_many: bool,
+    },
     /// The verify endpoint answered something other than success, 401/403 or 5xx (exit 1).
     #[error("unexpected answer from {url}: {reason}")]
     UnexpectedResponse {
@@ -268,6 +279,11 @@ pub enum TokenOrigin {
     },
     /// `--token` or an env var.
     Override,
+    /// `--token` or an env var, named (`--token`, `TRUTO_API_TOKEN`).
+    Given {
+        /// The flag or the variable.
+        from: String,
+    },
 }
 
 /// Coarse classes of [`Error`], stable for JSON output and exit codes.
@@ -344,9 +360,10 @@ impl Error {
             Error::Usage { .. } | Error::InvalidName { .. } | Error::TooLong { .. } => ErrorKind::Usage,
             Error::NotLoggedIn { .. } | Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Rejected { .. } | Error::AuthRefused { .. } => ErrorKind::Rejected,
-            Error::Network { .. } | Error::VaultUnreachable { .. } | Error::VaultSealed { .. } => {
-                ErrorKind::Network
-            }
+            Error::Network { .. }
+            | Error::ServerError { .. }
+            | Error::VaultUnreachable { .. }
+            | Error::VaultSealed { .. } => ErrorKind::Network,
             Error::VaultDenied { .. } | Error::VaultToken { .. } => ErrorKind::Rejected,
             Error::Conflict { .. } => ErrorKind::Conflict,
             Error::NoApiUrl { .. } => ErrorKind::Usage,

@@ -12,9 +12,13 @@ impl Error {
             Error::InvalidName { .. } => {
                 Some("names use lowercase letters, digits, '-', '_' and '.', at most 64 characters".into())
             }
-            Error::NotLoggedIn { service, env_var, .. } => Some(format!(
+            Error::NotLoggedIn {
+                service,
+                profile,
+                env_var,
+            } => Some(format!(
                 "run `{}` or `export {env_var}=…`",
-                app.cmd_for(service, "login")
+                app.cmd_for(service, &format!("login -p {profile}"))
             )),
             Error::Rejected { service, origin, .. } => Some(rejected(app, service, origin)),
             Error::AuthRefused { hint, .. } => Some(hint.clone()),
@@ -34,6 +38,12 @@ impl Error {
             Error::Network { url_env, .. } => Some(format!(
                 "check the address and your network; change it with --api-url or {url_env}"
             )),
+            Error::ServerError { too_many: true, .. } => {
+                Some("the service is limiting requests: wait a minute, then try again".into())
+            }
+            Error::ServerError { .. } => Some(
+                "the service itself failed (nothing was changed here): try again later, or check its status page".into(),
+            ),
             Error::KeyringLocked { .. } => Some(format!(
                 "unlock your keyring (log in to the desktop session, or `echo -n PASSWORD | gnome-keyring-daemon --unlock --replace`), or store in a file with --backend file / {backend_env}=file"
             )),
@@ -103,6 +113,12 @@ fn rejected(app: &App, service: &str, origin: &TokenOrigin) -> String {
         TokenOrigin::Override => {
             "the token comes from --token or an env var: replace it with a valid key, or unset it to use the stored one".to_string()
         }
+        TokenOrigin::Given { from } if from.starts_with('-') => format!(
+            "the token comes from {from}: pass a valid key, or leave {from} out to use the stored one"
+        ),
+        TokenOrigin::Given { from } => format!(
+            "the token comes from {from}: replace it with a valid key, or `unset {from}` to use the stored one"
+        ),
     }
 }
 

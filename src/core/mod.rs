@@ -9,6 +9,7 @@ pub mod fault;
 mod hints;
 pub mod names;
 pub mod oauth;
+pub mod providers;
 pub mod secret;
 pub mod service;
 pub(crate) mod urls;

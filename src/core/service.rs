@@ -150,12 +150,15 @@ impl Service {
         v
     }
 
-    /// The env var a secret is exported as (`github-token` → `GITHUB_TOKEN`).
+    /// The env var a secret is exported as: the service's `secret_env`, else a known
+    /// provider's (`anthropic` → `ANTHROPIC_API_KEY`), else derived (`github-token` →
+    /// `GITHUB_TOKEN`).
     pub fn secret_env_var(&self, secret: &str) -> String {
         self.config
             .secret_env
             .get(secret)
             .cloned()
+            .or_else(|| crate::core::providers::provider_env(secret).map(str::to_string))
             .unwrap_or_else(|| env_name(secret))
     }
 }

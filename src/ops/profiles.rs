@@ -192,9 +192,14 @@ pub fn set_setting(
             ),
             format!(
                 "store it in the keyring as a secret: `{}`",
-                store
-                    .app()
-                    .cmd_for(service, &format!("secrets set {}", key.name()))
+                store.app().cmd_for(
+                    service,
+                    // A provider's key is its name: `anthropic-api-key` is `anthropic`.
+                    &format!(
+                        "secrets set {}",
+                        crate::core::providers::canonical_secret_name(key.name())
+                    )
+                )
             ),
         ));
     }

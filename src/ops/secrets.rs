@@ -5,7 +5,7 @@
 use crate::core::names::{SecretName, ServiceName};
 use crate::store::index::SecretMeta;
 use crate::store::{CredKey, Index, Store};
-use crate::{App, Error, Result, Secret};
+use crate::{App, Error, Result, Secret, Service};
 
 /// Largest secret value accepted.
 pub const MAX_VALUE: usize = 64 * 1024;
@@ -40,6 +40,33 @@ pub fn not_found(app: &App, service: &str, name: &str) -> Error {
         hint: Some(format!(
             "set it with `{}`",
             app.cmd_for(service, &format!("secrets set {name}"))
+        )),
+    }
+}
+
+/// Refuses a secret whose variable another secret of the service already has
+/// (`github-token` and `github_token` are both `$GITHUB_TOKEN`): `exec` could pass only one.
+pub fn refuse_shared_var(app: &App, service: &Service, index: &Index, name: &SecretName) -> Result<()> {
+    let var = service.secret_env_var(name);
+    let Some(entry) = index.service(&service.name) else {
+        return Ok(());
+    };
+    let clash = entry
+        .secrets
+        .keys()
+        .find(|other| other.as_str() != name.as_str() && service.secret_env_var(other) == var);
+    match clash {
+        None => Ok(()),
+        Some(other) => Err(Error::usage(
+            format!("secrets '{other}' and '{name}' would both be exported as ${var}"),
+            format!(
+                "set '{other}' instead, remove it first (`{}`), or give one its own variable: `{}`",
+                app.cmd_for(&service.name, &format!("secrets unset {other}")),
+                app.cmd(&format!(
+                    "services edit {} --secret-env {name}=OTHER_VAR",
+                    service.name
+                ))
+            ),
         )),
     }
 }

@@ -30,6 +30,9 @@ pub use lookup::IndexQuery;
 pub use memory::{Fault, MemoryBackend};
 pub use txn::Txn;
 
+/// The file in the home recording that the "No OS keyring available" notice was shown.
+const FALLBACK_NOTICED: &str = "keyring-fallback-noticed";
+
 /// Default bound on keyring set-up and each keyring call.
 pub const DEFAULT_KEYRING_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -369,10 +372,19 @@ impl Store {
             && matches!(e, Error::NoKeyring { .. })
     }
 
+    /// The fallback is said once per home: a marker beside the index (no secret in it, just
+    /// the reason) records that it was said, so a server that always uses the file is not
+    /// told on every write. `doctor` still shows it every time.
     fn warn_fallback(&self, reason: &str) {
         if self.warned.replace(true) {
             return;
         }
+        let marker = self.home.join(FALLBACK_NOTICED);
+        if std::fs::symlink_metadata(&marker).is_ok() {
+            return;
+        }
+        // Failing to record it only means it is said again next time.
+        let _ = fsutil::write_private_atomic(&marker, format!("{reason}\n").as_bytes());
         (self.notice)(&format!(
             "No OS keyring available ({reason}); storing in {} (readable only by you). Run `{}` for details.",
             self.file.path().display(),

@@ -32,6 +32,9 @@ impl Request {
     }
 }
 
+/// The key under which `accept_raw` keeps a body to send as it is.
+const RAW_BODY: &str = "\u{0}raw-body";
+
 struct State {
     tokens: HashMap<String, serde_json::Value>,
     header: String,
@@ -111,6 +114,11 @@ impl Api {
     pub fn accept(&self, token: &str, body: serde_json::Value) -> &Self {
         self.state().tokens.insert(token.to_string(), body);
         self
+    }
+
+    /// Accepts `token`, answering `raw` byte for byte (not re-encoded, so key order stays).
+    pub fn accept_raw(&self, token: &str, raw: &str) -> &Self {
+        self.accept(token, serde_json::json!({ RAW_BODY: raw }))
     }
 
     /// Stops accepting `token` (revoked on the server).
@@ -257,7 +265,11 @@ fn handle(s: &Shared, conn: TcpStream) {
             st = s.wake.wait_timeout(st, deadline - now).unwrap().0;
         }
     }
-    let body = answer.to_string();
+    // A body given as bytes (`accept_raw`) is sent as it is: key order and spacing kept.
+    let body = match answer.get(RAW_BODY).and_then(|v| v.as_str()) {
+        Some(raw) => raw.to_string(),
+        None => answer.to_string(),
+    };
     let mut out = conn;
     let _ = write!(
         out,

@@ -144,15 +144,31 @@ fn forbidden_is_rejected_too_and_json_error_shape() {
 fn server_error_exits_5_with_status_and_url_fix() {
     let api = Api::start();
     let t = env_with_api(&api);
-    api.answer_status(503);
-    let out = t.cmd(&["login", "--with-token"]).stdin(t.sentinel("sk_")).run();
-    out.code(5)
-        .stderr_has(&format!(
-            "could not reach {}/me: HTTP 503 Service Unavailable",
-            api.url()
-        ))
-        .stderr_has(&format!("--api-url or {}_API_URL", upper(&t.svc)));
-    assert_nothing_stored(&t, "default");
+    // The server answered: it is reached, so the fix is not the address or the network.
+    for (code, words) in [
+        (503, "Service Unavailable"),
+        (502, "Bad Gateway"),
+        (500, "Internal Server Error"),
+    ] {
+        api.answer_status(code);
+        let out = t.cmd(&["login", "--with-token"]).stdin(t.sentinel("sk_")).run();
+        out.code(5)
+            .stderr_has(&format!(
+                "✗ the server at {}/me answered HTTP {code} {words}\n",
+                api.url()
+            ))
+            .stderr_has("the service itself failed (nothing was changed here): try again later")
+            .stderr_lacks("could not reach")
+            .stderr_lacks("check the address");
+        assert_nothing_stored(&t, "default");
+    }
+    api.answer_status(429);
+    t.cmd(&["login", "--with-token"])
+        .stdin(t.sentinel("sk_"))
+        .run()
+        .code(5)
+        .stderr_has("answered HTTP 429 Too Many Requests")
+        .stderr_has("wait a minute");
 }
 
 #[test]
@@ -383,7 +399,7 @@ fn token_flag_warns_about_process_list() {
     let out = t.cmd(&["login", "--token", &tok]).run();
     out.ok()
         .stderr_has("--token is visible to other users in the process list")
-        .stderr_has("keyward login --with-token");
+        .stderr_has(&format!("keyward -s {} login -p default --with-token", t.svc));
     assert_eq!(out.stderr.matches("process list").count(), 1, "{}", out.stderr);
 }
 
@@ -418,7 +434,7 @@ fn status_checks_every_profile_live() {
     let t = env_with_api(&api);
     two_profiles(&api, &t);
     let before = api.requests().len();
-    let out = t.cmd(&["status"]).run();
+    let out = t.cmd(&["status", "--verbose"]).run();
     out.ok();
     assert_eq!(api.requests().len(), before + 2, "one check per profile");
     let s = &out.stdout;
@@ -488,7 +504,7 @@ fn status_shows_env_override_and_judges_the_token_in_use() {
     two_profiles(&api, &t);
     let var = format!("{}_API_TOKEN", upper(&t.svc));
     let env_tok = t.sentinel("env_");
-    let out = t.cmd(&["status"]).env(&var, &env_tok).run();
+    let out = t.cmd(&["status", "--verbose"]).env(&var, &env_tok).run();
     // The env token is unknown to the API: it is what commands would use, so exit 4.
     out.code(4);
     assert!(
@@ -525,7 +541,7 @@ fn status_offline_does_not_touch_the_api_and_none_is_exit_3() {
     t.cmd(&["status"]).run().code(3).stderr_has("not logged in");
     two_profiles(&api, &t);
     let before = api.requests().len();
-    let out = t.cmd(&["status", "--offline"]).run();
+    let out = t.cmd(&["status", "--offline", "--verbose"]).run();
     out.ok();
     assert!(out.stdout.contains("not checked (--offline)"), "{}", out.stdout);
     assert_eq!(api.requests().len(), before);
@@ -564,7 +580,7 @@ fn whoami_text_and_json() {
     assert_eq!(v["service"], t.svc.as_str());
     assert_eq!(v["profile"], "default");
     assert_eq!(
-        v["source"],
+        v["token_source"],
         json!({"kind": "profile", "profile": "default", "backend": "keyring"})
     );
     assert_eq!(v["api_url"], api.url());
@@ -593,7 +609,7 @@ fn whoami_outcomes() {
         .run()
         .code(4)
         .stderr_has("API key is invalid or revoked")
-        .stderr_has("the token comes from --token or an env var");
+        .stderr_has(&format!("the token comes from {var}: replace it"));
     // Unreachable.
     t.cmd(&[
         "whoami",

@@ -108,8 +108,8 @@ fn acme_embeds_keyward_under_its_own_names() {
     let (code, _, err) = run(&t, &api, &["auth", "-p", "nobody", "token"], "");
     assert_eq!(code, 3);
     assert!(
-        err.contains("run `acme auth login` or `export ACME_API_KEY=…`")
-            || err.contains("run `acme auth login` or `export ACME_API_KEY=...`"),
+        err.contains("run `acme auth login -p nobody` or `export ACME_API_KEY=…`")
+            || err.contains("run `acme auth login -p nobody` or `export ACME_API_KEY=...`"),
         "{err}"
     );
     assert!(

@@ -23,6 +23,7 @@ mod keyring_read;
 mod kube;
 mod metadata_safety;
 mod migrate;
+mod newcomer;
 mod oauth;
 mod oauth_browser;
 mod oauth_device;

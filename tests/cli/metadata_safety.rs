@@ -83,7 +83,7 @@ fn api_url_with_credentials_is_refused_everywhere() {
     );
     // status shows where the URL comes from, masked, and sends nothing.
     let st = t
-        .cmd(&["status"])
+        .cmd(&["status", "--verbose"])
         .env(&format!("{}_API_URL", upper(&t.svc)), &url)
         .run();
     st.stdout_has(&masked);

@@ -151,7 +151,7 @@ fn a_refresh_token_the_server_no_longer_accepts_means_log_in_again() {
     let before = srv.requests();
     t.cmd(&["token"]).run().code(4).stderr_has("log in again");
     assert_eq!(srv.requests(), before);
-    t.cmd(&["status", "--offline"])
+    t.cmd(&["status", "--offline", "--verbose"])
         .run()
         .stdout_has("no longer accepts the refresh token");
     // A new login clears it.

@@ -21,7 +21,7 @@ fn list_use_get_set_unset_remove_on_both_backends() {
         let out = t.cmd(&["profiles", "list"]).run();
         out.ok()
             .stdout_has("  PROFILE")
-            .stdout_has("CONNECTED SINCE")
+            .stdout_has("CONNECTED")
             .stdout_has("* default")
             .stdout_has("  staging")
             .stdout_has("sk_...")
@@ -121,7 +121,7 @@ fn list_use_get_set_unset_remove_on_both_backends() {
             .run()
             .code(2)
             .stderr_has("looks like a credential")
-            .stderr_has("secrets set anthropic-api-key");
+            .stderr_has("secrets set anthropic`");
 
         // remove: asks, so without a terminal it needs -f; then token and settings go.
         t.cmd(&["profiles", "remove", "default"])
@@ -269,7 +269,10 @@ fn logout_all_and_the_active_marker() {
         } else {
             assert!(file_accounts(&t, &t.svc).is_empty());
         }
-        t.cmd(&["logout", "--all"]).run().code(3);
+        t.cmd(&["logout", "--all"])
+            .run()
+            .ok()
+            .stderr_has("Already logged out of");
         t.cmd(&["logout", "--all", "-p", "x"]).run().code(2);
     }
 }

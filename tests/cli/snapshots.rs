@@ -114,11 +114,19 @@ fn status_with_a_valid_and_a_revoked_profile() {
     let api = Api::start();
     let t = two_profiles(&api);
     snap!("status_text", transcript(&t.cmd(&["status"]).run()));
+    snap!(
+        "status_verbose",
+        transcript(&t.cmd(&["status", "--verbose"]).run())
+    );
     snap!("status_json", transcript(&t.cmd(&["status", "-o", "json"]).run()));
     let var = format!("{}_API_TOKEN", t.svc.to_ascii_uppercase());
     snap!(
         "status_env_override",
-        transcript(&t.cmd(&["status"]).env(&var, "tok_from_env_0123456789").run())
+        transcript(
+            &t.cmd(&["status", "--verbose"])
+                .env(&var, "tok_from_env_0123456789")
+                .run()
+        )
     );
 }
 

@@ -86,9 +86,11 @@ fn all_refused(t: &TestEnv, path: &Path, fix: &str, extra: &[&Path]) {
         let out = run.run();
         out.code(6);
         if args[0] == "status" && out.stderr.is_empty() {
-            // A stored token that cannot be read is that profile's check, on stdout.
-            out.stdout_has(&format!("check:           {shown}"))
-                .stdout_has(fix);
+            // A stored token that cannot be read is that profile's check, on stdout: its
+            // row, then the reason and the fix under the table.
+            out.stdout_has("unreadable")
+                .stdout_has(&format!(": {shown}"))
+                .stdout_has(&format!("  fix: {fix}"));
             continue;
         }
         out.stderr_has(&format!("✗ {shown}")).stderr_has(fix);

@@ -86,7 +86,11 @@ impl OAuthClient {
         let answer = self.http.run(fut).ok_or(Error::Cancelled)?;
         let answer = answer.map_err(|reason| self.network(url, reason))?;
         if answer.status >= 500 || answer.status == 429 {
-            return Err(self.network(url, format!("HTTP {}", answer.status)));
+            return Err(Error::ServerError {
+                url: shown(url),
+                status: format!("HTTP {}", answer.status),
+                too_many: answer.status == 429,
+            });
         }
         Ok(answer)
     }

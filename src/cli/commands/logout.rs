@@ -4,13 +4,14 @@
 use std::process::ExitCode;
 
 use clap::Args;
+use serde::Serialize;
 
+use crate::Result;
 use crate::cli::commands::confirm_on_terminal;
 use crate::cli::context::Context;
+use crate::cli::output::Format;
 use crate::core::names::ProfileName;
-use crate::ops::resolve::not_logged_in;
 use crate::store::CredKey;
-use crate::{Error, Result};
 
 /// Remove a profile's stored token (revoking an OAuth grant; a plain key stays valid)
 #[derive(Debug, Args)]
@@ -32,6 +33,34 @@ pub struct LogoutArgs {
     pub no_revoke: bool,
 }
 
+/// What `-o json` prints: the profiles logged out now (empty when there was nothing to log
+/// out of, which is not an error: logging out is what the user wants to be true, and it is).
+#[derive(Serialize)]
+struct LogoutOutput<'a> {
+    service: &'a str,
+    logged_out: &'a [ProfileName],
+    already_logged_out: bool,
+}
+
+fn report(ctx: &Context, service: &str, logged_out: &[ProfileName]) {
+    if ctx.format() == Format::Json {
+        ctx.out().json(&LogoutOutput {
+            service,
+            logged_out,
+            already_logged_out: logged_out.is_empty(),
+        });
+    }
+}
+
+/// "Already logged out of truto (profile staging)": exit 0, as `rm -f` of a missing file.
+fn already(ctx: &Context, service: &str, which: &str) -> Result<ExitCode> {
+    ctx.out().success(&format!(
+        "Already logged out of {service} ({which}): nothing is stored"
+    ));
+    report(ctx, service, &[]);
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs `logout`.
 pub(crate) fn run(ctx: &Context, args: LogoutArgs) -> Result<ExitCode> {
     if args.all {
@@ -41,31 +70,33 @@ pub(crate) fn run(ctx: &Context, args: LogoutArgs) -> Result<ExitCode> {
     let profile = ctx.profile_name(&service.name)?;
     let store = ctx.store()?;
     let key = CredKey::token(&ctx.app, &service.name, &profile);
+    let logged_in = ctx
+        .index()?
+        .service(&service.name)
+        .and_then(|s| s.profiles.get(&profile))
+        .is_some_and(|m| m.backend.is_some());
+    if !logged_in {
+        return already(ctx, &service.name, &format!("profile {profile}"));
+    }
     if !args.force && ctx.can_prompt() {
-        let logged_in = ctx
-            .index()?
-            .service(&service.name)
-            .and_then(|s| s.profiles.get(&profile))
-            .is_some_and(|m| m.backend.is_some());
-        if !logged_in {
-            return Err(not_logged_in(&ctx.app, &service, &profile));
-        }
         confirm_on_terminal(&format!("Log out of {} (profile {profile})?", service.name))?;
     }
     if revoked_oauth(ctx, &service, &profile, args.no_revoke)? {
+        report(ctx, &service.name, std::slice::from_ref(&profile));
         return Ok(ExitCode::SUCCESS);
     }
-    store.update(|txn| {
+    let removed = store.update(|txn| {
+        // Another process may have logged out since the index was read.
         let Some(meta) = txn
             .index
             .service(&service.name)
             .and_then(|s| s.profiles.get(&profile))
             .cloned()
         else {
-            return Err(not_logged_in(&ctx.app, &service, &profile));
+            return Ok(false);
         };
         let Some(kind) = meta.backend else {
-            return Err(not_logged_in(&ctx.app, &service, &profile));
+            return Ok(false);
         };
         txn.delete(kind, &key)?;
         if let Some(b) = meta.oauth.as_ref().and_then(|o| o.refresh_backend) {
@@ -76,12 +107,16 @@ pub(crate) fn run(ctx: &Context, args: LogoutArgs) -> Result<ExitCode> {
         if entry.active_profile.as_deref() == Some(profile.as_str()) {
             entry.active_profile = None;
         }
-        Ok(())
+        Ok(true)
     })?;
+    if !removed {
+        return already(ctx, &service.name, &format!("profile {profile}"));
+    }
     ctx.out()
         .success(&format!("Logged out of {} (profile {profile})", service.name));
     ctx.out()
         .detail("The token is still valid on the server until you revoke it there.");
+    report(ctx, &service.name, std::slice::from_ref(&profile));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -102,13 +137,7 @@ fn logout_all(ctx: &Context, force: bool, no_revoke: bool) -> Result<ExitCode> {
         })
         .unwrap_or_default();
     if profiles.is_empty() {
-        return Err(Error::NotFound {
-            what: format!("a logged-in profile of {}", service.name),
-            hint: Some(format!(
-                "nothing to log out of; `{}` lists the profiles",
-                ctx.app.cmd_for(&service.name, "profiles list")
-            )),
-        });
+        return already(ctx, &service.name, "every profile");
     }
     if !force && ctx.can_prompt() {
         confirm_on_terminal(&format!(
@@ -128,6 +157,7 @@ fn logout_all(ctx: &Context, force: bool, no_revoke: bool) -> Result<ExitCode> {
     }
     ctx.out()
         .detail("The tokens are still valid on the server until you revoke them there.");
+    report(ctx, &service.name, &profiles);
     Ok(ExitCode::SUCCESS)
 }
 

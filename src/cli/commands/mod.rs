@@ -153,6 +153,20 @@ pub(crate) fn human_span(secs: u64) -> String {
     }
 }
 
+/// How long ago an RFC 3339 time was, as people say it: `just now`, `14 min ago`,
+/// `3 days ago`; a time that does not parse is shown as it is.
+pub(crate) fn human_ago(rfc3339: &str, now: std::time::SystemTime) -> String {
+    let Ok(t) = humantime::parse_rfc3339(rfc3339) else {
+        return rfc3339.to_string();
+    };
+    match now.duration_since(t).map(|d| d.as_secs()) {
+        Ok(s) if s < 60 => "just now".into(),
+        Ok(s) => format!("{} ago", human_span(s)),
+        // A clock that went back: the time is "now" as far as anyone can tell.
+        Err(_) => "just now".into(),
+    }
+}
+
 /// Now as RFC 3339 UTC, seconds precision.
 pub(crate) fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()

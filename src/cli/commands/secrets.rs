@@ -259,39 +259,46 @@ fn print_list(ctx: &Context, service: &str, rows: &[SecretRow]) {
 /// `secrets set` (and `profiles set-key`).
 pub(crate) fn set(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
     let service = ctx.service()?;
-    let name = &SecretName::new(&args.name)?;
+    let name = &secret_name(&args.name)?;
+    secrets::refuse_shared_var(&ctx.app, &service, ctx.index()?, name)?;
     let value = match args.value {
         Some(v) => {
             ctx.out().warn(&format!(
                 "a value on the command line is visible to other users in the process list; prefer `echo \"$VALUE\" | {}`",
                 ctx.app
-                    .cmd_for(&service.name, &format!("secrets set {}", args.name))
+                    .cmd_for(&service.name, &format!("secrets set {name}"))
             ));
             v
         }
-        None if ctx.can_prompt() => prompt_value(&args.name)?,
+        None if ctx.can_prompt() => prompt_value(name)?,
         None => read_stdin_value("secret value", "secrets set")?,
     };
     let meta = secrets::set(ctx.store()?, &service.name, name, &value)?;
     match ctx.format() {
         Format::Json => ctx.out().json(&SetOutput {
             service: &service.name,
-            name: &args.name,
+            name,
             hint: &meta.hint,
             backend: meta.backend,
-            env_var: service.secret_env_var(&args.name),
+            env_var: service.secret_env_var(name),
         }),
         Format::Text => {
-            ctx.out().success(&format!("Secret '{}' saved", args.name));
+            ctx.out().success(&format!("Secret '{name}' saved"));
             ctx.out().detail(&format!("Value: {}", meta.hint));
             ctx.out().detail(&format!(
                 "Stored in: {}; `exec` passes it as {}",
                 meta.backend.describe(),
-                service.secret_env_var(&args.name)
+                service.secret_env_var(name)
             ));
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A secret name as typed: a provider's `anthropicApiKey` or `anthropic_api_key` is
+/// `anthropic`, camelCase is kebab-case.
+fn secret_name(spelling: &str) -> Result<SecretName> {
+    SecretName::new(crate::core::providers::canonical_secret_name(spelling))
 }
 
 fn prompt_value(name: &str) -> Result<Secret> {
@@ -300,11 +307,11 @@ fn prompt_value(name: &str) -> Result<Secret> {
 
 fn get(ctx: &Context, name: &str, say_source: bool) -> Result<ExitCode> {
     let service = ctx.service()?;
-    let key = SecretName::new(name)?;
+    let key = secret_name(name)?;
     let index = ctx.index()?;
     let local = index
         .service(&service.name)
-        .is_some_and(|s| s.secrets.contains_key(name));
+        .is_some_and(|s| s.secrets.contains_key(&key));
     // A local value wins; only without one is Vault asked.
     let (value, source) = if local || service.config.vault.is_none() {
         (
@@ -349,7 +356,7 @@ fn set_shared(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
 
 fn unset(ctx: &Context, name: &str) -> Result<ExitCode> {
     let service = ctx.service()?;
-    secrets::unset(ctx.store()?, &service.name, &SecretName::new(name)?)?;
+    secrets::unset(ctx.store()?, &service.name, &secret_name(name)?)?;
     match ctx.format() {
         Format::Json => ctx.out().json(&serde_json::json!({
             "service": service.name, "removed": [name],

@@ -16,13 +16,24 @@ use crate::{Result, Secret};
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   curl -H \"Authorization: Bearer $(keyward -s truto token)\" https://api.truto.one/me
-  keyward -s truto -p staging token")]
+  keyward -s truto -p staging token
+  keyward -s truto token -o json                   # {\"token\": \"…\"}")]
 pub struct TokenArgs {}
 
 /// Runs `token`.
 pub(crate) fn run(ctx: &Context, _args: TokenArgs) -> Result<ExitCode> {
     let target = ctx.fetch_target(false)?;
     let (token, _) = fetch_token(ctx, &target)?;
+    if ctx.format() == crate::cli::output::Format::Json {
+        // `-o json` set for every command (an alias, a script) must not hand a JSON parser
+        // a bare token; plain `token` stays the value and a newline.
+        let quoted = zeroize::Zeroizing::new(serde_json::to_string(token.expose()).unwrap_or_default());
+        ctx.out().value(&zeroize::Zeroizing::new(format!(
+            "{{\"token\": {}}}",
+            quoted.as_str()
+        )));
+        return Ok(ExitCode::SUCCESS);
+    }
     ctx.out().value(token.expose());
     Ok(ExitCode::SUCCESS)
 }

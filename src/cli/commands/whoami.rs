@@ -1,6 +1,7 @@
 //! `whoami`: verifies the token commands would use now (flag > env > stored) against the API
 //! and prints who it belongs to; `-o json` adds where the token and URL came from and the
-//! API's own answer.
+//! API's own answer; `--raw` prints only that answer, as the API sent it (a seed CLI's own
+//! `whoami`).
 
 use std::process::ExitCode;
 
@@ -19,17 +20,22 @@ use crate::{Error, Result, TokenOrigin};
   keyward -s truto whoami
   keyward -s truto whoami -p staging -o json
   TRUTO_API_TOKEN=… keyward -s truto whoami        # checks the env token, not the stored one
+  keyward -s torale whoami --raw                   # the API's own JSON, token copies redacted
 
 Exit status: 0 valid, 1 the service has no verify endpoint, 3 not logged in, 4 rejected,
 5 the API cannot be reached, 6 the token cannot be read from storage.")]
-pub struct WhoamiArgs {}
+pub struct WhoamiArgs {
+    /// Print the API's answer as it sent it (key order kept; any copy of the token redacted)
+    #[arg(long)]
+    pub raw: bool,
+}
 
 #[derive(Serialize)]
 struct WhoamiOutput {
     service: String,
     profile: String,
-    source: Source,
-    shadowed: Vec<Source>,
+    token_source: Source,
+    token_shadowed: Vec<Source>,
     api_url: String,
     api_url_source: Option<Source>,
     identity: Option<String>,
@@ -38,7 +44,7 @@ struct WhoamiOutput {
 }
 
 /// Runs `whoami`.
-pub(crate) fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
+pub(crate) fn run(ctx: &Context, args: WhoamiArgs) -> Result<ExitCode> {
     let app = &ctx.app;
     let service = ctx.service()?;
     let profile = ctx.profile_name(&service.name)?;
@@ -70,7 +76,9 @@ pub(crate) fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
         Source::Profile { profile, .. } => TokenOrigin::Stored {
             profile: profile.to_string(),
         },
-        _ => TokenOrigin::Override,
+        other => TokenOrigin::Given {
+            from: other.describe(),
+        },
     };
     let target = Target::for_service(app, &service, url.url.as_deref(), origin)?.ok_or_else(|| {
         Error::NotVerifiable {
@@ -90,12 +98,20 @@ pub(crate) fn run(ctx: &Context, _args: WhoamiArgs) -> Result<ExitCode> {
             }
             e
         })?;
+    if args.raw {
+        let mut raw = verified.raw.clone();
+        if raw.last() != Some(&b'\n') {
+            raw.push(b'\n');
+        }
+        ctx.out().raw(&raw);
+        return Ok(ExitCode::SUCCESS);
+    }
     match ctx.format() {
         Format::Json => ctx.out().json(&WhoamiOutput {
             service: service.name.to_string(),
             profile: profile.to_string(),
-            source: resolved.source.clone(),
-            shadowed: resolved.shadowed.clone(),
+            token_source: resolved.source.clone(),
+            token_shadowed: resolved.shadowed.clone(),
             api_url: url.url.clone().unwrap_or_default(),
             api_url_source: url.source.clone(),
             identity: verified.identity.clone(),

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::store::fsutil;
 use crate::store::{Backend, CredKey, Store};
-use crate::{App, Env};
+use crate::{App, Env, Error};
 
 /// Outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,6 +53,19 @@ pub(super) fn home_check(home: &Path, app: &App) -> Check {
             }
             let mode = fsutil::mode_of(home);
             let loose = mode.is_some_and(|m| m & 0o077 != 0);
+            // Ours (check_dir said so) but not writable by us: nothing can be stored.
+            if !writable(home) {
+                return check(
+                    "home",
+                    Status::Fail,
+                    format!(
+                        "{}{} is not writable by you, so nothing can be stored",
+                        home.display(),
+                        mode.map(|m| format!(" ({m:04o})")).unwrap_or_default()
+                    ),
+                    Some(format!("chmod 700 {}", home.display())),
+                );
+            }
             check(
                 "home",
                 if loose { Status::Warn } else { Status::Ok },
@@ -111,6 +124,25 @@ pub(super) fn leftovers_check(store: &Store, fix: bool) -> Check {
     }
 }
 
+/// True when this process may create files in `dir` (as the kernel decides: root may).
+fn writable(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use rustix::fs::{Access, access};
+        access(dir, Access::WRITE_OK | Access::EXEC_OK).is_ok()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        true
+    }
+}
+
+/// "1 profile", "2 profiles".
+fn counted(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 pub(super) fn index_check(store: &Store) -> Check {
     let path = store.index_path();
     match store.load_index() {
@@ -131,10 +163,13 @@ pub(super) fn index_check(store: &Store) -> Check {
                 "index",
                 Status::Ok,
                 format!(
-                    "{} ({} services, {profiles} profiles, {secrets} secrets, {} git credentials, {clients} client helper credentials)",
+                    "{} ({}, {}, {}, {}, {})",
                     path.display(),
-                    idx.services.len(),
-                    idx.git.len()
+                    counted(idx.services.len(), "service"),
+                    counted(profiles, "profile"),
+                    counted(secrets, "secret"),
+                    counted(idx.git.len(), "git credential"),
+                    counted(clients, "client helper credential"),
                 ),
                 None,
             )
@@ -212,6 +247,24 @@ pub(super) fn file_check(home: &Path, app: &App) -> Check {
             None,
         ),
         Ok(_) => check("file", Status::Fail, "a test file could not be read back", None),
+        // The home is missing and so is a writable place above it (HOME points nowhere): the
+        // fix is the variable, not the permissions of a directory that is not the user's.
+        Err(Error::Io { source, .. }) if created && source.kind() == std::io::ErrorKind::PermissionDenied => {
+            check(
+                "file",
+                Status::Fail,
+                format!(
+                    "{} does not exist and cannot be created ({} is not writable by you)",
+                    home.display(),
+                    dir.parent().unwrap_or(Path::new("/")).display()
+                ),
+                Some(format!(
+                    "set HOME to your home directory, or {} to a directory you own: `export {}=…`",
+                    app.env_var("HOME"),
+                    app.env_var("HOME")
+                )),
+            )
+        }
         Err(e) => check("file", Status::Fail, e.to_string(), e.hint(app)),
     }
 }

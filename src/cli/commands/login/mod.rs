@@ -106,15 +106,20 @@ struct Request {
 /// Runs `login`.
 pub(crate) fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
     let service = ctx.service()?;
-    refuse_conflicts(ctx, &service, &args)?;
+    refuse_conflicts(ctx, &args)?;
+    let from_env = env_token(ctx, &service, &args)?;
+    let given = from_env.is_some() || args.with_token || ctx.global.token.is_some();
     match service.config.oauth.clone() {
-        Some(settings) if !args.with_token && ctx.global.token.is_none() => {
+        Some(settings) if !given => {
             return oauth::run(ctx, &service, &settings, &args);
         }
         Some(_) => {}
         None => oauth::refuse_without_oauth(ctx, &service, &args)?,
     }
-    let (req, verifier) = read_request(ctx, &service, &args)?;
+    let (req, verifier) = match &from_env {
+        Some((_, token)) => (request_for(ctx, &service, token.clone())?, None),
+        None => read_request(ctx, &service, &args)?,
+    };
     check_shape(ctx, &service, &req)?;
     let (verified, not_verified_reason) = verify(ctx, &service, &req, args.no_verify, verifier)?;
     if args.shared {
@@ -148,22 +153,16 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
         Format::Json => ctx.out().json(&out),
         Format::Text => report_text(ctx, &service, &out),
     }
+    if let Some((var, _)) = &from_env {
+        ctx.out().warn(&format!(
+            "Stored the value of {var}; while {var} is set it still wins over the stored token (`unset {var}` to use the stored one)"
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Refuses a login that would not be used or whose flags contradict each other.
-fn refuse_conflicts(ctx: &Context, service: &Service, args: &LoginArgs) -> Result<()> {
-    let app = &ctx.app;
-    // A token in the env wins over any stored one; storing now would silently not be used.
-    let env_vars = service.token_env_vars(app);
-    if let Some(var) = env_vars.iter().find(|v| ctx.env.is_set(v)) {
-        return Err(Error::usage(
-            format!(
-                "{var} is set, and it takes precedence over any stored token, so a login would not be used"
-            ),
-            format!("unset {var} and run `{}` again", app.cmd("login")),
-        ));
-    }
+/// Refuses flags that contradict each other.
+fn refuse_conflicts(ctx: &Context, args: &LoginArgs) -> Result<()> {
     if args.with_token && ctx.global.token.is_some() {
         return Err(Error::usage(
             "--with-token and --token both give a token",
@@ -171,9 +170,36 @@ fn refuse_conflicts(ctx: &Context, service: &Service, args: &LoginArgs) -> Resul
         ));
     }
     if let Some(u) = ctx.global.api_url.as_deref() {
-        parse_api_url(app, u)?;
+        parse_api_url(&ctx.app, u)?;
     }
     Ok(())
+}
+
+/// The service's token env var and its value when one is set: with no other token given,
+/// that value is what `login` stores (the way `export TRUTO_API_TOKEN=…` then `login` is
+/// used non-interactively). Another token, or an OAuth login, would be stored and then
+/// never used while the variable wins, so that is refused.
+fn env_token(ctx: &Context, service: &Service, args: &LoginArgs) -> Result<Option<(String, Secret)>> {
+    let Some(var) = service
+        .token_env_vars(&ctx.app)
+        .into_iter()
+        .find(|v| ctx.env.is_set(v))
+    else {
+        return Ok(None);
+    };
+    if args.with_token || ctx.global.token.is_some() || args.web || args.device {
+        return Err(Error::usage(
+            format!(
+                "{var} is set, and it takes precedence over any stored token, so this login would not be used"
+            ),
+            format!(
+                "`unset {var}` and run the command again, or run `{}` to store the value of {var}",
+                ctx.login_cmd("")
+            ),
+        ));
+    }
+    let token = Secret::new(ctx.env.get(&var).unwrap_or_default());
+    Ok(Some((var, token)))
 }
 
 /// The request, from the terminal's questions or from `--with-token`/`--token`; after
@@ -181,14 +207,20 @@ fn refuse_conflicts(ctx: &Context, service: &Service, args: &LoginArgs) -> Resul
 fn read_request(ctx: &Context, service: &Service, args: &LoginArgs) -> Result<(Request, Option<Verifier>)> {
     let interactive = !args.with_token && ctx.global.token.is_none();
     if !interactive {
-        return Ok((request_from_flags(ctx, service, args.with_token)?, None));
+        let token = if args.with_token {
+            read_stdin_value("token", "--with-token")?
+        } else {
+            ctx.token_flag()
+                .expect("not interactive without --token or --with-token")
+        };
+        return Ok((request_for(ctx, service, token)?, None));
     }
     if !ctx.can_prompt() {
         return Err(ctx.no_prompt_error(
             "no token given",
             &format!(
                 "pipe it in: `echo \"$TOKEN\" | {}`",
-                ctx.app.cmd("login --with-token")
+                ctx.login_cmd("--with-token")
             ),
         ));
     }
@@ -200,14 +232,8 @@ fn read_request(ctx: &Context, service: &Service, args: &LoginArgs) -> Result<(R
     Ok((req, Some(v)))
 }
 
-/// The token from stdin or `--token`, for the selected profile and its API URL.
-fn request_from_flags(ctx: &Context, service: &Service, with_token: bool) -> Result<Request> {
-    let token = if with_token {
-        read_stdin_value("token", "--with-token")?
-    } else {
-        ctx.token_flag()
-            .expect("not interactive without --token or --with-token")
-    };
+/// `token` for the selected profile and its API URL.
+fn request_for(ctx: &Context, service: &Service, token: Secret) -> Result<Request> {
     let profile = ctx.profile_name(&service.name)?;
     let verify_url = resolve_api_url(
         &ctx.app,

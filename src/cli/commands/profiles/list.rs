@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::cli::commands::human_time;
+use crate::cli::commands::human_ago;
 use crate::cli::context::Context;
 use crate::cli::output::Format;
+use crate::cli::table::Table;
 use crate::core::names::{ProfileName, ServiceName};
 use crate::store::BackendId;
 use crate::store::index::ServiceEntry;
@@ -67,7 +68,7 @@ pub(super) fn list(ctx: &Context) -> Result<ExitCode> {
         ));
         return Ok(ExitCode::SUCCESS);
     }
-    print_table(ctx, &rows);
+    print_table(ctx, &rows)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -102,59 +103,47 @@ fn rows(service: &Service, entry: Option<&ServiceEntry>) -> Vec<ProfileRow> {
         .unwrap_or_default()
 }
 
-/// The table, columns as wide as their widest cell, each profile's settings below it.
-fn print_table(ctx: &Context, rows: &[ProfileRow]) {
-    let header = [
-        "PROFILE",
-        "API URL",
-        "IDENTITY",
-        "TOKEN",
-        "BACKEND",
-        "CONNECTED SINCE",
-    ];
+/// The table, fitted to 80 columns (the API URL, then the identity, cut with `…`), each
+/// profile's settings below it; connection times relative ("3 days ago"), as in `status`.
+fn print_table(ctx: &Context, rows: &[ProfileRow]) -> Result<()> {
+    let now = ctx.store()?.clock().now();
+    let st = ctx.out().style();
     let dash = || "-".to_string();
-    let table: Vec<[String; 6]> = rows
-        .iter()
-        .map(|r| {
-            [
-                format!("{} {}", if r.active { "*" } else { " " }, r.name),
-                r.api_url.clone().unwrap_or_else(dash),
-                r.identity.clone().unwrap_or_else(dash),
-                // Styled before measuring: the ASCII fallback widens `…` to `...`.
-                r.token_hint
-                    .as_deref()
-                    .map_or_else(|| "(no token)".into(), |h| ctx.out().style().text(h)),
-                r.backend.map_or_else(dash, |b| b.describe().to_string()),
-                r.connected_since.as_deref().map_or_else(dash, human_time),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    widths[0] += 2;
-    for row in &table {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
+    let mut t = Table::new(
+        &[
+            "  PROFILE",
+            "API URL",
+            "IDENTITY",
+            "TOKEN",
+            "BACKEND",
+            "CONNECTED",
+        ],
+        &st.text("…"),
+    )
+    .shrinkable(1)
+    .shrinkable(2);
+    for r in rows {
+        t.row(vec![
+            format!("{} {}", if r.active { "*" } else { " " }, r.name),
+            r.api_url.clone().unwrap_or_else(dash),
+            r.identity.clone().unwrap_or_else(dash),
+            // Styled before measuring: the ASCII fallback widens `…` to `...`.
+            r.token_hint
+                .as_deref()
+                .map_or_else(|| "(no token)".into(), |h| st.text(h)),
+            r.backend.map_or_else(dash, |b| b.describe().to_string()),
+            r.connected_since
+                .as_deref()
+                .map_or_else(dash, |c| human_ago(c, now)),
+        ]);
     }
-    let line = |cells: &[String]| {
-        let mut s = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(cell);
-            } else {
-                s.push_str(cell);
-                s.push_str(&" ".repeat(w - cell.chars().count() + 2));
-            }
-        }
-        s.trim_end().to_string()
-    };
-    let mut head: Vec<String> = header.iter().map(|h| h.to_string()).collect();
-    head[0] = format!("  {}", head[0]);
-    ctx.out().data(&line(&head));
-    for (row, r) in table.iter().zip(rows) {
-        ctx.out().data(&line(row));
+    let lines = t.lines(80);
+    ctx.out().data(&lines[0]);
+    for (line, r) in lines[1..].iter().zip(rows) {
+        ctx.out().data(line);
         for (k, v) in &r.settings {
             ctx.out().data(&format!("      {k} = {v}"));
         }
     }
+    Ok(())
 }

@@ -44,6 +44,7 @@ pub(super) fn apply(ctx: &Context, cfg: &mut ServiceConfig, a: &AddArgs) -> Resu
     if !a.hosts.is_empty() {
         cfg.hosts = host_list(&a.hosts)?;
     }
+    a.fields.apply(cfg)?;
     Ok(())
 }
 
@@ -165,7 +166,7 @@ fn env_var_list(flag: &str, vals: &[String]) -> Result<Option<Vec<String>>> {
         .map(Some)
 }
 
-fn env_var_name(flag: &str, v: &str) -> Result<String> {
+pub(super) fn env_var_name(flag: &str, v: &str) -> Result<String> {
     let ok = !v.is_empty()
         && v.len() <= 128
         && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')

@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 mod apply;
+mod fields;
 mod oauth;
 mod vault;
 mod view;
@@ -62,13 +63,16 @@ pub enum ServicesCommand {
 #[command(
     after_help = "The global --api-url sets the service's default API URL. An empty value clears
 a setting (--verify-path ''); an empty --auth-scheme sends the bare token. Repeated flags
-(--token-env, --url-env, --secret) replace the whole list.
+(--token-env, --url-env, --secret) replace the whole list; --git-host and --secret-env
+change only the names they give. `services edit` is the same command.
 
 Examples:
   keyward services add truto --api-url https://api.truto.one --verify-path /me \\
     --identity-field /email --token-env TRUTO_API_TOKEN --token-pattern '[A-Za-z0-9_-]{20,}'
   keyward services add the0 --api-url https://api.the0.dev --verify-path /auth/validate \\
     --auth-header X-API-Key --auth-scheme '' --secret github-token --secret pip-index-url
+  keyward services edit forge --git-auth bearer --git-username oauth2 \\
+    --git-host deploy-token=git.example.com --secret-env pypi=TWINE_PASSWORD
   keyward services add compozy --api-url https://auth.compozy.test --verify-path /me \\
     --oauth-issuer https://auth.compozy.test --oauth-client-id cli --oauth-scope openid \\
     --oauth-scope offline_access --oauth-param prompt=consent --token-env FLYZT_API_KEY"
@@ -114,6 +118,9 @@ pub struct AddArgs {
     /// A host whose docker, cargo, … logins the service's token answers, besides its API URL's (repeatable)
     #[arg(long = "host", value_name = "HOST")]
     pub hosts: Vec<String>,
+    /// Git and `exec` variable settings.
+    #[command(flatten)]
+    pub fields: fields::FieldFlags,
     /// The OAuth 2.0 block.
     #[command(flatten)]
     pub oauth: oauth::OAuthFlags,

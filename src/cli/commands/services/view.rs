@@ -42,6 +42,9 @@ pub(crate) struct ServiceView {
     /// Hosts besides the API URL's that the token answers for (docker, cargo, …).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<String>,
+    /// Git and `exec` variable settings, when any is set.
+    #[serde(flatten)]
+    pub fields: FieldsView,
     /// The active profile.
     pub active_profile: Option<ProfileName>,
     /// Stored profiles.
@@ -52,6 +55,38 @@ pub(crate) struct ServiceView {
     /// Where shared values live on Vault, when they do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vault: Option<crate::core::vault::VaultSettings>,
+}
+
+/// `git_auth`, `git_username`, `git_hosts`, `secret_env` as stored (absent when unset).
+#[derive(Debug, Serialize)]
+pub(crate) struct FieldsView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    git_auth: Option<crate::core::service::GitAuth>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    git_username: Option<String>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    git_hosts: std::collections::BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    secret_env: std::collections::BTreeMap<String, String>,
+}
+
+impl FieldsView {
+    fn of(c: &crate::core::service::ServiceConfig) -> Self {
+        FieldsView {
+            git_auth: c.git_auth,
+            git_username: c.git_username.clone(),
+            git_hosts: c.git_hosts.clone(),
+            secret_env: c.secret_env.clone(),
+        }
+    }
+
+    /// `a=b, c=d`.
+    fn pairs(m: &std::collections::BTreeMap<String, String>) -> String {
+        m.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 #[derive(Serialize)]
@@ -84,6 +119,7 @@ pub(super) fn view(ctx: &Context, name: &ServiceName) -> Result<ServiceView> {
         token_pattern: c.token_pattern.clone(),
         secrets: c.secrets.clone(),
         hosts: c.hosts.clone(),
+        fields: FieldsView::of(c),
         active_profile: entry.and_then(|e| e.active_profile.clone()),
         profiles: entry
             .map(|e| e.profiles.keys().cloned().collect())
@@ -216,6 +252,26 @@ fn print_view(ctx: &Context, v: &ServiceView) {
             "shared:",
             format!("{} at {}", b.display_path(), b.addrs.join(", ")),
         );
+    }
+    let f = &v.fields;
+    if f.git_auth.is_some() || f.git_username.is_some() {
+        let auth = match f.git_auth {
+            Some(crate::core::service::GitAuth::Bearer) => "bearer",
+            _ => "basic",
+        };
+        field(
+            "git auth:",
+            format!(
+                "{auth}, username {}",
+                f.git_username.as_deref().unwrap_or("x-access-token")
+            ),
+        );
+    }
+    if !f.git_hosts.is_empty() {
+        field("git hosts:", FieldsView::pairs(&f.git_hosts));
+    }
+    if !f.secret_env.is_empty() {
+        field("secret env:", FieldsView::pairs(&f.secret_env));
     }
     field(
         "profiles:",

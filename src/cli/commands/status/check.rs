@@ -137,7 +137,8 @@ pub(crate) struct ProfileStatus {
 /// A token from `--token` or an env var that overrides the stored one.
 #[derive(Debug, Serialize)]
 pub(crate) struct OverrideStatus {
-    /// `--token` or the env var.
+    /// `--token` or the env var (`token_source`, as everywhere).
+    #[serde(rename = "token_source")]
     pub source: Source,
     /// Masked token.
     pub token_hint: String,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 mod check;
 mod render;
+mod summary;
 mod vault;
 
 use clap::Args;
@@ -29,6 +30,7 @@ use check::apply;
 #[command(after_help = "Examples:
   keyward -s truto status
   keyward -s truto status --offline              # what is stored, without contacting the API
+  keyward -s truto status --verbose              # every field of every profile
   keyward -s truto status -o json | jq '.profiles[] | {name, state: .check.state}'
 
 Exit status: 0 when the token in use (the selected profile's, or the env var/--token that
@@ -38,6 +40,9 @@ pub struct StatusArgs {
     /// Do not contact the API: show what is stored
     #[arg(long)]
     pub offline: bool,
+    /// Every field of every profile, one block each, instead of the table
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// A stored token waiting to be checked, with the index of its profile in the report.
@@ -90,7 +95,8 @@ pub(crate) fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     };
     match ctx.format() {
         Format::Json => ctx.out().json(&out),
-        Format::Text => render::print_text(ctx.out(), &out),
+        Format::Text if args.verbose => render::print_text(ctx.out(), &out),
+        Format::Text => summary::print_summary(ctx.out(), &out, ctx.store()?.clock().now()),
     }
     if ctx.format() == Format::Text
         && let Some(line) = vault::line(ctx, &service)?
@@ -204,7 +210,8 @@ fn gather_override(
         // Never sent: a newline in a header is not the token meant.
         status.check = Check::from_error(app, &e);
     } else if !offline {
-        match Target::for_service(app, service, status.api_url.as_deref(), TokenOrigin::Override) {
+        let origin = TokenOrigin::Given { from: src.describe() };
+        match Target::for_service(app, service, status.api_url.as_deref(), origin) {
             Ok(Some(t)) => job = Some((t, token)),
             Ok(None) => status.check = Check::from_error(app, &no_endpoint(service)),
             Err(e) => status.check = Check::from_error(app, &e),

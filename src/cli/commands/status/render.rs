@@ -97,7 +97,7 @@ fn check_fields(c: &Check, lines: &mut Vec<String>) {
     }
 }
 
-fn mark(st: &Style, state: CheckState) -> String {
+pub(super) fn mark(st: &Style, state: CheckState) -> String {
     match state {
         CheckState::Valid => st.ok_mark(),
         CheckState::Rejected | CheckState::StorageError | CheckState::Error | CheckState::NoToken => {

@@ -10,6 +10,7 @@ mod crash;
 mod docker;
 mod embed;
 mod exec;
+mod exec_mask;
 mod fixtures;
 mod git;
 mod gitserver;

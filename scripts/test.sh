@@ -22,14 +22,14 @@ tools=(
   dbus-send:dbus-bin               # with-keyring.sh and the harness wait for bus names
   secret-tool:libsecret-tools      # keyring tests read what keyward stored, independently
   git:git                          # tests/cli/git.rs, gitserver.rs: git credential helper
-  python3:python3                  # gitserver.rs HTTP server; package.sh Scoop JSON check
+  python3:python3                  # gitserver.rs HTTP server; package.sh Scoop JSON check; exec_mask.rs child
   shellcheck:shellcheck            # package.sh: PKGBUILD and packaging scripts
   ruby:ruby                        # package.sh: Homebrew formula parses (ruby -c)
   strace:strace                    # fault injection (strace -e inject=...)
   setpriv:util-linux               # storage.rs runs keyward as nobody; setpriv for privileges
   mount:mount                      # a small tmpfs for full-disk tests
   kill:procps                      # exec.rs and fixtures signal processes with /bin/kill
-  stty:coreutils                   # interactive.rs checks the terminal mode
+  stty:coreutils                   # interactive.rs checks the terminal mode; exec_mask.rs resizes the pty
   script:bsdutils                  # streams.rs runs keyward with stderr on a pty
   dpkg-deb:dpkg                    # package.sh builds and unpacks the .deb
   zcat:gzip                        # package.sh reads the man page

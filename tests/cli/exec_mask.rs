@@ -3,7 +3,8 @@
 //! echoes it, and exits with a code of its own; on a real pseudo-terminal (the same pty
 //! harness as the interactive login tests) and over pipes. Then signals: SIGINT, SIGTERM and
 //! SIGHUP sent to keyward reach the child, Ctrl-C on the pty reaches it through its own
-//! terminal, and a child killed by a signal is reported as a shell reports it.
+//! terminal, a resize of keyward's terminal reaches the child's, and a child killed by a
+//! signal is reported as a shell reports it.
 
 use std::io::BufRead;
 
@@ -208,4 +209,32 @@ fn on_a_terminal_ctrl_c_and_sigterm_reach_the_child_and_the_terminal_is_restored
         assert_eq!(pty.finish(), 42, "{}", pty.seen);
         pty.assert_terminal_restored();
     }
+}
+
+#[test]
+fn on_a_terminal_a_resize_reaches_the_child() {
+    let (t, _tok) = env_with_token();
+    let child = r#"
+import os, signal
+signal.signal(signal.SIGWINCH, lambda *a: print("resized: %dx%d" % tuple(os.get_terminal_size())))
+input("ready ")
+"#;
+    let mut pty = Pty::spawn(&t, &["exec", "--mask", "--", "python3", "-c", child], true);
+    // keyward's terminal is the test's pty: resize it as a terminal window would (the kernel
+    // sends SIGWINCH to its foreground group, keyward among it).
+    let tty = std::fs::read_link(format!("/proc/{}/fd/0", pty.pid)).expect("keyward's tty");
+    let stty = |size: &[&str]| {
+        let ok = std::process::Command::new("stty")
+            .arg("-F")
+            .arg(&tty)
+            .args(size)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "stty -F {} {size:?}", tty.display());
+    };
+    pty.expect("ready ");
+    stty(&["rows", "41", "cols", "123"]);
+    pty.expect("resized: 123x41");
+    pty.send_line("");
+    assert_eq!(pty.finish(), 0, "{}", pty.seen);
 }

@@ -1,7 +1,6 @@
 //! Moving bytes for `exec --mask`: each output of the command through its own mask stream
 //! to keyward's stdout or stderr, and keyward's stdin to the command's terminal.
 
-use std::io::Write;
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Duration;
 
@@ -23,15 +22,22 @@ pub(super) enum Sink {
 }
 
 impl Sink {
-    fn write(self, bytes: &[u8]) -> std::io::Result<()> {
-        match self {
-            Sink::Stdout => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(bytes)?;
-                out.flush()
+    /// Straight to the file descriptor: std's line-buffered stdout would split each piece
+    /// into two writes (up to the last newline, then the rest on flush).
+    fn write(self, mut bytes: &[u8]) -> std::io::Result<()> {
+        let fd = match self {
+            Sink::Stdout => rustix::stdio::stdout(),
+            Sink::Stderr => rustix::stdio::stderr(),
+        };
+        while !bytes.is_empty() {
+            match rustix::io::write(fd, bytes) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => bytes = &bytes[n..],
+                Err(Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
             }
-            Sink::Stderr => std::io::stderr().lock().write_all(bytes),
         }
+        Ok(())
     }
 }
 
@@ -54,9 +60,10 @@ pub(super) fn pump(from: OwnedFd, to: Sink, masker: &Masker) {
                 Err(_) => break,
             }
         }
+        // `out` is masked output; only `buf` (and the stream's held bytes) saw the values.
         if !out.is_empty() {
             let written = to.write(&out);
-            out.zeroize();
+            out.clear();
             if written.is_err() {
                 break;
             }
@@ -64,7 +71,6 @@ pub(super) fn pump(from: OwnedFd, to: Sink, masker: &Masker) {
     }
     stream.flush(&mut out);
     let _ = to.write(&out);
-    out.zeroize();
     buf.zeroize();
 }
 

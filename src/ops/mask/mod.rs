@@ -109,6 +109,13 @@ impl MaskStream<'_> {
     }
 }
 
+impl Drop for MaskStream<'_> {
+    fn drop(&mut self) {
+        // Held-back bytes may be the start of a value.
+        zeroize::Zeroize::zeroize(&mut self.pending);
+    }
+}
+
 /// Writes the decided part of `buf` to `out`, masked, and returns where the undecided tail
 /// begins. A match starting `hold` bytes or more before the end is final: the longest pattern
 /// starting there fits in `buf`, and no earlier match can start after it; one starting later

@@ -22,7 +22,7 @@ tools=(
   dbus-send:dbus-bin               # with-keyring.sh and the harness wait for bus names
   secret-tool:libsecret-tools      # keyring tests read what keyward stored, independently
   git:git                          # tests/cli/git.rs, gitserver.rs: git credential helper
-  python3:python3                  # gitserver.rs HTTP server; package.sh Scoop JSON check
+  python3:python3                  # gitserver.rs HTTP server; package.sh Scoop JSON check; exec_mask.rs child
   sh:dash                          # tests/cli/git_users.rs: git's askpass stand-in script
   shellcheck:shellcheck            # package.sh: PKGBUILD and packaging scripts
   ruby:ruby                        # package.sh: Homebrew formula parses (ruby -c)
@@ -30,7 +30,7 @@ tools=(
   setpriv:util-linux               # storage.rs runs keyward as nobody; setpriv for privileges
   mount:mount                      # a small tmpfs for full-disk tests
   kill:procps                      # exec.rs and fixtures signal processes with /bin/kill
-  stty:coreutils                   # interactive.rs checks the terminal mode
+  stty:coreutils                   # interactive.rs checks the terminal mode; exec_mask.rs resizes the pty
   script:bsdutils                  # streams.rs runs keyward with stderr on a pty
   dpkg-deb:dpkg                    # package.sh builds and unpacks the .deb
   zcat:gzip                        # package.sh reads the man page

@@ -9,6 +9,8 @@ mod fetch_parse;
 pub(crate) mod gh_auth;
 pub(crate) mod helper;
 mod manpages;
+#[cfg(unix)]
+pub(crate) mod masked;
 pub mod naming;
 pub mod output;
 pub mod printer;
@@ -176,6 +178,10 @@ pub fn main(app: &App) -> ExitCode {
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_string();
+    #[cfg(unix)]
+    if started_as == masked::SESSION_ARG0 {
+        return commands::exec::session(app, &args);
+    }
     match helper::find(app, &started_as) {
         Some(h) => (h.main)(app, args, env),
         None => run(app, args, env),

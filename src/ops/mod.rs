@@ -1,7 +1,9 @@
 //! What is done with stored values: resolving the token and API URL in force, profiles,
-//! secrets, migration between backends, and the environment `exec` hands a command.
+//! secrets, migration between backends, the environment `exec` hands a command, and masking
+//! those values in what the command prints.
 
 pub mod exec;
+pub mod mask;
 pub mod migrate;
 pub mod profiles;
 pub mod resolve;

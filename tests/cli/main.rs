@@ -11,6 +11,7 @@ mod docker;
 mod docs;
 mod embed;
 mod exec;
+mod exec_mask;
 mod fixtures;
 mod git;
 mod git_battery;

@@ -6,6 +6,8 @@
 //! SIGTERM) reaches it directly, and its exit status — including death by a signal — is
 //! what the caller sees, with no forwarding code, no extra dependency and no `unsafe`.
 //! Elsewhere the command is spawned and waited for, and its exit code returned.
+//! With `--mask` keyward stays the parent instead and masks the values in the command's
+//! output (`crate::cli::masked`).
 
 use std::ffi::OsString;
 use std::process::{Command, ExitCode};
@@ -37,8 +39,13 @@ Without a stored token the command still runs when there are secrets to pass (wi
 warning; --no-token silences it), unless -p named the profile; with neither it is an
 error. A nested `keyward exec` is refused unless --allow-nested: the outer one's values
 are already in the environment.
+With --mask (or KEYWARD_MASK=1) keyward stays the parent and replaces each value it passed
+(8 characters or more; the API URL is no secret and stays) with *** in what the command
+prints, also in base64, base64url, URL-encoded, JSON-escaped and hex form; the command runs
+on a terminal of its own when keyward's output is a terminal, so colours and prompts work.
 Exit status: the command's own (on Unix keyward becomes the command, so signals reach it
-directly); 127 if it is not found, 126 if it cannot be run.")]
+directly; with --mask keyward forwards SIGINT, SIGTERM and SIGHUP and reports death by
+signal n as 128+n); 127 if it is not found, 126 if it cannot be run.")]
 pub struct ExecArgs {
     /// Pass only these secrets (repeat, or separate with commas)
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
@@ -50,6 +57,13 @@ pub struct ExecArgs {
     /// as environment variables do)
     #[arg(long)]
     pub allow_nested: bool,
+    /// Stay the parent and replace the passed values (and their encoded forms) with *** in
+    /// the command's output; KEYWARD_MASK=1 makes this the default
+    #[arg(long, overrides_with = "no_mask")]
+    pub mask: bool,
+    /// Do not mask, even with KEYWARD_MASK=1 (keyward becomes the command)
+    #[arg(long)]
+    pub no_mask: bool,
     /// The command and its arguments
     #[arg(
         required = true,
@@ -104,6 +118,9 @@ pub(crate) fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
         .command
         .split_first()
         .expect("clap requires at least the command");
+    if mask_wanted(ctx, &args) {
+        return run_masked(ctx, service, program, rest, &child);
+    }
     // The child inherits keyward's own environment (including variables that are not
     // UTF-8, which the Env snapshot skips), plus the values resolved here.
     let mut cmd = Command::new(program);
@@ -115,6 +132,89 @@ pub(crate) fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
     let (code, err) = launch_failure(&program.to_string_lossy(), &failure);
     ctx.out().error(&ctx.app, &err, ctx.format());
     Ok(ExitCode::from(code))
+}
+
+/// `--mask`, or `<APP>_MASK=1` without `--no-mask`.
+fn mask_wanted(ctx: &Context, args: &ExecArgs) -> bool {
+    let by_env = ctx.env.get(&ctx.app.env_var("MASK")) == Some("1");
+    cfg!(unix) && !args.no_mask && (args.mask || by_env)
+}
+
+/// keyward stays the parent and masks every value it passed except the API URL's.
+#[cfg(unix)]
+fn run_masked(
+    ctx: &Context,
+    service: &crate::core::service::Service,
+    program: &OsString,
+    rest: &[OsString],
+    child: &crate::ops::exec::ChildEnv,
+) -> Result<ExitCode> {
+    use crate::cli::masked;
+    let masker = crate::ops::mask::Masker::new(masked_values(ctx, service, child));
+    let launch = masked::Launch {
+        program,
+        args: rest,
+        vars: &child.vars,
+        session: crate::cli::naming::is_keyward(&ctx.app),
+    };
+    match masked::run(&launch, &masker) {
+        Ok(code) => Ok(ExitCode::from(code)),
+        Err(failure) => {
+            let (code, err) = launch_failure(&program.to_string_lossy(), &failure);
+            ctx.out().error(&ctx.app, &err, ctx.format());
+            Ok(ExitCode::from(code))
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn run_masked(
+    _: &Context,
+    _: &crate::core::service::Service,
+    _: &OsString,
+    _: &[OsString],
+    _: &crate::ops::exec::ChildEnv,
+) -> Result<ExitCode> {
+    unreachable!("mask_wanted is false where there is no pty")
+}
+
+/// The values to mask: every variable's but the API URL's (unless a secret was mapped onto
+/// a URL variable) — a URL without credentials (they are refused) is no secret, and masking
+/// it would hide which endpoint the command talks to.
+#[cfg(unix)]
+fn masked_values<'a>(
+    ctx: &Context,
+    service: &crate::core::service::Service,
+    child: &'a crate::ops::exec::ChildEnv,
+) -> Vec<&'a str> {
+    let app = &ctx.app;
+    let mut url_vars = service.url_env_vars(app);
+    url_vars.extend([app.env_var("API_URL"), app.env_var("EXEC")]);
+    for name in &child.secrets {
+        let var = service.secret_env_var(name.as_str());
+        url_vars.retain(|v| *v != var);
+    }
+    child
+        .vars
+        .iter()
+        .filter(|(name, _)| !url_vars.contains(name))
+        .map(|(_, value)| value.expose())
+        .collect()
+}
+
+/// keyward under its session name on a pty (see `crate::cli::masked`): becomes the command,
+/// or reports why it could not, as `exec` does.
+#[cfg(unix)]
+pub(crate) fn session(app: &crate::App, args: &[OsString]) -> ExitCode {
+    let (shown, failure) = crate::cli::masked::become_session(args);
+    let (code, err) = launch_failure(&shown, &failure);
+    let env = crate::Env::from_process();
+    let out = crate::cli::printer::Printer::stdio(
+        crate::cli::output::Style::detect(&env, false),
+        crate::cli::printer::color_choice(false),
+    );
+    out.error(app, &err, crate::cli::output::Format::Text);
+    ExitCode::from(code)
 }
 
 /// A nested `exec` would resolve again what the outer one already put in the environment.
@@ -158,7 +258,7 @@ fn token_policy(
 
 /// The exit code and error for a command that could not be started: 127 not found, 126
 /// anything else, as shells answer.
-fn launch_failure(shown: &str, failure: &std::io::Error) -> (u8, Error) {
+pub(crate) fn launch_failure(shown: &str, failure: &std::io::Error) -> (u8, Error) {
     match failure.kind() {
         std::io::ErrorKind::NotFound => (
             127,

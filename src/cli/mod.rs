@@ -9,6 +9,7 @@ pub mod naming;
 pub mod output;
 pub mod printer;
 pub(crate) mod prompt;
+pub(crate) mod selection;
 pub(crate) mod spinner;
 
 use std::ffi::OsString;
@@ -99,6 +100,7 @@ pub enum AuthCommand {
     Secrets(commands::secrets::SecretsArgs),
     Services(commands::services::ServicesArgs),
     Exec(commands::exec::ExecArgs),
+    Bind(commands::bind::BindArgs),
     #[command(visible_alias = "list")]
     Sessions(commands::sessions::SessionsArgs),
     Refresh(commands::sessions::RefreshArgs),
@@ -240,6 +242,7 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Profiles(a) => commands::profiles::run(ctx, a),
         Command::Secrets(a) => commands::secrets::run(ctx, a),
         Command::Exec(a) => commands::exec::run(ctx, a),
+        Command::Bind(a) => commands::bind::run(ctx, a),
         Command::Migrate(a) => commands::migrate::run(ctx, a),
         Command::Status(a) => commands::status::run(ctx, a),
         Command::Whoami(a) => commands::whoami::run(ctx, a),

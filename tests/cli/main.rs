@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod binding;
 mod cargo_helper;
 mod clients;
 mod corrupt_index;
@@ -10,6 +11,7 @@ mod crash;
 mod docker;
 mod embed;
 mod exec;
+mod expiry;
 mod fixtures;
 mod git;
 mod gitserver;

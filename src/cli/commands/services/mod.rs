@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 mod apply;
+mod expiry;
 mod oauth;
 mod view;
 
@@ -115,6 +116,9 @@ pub struct AddArgs {
     /// The OAuth 2.0 block.
     #[command(flatten)]
     pub oauth: oauth::OAuthFlags,
+    /// Where tokens say when they expire.
+    #[command(flatten)]
+    pub expiry: expiry::ExpiryFlags,
 }
 
 /// `services show`.
@@ -170,6 +174,7 @@ fn add(ctx: &Context, a: AddArgs) -> Result<ExitCode> {
         let mut cfg = entry.config.clone().or(builtin).unwrap_or_default();
         apply(ctx, &mut cfg, &a)?;
         oauth::apply_oauth(ctx, &a.name, &mut cfg.oauth, &a.oauth)?;
+        expiry::apply_expiry(&mut cfg, &a.expiry)?;
         entry.config = Some(cfg);
         Ok(created)
     })?;

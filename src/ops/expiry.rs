@@ -163,11 +163,12 @@ fn warned_on_day(stamp: &Path, day: u64) -> bool {
 fn mark(stamp: &Path, now: u64) -> std::io::Result<()> {
     crate::store::fsutil::ensure_private_dir(stamp.parent().unwrap_or(stamp))
         .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(stamp)?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    // As every file in the home: only its owner's.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let f = opts.open(stamp)?;
     f.set_modified(UNIX_EPOCH + Duration::from_secs(now))
 }
 

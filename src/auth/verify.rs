@@ -34,6 +34,8 @@ pub struct Target {
     header: HeaderName,
     scheme: String,
     identity_field: Option<String>,
+    expiry_header: Option<HeaderName>,
+    expiry_field: Option<String>,
     service: String,
     origin: TokenOrigin,
     url_env: String,
@@ -95,12 +97,17 @@ impl Target {
                 )),
             )
         })?;
+        // A header name that does not parse names nothing the API could send.
+        let expiry_header =
+            (cfg.expiry_header.as_deref()).and_then(|h| HeaderName::from_bytes(h.as_bytes()).ok());
         Ok(Some(Target {
             url,
             method,
             header,
             scheme: cfg.auth_scheme().to_string(),
             identity_field: cfg.identity_field.clone().filter(|f| !f.is_empty()),
+            expiry_header,
+            expiry_field: cfg.expiry_field.clone().filter(|f| !f.is_empty()),
             service: service.name.to_string(),
             origin,
             url_env,
@@ -153,6 +160,9 @@ pub struct Verified {
     pub status: u16,
     /// When the API answered (RFC 3339).
     pub verified_at: String,
+    /// When the token expires (Unix seconds): the service's expiry header or field, else a
+    /// JWT's own `exp`.
+    pub expires_at: Option<u64>,
 }
 
 /// Shows that a slow request is under way until the returned guard is dropped (the command
@@ -302,6 +312,10 @@ async fn request(client: Client, target: Target, token: Secret, timeout: Duratio
             service: target.service,
         });
     }
+    let header_expiry = (target.expiry_header.as_ref())
+        .and_then(|h| resp.headers().get(h))
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::core::expiry::parse_time);
     let mut body = Vec::new();
     loop {
         match resp.chunk().await {
@@ -319,12 +333,16 @@ async fn request(client: Client, target: Target, token: Secret, timeout: Duratio
     redact(&mut user, token.expose());
     let identity = identity_of(&user, target.identity_field.as_deref());
     let raw = redact_raw(&body, token.expose());
+    let expires_at = header_expiry
+        .or_else(|| expiry_of(&user, target.expiry_field.as_deref()))
+        .or_else(|| crate::core::expiry::jwt_expiry(token.expose()));
     Ok(Verified {
         identity,
         user,
         raw,
         status: code,
         verified_at: String::new(),
+        expires_at,
     })
 }
 
@@ -360,6 +378,15 @@ pub fn identity_of(v: &Value, field: Option<&str>) -> Option<String> {
         let clean: String = s.chars().filter(|c| !c.is_control()).take(200).collect();
         (!clean.trim().is_empty()).then_some(clean)
     })
+}
+
+/// The expiry at a service's JSON pointer: Unix seconds, or a time as a string.
+pub fn expiry_of(v: &Value, field: Option<&str>) -> Option<u64> {
+    match v.pointer(field?)? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => crate::core::expiry::parse_time(s),
+        _ => None,
+    }
 }
 
 /// Replaces every string that contains `token` (an API echoing the key back) with a marker.

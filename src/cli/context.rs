@@ -11,6 +11,7 @@ use crate::cli::output::Format;
 use crate::cli::printer::Printer;
 use crate::core::names::{ProfileName, ServiceName};
 use crate::core::service::{Service, ServiceConfig};
+use crate::ops::binding::Binding;
 use crate::store::{Index, IndexQuery, KeyringWaits, Store};
 use crate::{App, Env, Error, Result, Secret};
 
@@ -25,6 +26,7 @@ pub(crate) struct Context {
     out: Printer,
     store: OnceCell<Store>,
     index: OnceCell<Index>,
+    binding: OnceCell<Option<Binding>>,
     warned_token_flag: std::cell::Cell<bool>,
 }
 
@@ -38,6 +40,7 @@ impl Context {
             out,
             store: OnceCell::new(),
             index: OnceCell::new(),
+            binding: OnceCell::new(),
             warned_token_flag: std::cell::Cell::new(false),
         }
     }
@@ -112,20 +115,53 @@ impl Context {
             .or_else(|| self.env.get(&self.app.env_var(var)).map(str::to_string))
     }
 
-    fn explicit_service(&self) -> Option<String> {
-        self.named(&self.global.service, "SERVICE")
+    /// The nearest `.keyward.toml` above the current directory (see [`crate::ops::binding`]),
+    /// looked for once, and only when no flag or env var already names what it would.
+    pub(crate) fn binding(&self) -> Result<Option<&Binding>> {
+        if let Some(b) = self.binding.get() {
+            return Ok(b.as_ref());
+        }
+        let home = self.env.get("HOME").map(std::path::Path::new);
+        let found = match std::env::current_dir() {
+            Ok(cwd) => crate::ops::binding::find(&self.app, &cwd, home)?,
+            Err(_) => None,
+        };
+        Ok(self.binding.get_or_init(|| found).as_ref())
     }
 
-    fn explicit_profile(&self) -> Option<String> {
-        self.named(&self.global.profile, "PROFILE")
+    /// `-s`, `<APP>_SERVICE`, else the binding's service.
+    fn explicit_service(&self) -> Result<Option<String>> {
+        if let Some(n) = self.named(&self.global.service, "SERVICE") {
+            return Ok(Some(n));
+        }
+        Ok(self
+            .binding()?
+            .and_then(|b| b.service.as_ref())
+            .map(ToString::to_string))
     }
 
-    /// The service: `-s`, `<APP>_SERVICE`, the only service with anything stored or
+    /// `-p`, `<APP>_PROFILE`, else the binding's profile when the binding names no service
+    /// or names `service` (a binding's profile belongs to its service).
+    fn explicit_profile(&self, service: Option<&str>) -> Result<Option<String>> {
+        if let Some(n) = self.named(&self.global.profile, "PROFILE") {
+            return Ok(Some(n));
+        }
+        let Some(b) = self.binding()? else {
+            return Ok(None);
+        };
+        let applies = match (&b.service, service) {
+            (Some(bound), Some(s)) => bound.as_str() == s,
+            _ => true,
+        };
+        Ok(b.profile.as_ref().filter(|_| applies).map(ToString::to_string))
+    }
+
+    /// The service: `-s`, `<APP>_SERVICE`, a `.keyward.toml` binding, the only service with anything stored or
     /// configured (a token, a secret, settings), else `default`. With several and none of
     /// them `default`, guessing would act on the wrong one, so it is a usage error listing
     /// them.
     pub(crate) fn service_name(&self) -> Result<ServiceName> {
-        if let Some(n) = self.explicit_service() {
+        if let Some(n) = self.explicit_service()? {
             return ServiceName::new(n);
         }
         if let Some(s) = &self.app.builtin_service {
@@ -160,9 +196,10 @@ impl Context {
         Ok(Service::named(name, config))
     }
 
-    /// The profile: `-p`, `<APP>_PROFILE`, the service's active profile, else `default`.
+    /// The profile: `-p`, `<APP>_PROFILE`, a `.keyward.toml` binding, the service's active
+    /// profile, else `default`.
     pub(crate) fn profile_name(&self, service: &str) -> Result<ProfileName> {
-        let explicit = self.explicit_profile();
+        let explicit = self.explicit_profile(Some(service))?;
         match explicit {
             Some(n) => ProfileName::new(n),
             None => Ok(self
@@ -173,9 +210,13 @@ impl Context {
         }
     }
 
-    /// True when `-p` or `<APP>_PROFILE` named the profile.
+    /// True when `-p`, `<APP>_PROFILE` or a binding named the profile.
     pub(crate) fn profile_explicit(&self) -> bool {
-        self.global.profile.is_some() || self.env.is_set(&self.app.env_var("PROFILE"))
+        if self.global.profile.is_some() || self.env.is_set(&self.app.env_var("PROFILE")) {
+            return true;
+        }
+        let service = self.service_name().ok();
+        (self.explicit_profile(service.as_deref()).ok().flatten()).is_some()
     }
 
     /// `--token`, with the one-time process-list warning.
@@ -236,10 +277,10 @@ impl Context {
     /// depends on the settings of every service, so the whole index is parsed into maps;
     /// the result is cut to the same part either way.
     pub(crate) fn fetch_target(&self, secrets: bool) -> Result<FetchTarget> {
-        let explicit_profile = self.explicit_profile();
         let known_service = self
-            .explicit_service()
+            .explicit_service()?
             .or_else(|| self.app.builtin_service.as_ref().map(|s| s.name.to_string()));
+        let explicit_profile = self.explicit_profile(known_service.as_deref())?;
         let Some(name) = known_service else {
             let service = self.service()?;
             let profile = self.profile_name(&service.name)?;

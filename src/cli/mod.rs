@@ -15,6 +15,7 @@ pub mod naming;
 pub mod output;
 pub mod printer;
 pub(crate) mod prompt;
+pub(crate) mod selection;
 pub(crate) mod spinner;
 pub(crate) mod table;
 pub(crate) mod vault;
@@ -131,6 +132,7 @@ pub enum AuthCommand {
     Services(commands::services::ServicesArgs),
     Exec(commands::exec::ExecArgs),
     Vault(commands::vault::VaultArgs),
+    Bind(commands::bind::BindArgs),
     #[command(visible_alias = "list")]
     Sessions(commands::sessions::SessionsArgs),
     Refresh(commands::sessions::RefreshArgs),
@@ -365,6 +367,7 @@ fn dispatch(ctx: &Context, cmd: AuthCommand) -> Result<ExitCode, Error> {
         Command::Secrets(a) => commands::secrets::run(ctx, a),
         Command::Exec(a) => commands::exec::run(ctx, a),
         Command::Vault(a) => commands::vault::run(ctx, a),
+        Command::Bind(a) => commands::bind::run(ctx, a),
         Command::Migrate(a) => commands::migrate::run(ctx, a),
         Command::Status(a) => commands::status::run(ctx, a),
         Command::Whoami(a) => commands::whoami::run(ctx, a),

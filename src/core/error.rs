@@ -71,6 +71,17 @@ pub enum Error {
         /// The exact fix (`log in again: …`).
         hint: String,
     },
+    /// The token's own expiry, or the one its API gave, has passed: a request with it is
+    /// bound to fail (exit 4).
+    #[error("{what} expired on {at}")]
+    TokenExpired {
+        /// Which token (`the token of truto (stored token (profile default, …))`).
+        what: String,
+        /// When, as `2026-12-04 15:00:00 UTC`.
+        at: String,
+        /// The exact fix.
+        hint: String,
+    },
     /// The API could not be reached or failed (exit 5).
     #[error("could not reach {url}: {reason}")]
     Network {
@@ -359,7 +370,9 @@ impl Error {
         match self {
             Error::Usage { .. } | Error::InvalidName { .. } | Error::TooLong { .. } => ErrorKind::Usage,
             Error::NotLoggedIn { .. } | Error::NotFound { .. } => ErrorKind::NotFound,
-            Error::Rejected { .. } | Error::AuthRefused { .. } => ErrorKind::Rejected,
+            Error::Rejected { .. } | Error::AuthRefused { .. } | Error::TokenExpired { .. } => {
+                ErrorKind::Rejected
+            }
             Error::Network { .. }
             | Error::ServerError { .. }
             | Error::VaultUnreachable { .. }

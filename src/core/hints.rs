@@ -21,7 +21,7 @@ impl Error {
                 app.cmd_for(service, &format!("login -p {profile}"))
             )),
             Error::Rejected { service, origin, .. } => Some(rejected(app, service, origin)),
-            Error::AuthRefused { hint, .. } => Some(hint.clone()),
+            Error::AuthRefused { hint, .. } | Error::TokenExpired { hint, .. } => Some(hint.clone()),
             Error::UnexpectedResponse { service, .. } => Some(format!(
                 "check the API URL and the verify path: `{}`; change them with `{}`",
                 app.cmd(&format!("services show {service}")),

@@ -5,6 +5,7 @@ pub mod app;
 pub mod clock;
 pub mod env;
 pub mod error;
+pub mod expiry;
 pub mod fault;
 mod hints;
 pub mod names;

@@ -72,6 +72,16 @@ pub struct ServiceConfig {
     /// Where the service's shared values live on a Vault or OpenBao server, if they do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vault: Option<crate::core::vault::VaultSettings>,
+    /// Response header of the verify endpoint that says when the token expires
+    /// (`github-authentication-token-expiration`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_header: Option<String>,
+    /// JSON pointer to the token's expiry in the verify answer (Unix seconds or RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_field: Option<String>,
+    /// Days before expiry that the fetch commands warn (default 7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_warn_days: Option<u32>,
 }
 
 /// How git sends a profile's token to the server.
@@ -177,6 +187,12 @@ impl ServiceConfig {
     /// The scheme written before the token (default `Bearer`; empty means the bare token).
     pub fn auth_scheme(&self) -> &str {
         self.auth_scheme.as_deref().unwrap_or("Bearer")
+    }
+
+    /// Days before expiry that the fetch commands start warning (default 7).
+    pub fn expiry_warn_days(&self) -> u32 {
+        self.expiry_warn_days
+            .unwrap_or(crate::core::expiry::DEFAULT_WARN_DAYS)
     }
 }
 

@@ -2,7 +2,9 @@
 //! secrets, migration between backends, the environment `exec` hands a command, and masking
 //! those values in what the command prints.
 
+pub mod binding;
 pub mod exec;
+pub mod expiry;
 pub mod mask;
 pub mod migrate;
 pub mod profiles;

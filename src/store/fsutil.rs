@@ -111,6 +111,39 @@ pub(crate) fn read_owned(path: &Path, private: bool) -> Result<Option<Vec<u8>>> 
     Ok(Some(bytes))
 }
 
+/// Reads a small file the user keeps outside the home (a project's binding), following
+/// links: `Ok(None)` when it does not exist; refused (exit 6) unless the file opened is a
+/// regular file of the current user's that group and others cannot write (`fix_mode` is
+/// the `chmod` the hint gives); at most `limit` bytes.
+pub(crate) fn read_user_file(path: &Path, limit: u64, fix_mode: u32) -> Result<Option<Vec<u8>>> {
+    let mut opts = OpenOptions::new();
+    opts.read(true);
+    // A FIFO put there must not hang the command.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut opts, rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    let f = match opts.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let meta = f.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::Corrupt {
+            path: path.to_path_buf(),
+            reason: "is not a regular file".into(),
+        });
+    }
+    #[cfg(unix)]
+    check_ours(path, &meta, fix_mode)?;
+    #[cfg(not(unix))]
+    let _ = fix_mode;
+    let mut bytes = Vec::new();
+    (&f).take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(Some(bytes))
+}
+
 /// The file and its length, after the checks of [`read_owned`].
 fn open_checked(path: &Path, private: bool) -> Result<Option<(File, u64)>> {
     if let Some(dir) = path.parent() {

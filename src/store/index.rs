@@ -93,6 +93,10 @@ pub struct ProfileMeta {
     /// For a token obtained through OAuth 2.0: the grant it belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth: Option<OAuthMeta>,
+    /// When the token stops being valid (Unix seconds), as the API or the token (a JWT's
+    /// `exp`) said at login or the last verification; OAuth grants keep theirs in `oauth`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
 }
 
 /// The OAuth grant behind a profile's access token, without any token. The access token is

@@ -42,6 +42,7 @@ struct State {
     status: Option<u16>,
     delay: Duration,
     requests: Vec<Request>,
+    extra_headers: Vec<(String, String)>,
     in_flight: usize,
     max_in_flight: usize,
 }
@@ -72,6 +73,7 @@ impl Api {
                 status: None,
                 delay: Duration::ZERO,
                 requests: Vec::new(),
+                extra_headers: Vec::new(),
                 in_flight: 0,
                 max_in_flight: 0,
             }),
@@ -136,6 +138,12 @@ impl Api {
     }
 
     /// Answers every request with `status` (and a small JSON body).
+    /// Sends `name: value` with every answer (a token expiry header).
+    pub fn send_header(&self, name: &str, value: &str) -> &Self {
+        self.state().extra_headers.push((name.into(), value.into()));
+        self
+    }
+
     pub fn answer_status(&self, status: u16) -> &Self {
         self.state().status = Some(status);
         self
@@ -231,7 +239,7 @@ fn handle(s: &Shared, conn: TcpStream) {
         path,
         headers,
     };
-    let (delay, status, answer) = {
+    let (delay, status, answer, extra) = {
         let mut st = s.state.lock().unwrap();
         st.requests.push(req.clone());
         st.in_flight += 1;
@@ -250,7 +258,10 @@ fn handle(s: &Shared, conn: TcpStream) {
             (None, Some(body)) => (200, body),
             (None, None) => (401, serde_json::json!({"error": "invalid token"})),
         };
-        (st.delay, status, answer)
+        let extra: String = (st.extra_headers.iter())
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
+        (st.delay, status, answer, extra)
     };
     if !delay.is_zero() {
         // Behaviour under test (a slow API), not synchronisation: wait until the deadline
@@ -273,7 +284,7 @@ fn handle(s: &Shared, conn: TcpStream) {
     let mut out = conn;
     let _ = write!(
         out,
-        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
         reason(status),
         body.len()
     );

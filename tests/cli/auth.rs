@@ -472,6 +472,7 @@ fn status_json_is_a_stable_object_with_a_profile_list() {
             "override_token",
             "profile",
             "profiles",
+            "selection",
             "service",
             "token_shadowed",
             "token_source"

@@ -283,6 +283,12 @@ impl Run<'_> {
         self.cmd.env(k, v);
         self
     }
+    /// Runs it in `dir` (the per-project binding is looked for from there).
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.cmd.current_dir(dir);
+        self
+    }
+
     pub fn env_remove(mut self, k: &str) -> Self {
         self.cmd.env_remove(k);
         self

@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod binding;
 mod cargo_helper;
 mod clients;
 mod corrupt_index;
@@ -12,6 +13,7 @@ mod docs;
 mod embed;
 mod exec;
 mod exec_mask;
+mod expiry;
 mod fixtures;
 mod git;
 mod git_battery;

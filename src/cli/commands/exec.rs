@@ -109,6 +109,10 @@ pub(crate) fn run(ctx: &Context, args: ExecArgs) -> Result<ExitCode> {
             shared: shared.as_ref(),
         },
     )?;
+    let token = child.vars.iter().find(|(n, _)| *n == ctx.app.env_var("TOKEN"));
+    if let (Some(source), Some((_, token))) = (&child.token_source, token) {
+        crate::cli::commands::token::check_expiry(ctx, &target, source, token)?;
+    }
     if let Some(e) = &child.missing_token {
         ctx.out().warn(&format!(
             "{e}: running without a token (--no-token silences this)"

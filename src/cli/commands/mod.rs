@@ -1,5 +1,6 @@
 //! One module per subcommand: an `Args` struct and a `run(ctx, args)` returning the exit code.
 
+pub(crate) mod bind;
 pub(crate) mod doctor;
 pub(crate) mod exec;
 pub(crate) mod git;

@@ -2,13 +2,15 @@
 //! client, no async runtime, no prompt; the index is read once, building only the one
 //! profile it needs (`Context::fetch_target`), and the value fetched from the one backend
 //! that holds it. An OAuth access token about to expire is refreshed first (the only case
-//! that builds an HTTP client), under the profile's refresh lock.
+//! that builds an HTTP client), under the profile's refresh lock. A token known to expire
+//! soon gets one warning a day on stderr; one known to have expired is an error (exit 4).
 
 use std::process::ExitCode;
 
 use clap::Args;
 
 use crate::cli::context::{Context, FetchTarget};
+use crate::ops::expiry::{Standing, check, token_expiry};
 use crate::ops::resolve::{Source, resolve_token, token_sources};
 use crate::{Result, Secret};
 
@@ -55,6 +57,7 @@ pub(crate) fn fetch_token(ctx: &Context, target: &FetchTarget) -> Result<(Secret
         Err(e @ crate::Error::NotLoggedIn { .. }) => return shared_token(ctx, target, e),
         other => other?,
     };
+    check_expiry(ctx, target, &resolved.source, &resolved.token)?;
     let expires = match resolved.source {
         Source::Profile { .. } => {
             crate::auth::oauth::fetch::expiry(&target.index, &target.service.name, &target.profile)
@@ -79,6 +82,35 @@ fn shared_token(
         Some(t) => Ok((t.clone(), None)),
         None => Err(not_logged_in),
     }
+}
+
+/// The fetch path's expiry check for the token that won resolution: nothing to do (and no
+/// file touched) when no expiry is known; a warning line on stderr inside the service's
+/// window, at most once a day per profile; an error once it has passed.
+pub(crate) fn check_expiry(
+    ctx: &Context,
+    target: &FetchTarget,
+    source: &Source,
+    token: &Secret,
+) -> Result<()> {
+    let Some(at) = token_expiry(&target.index, &target.service, source, token) else {
+        return Ok(());
+    };
+    let store = ctx.store()?;
+    let now = crate::auth::oauth::session::now_unix(store);
+    let standing = check(
+        &ctx.app,
+        store.home(),
+        now,
+        &target.service,
+        &target.profile,
+        source,
+        at,
+    )?;
+    if let Standing::Warn(line) = standing {
+        ctx.out().warn(&line);
+    }
+    Ok(())
 }
 
 /// For a stored OAuth token that wins resolution and is about to expire: the refreshed

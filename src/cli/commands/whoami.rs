@@ -40,6 +40,12 @@ struct WhoamiOutput {
     api_url_source: Option<Source>,
     identity: Option<String>,
     verified_at: String,
+    /// Where the service and profile were chosen (flag, env, `.keyward.toml`, active, default).
+    selection: crate::cli::selection::Selection,
+    /// When the token expires (Unix seconds), when the API, the token or its grant says.
+    expires_at: Option<u64>,
+    /// `expires in 5 days`, `expired 2 days ago`.
+    expires: Option<String>,
     user: serde_json::Value,
 }
 
@@ -98,6 +104,9 @@ pub(crate) fn run(ctx: &Context, args: WhoamiArgs) -> Result<ExitCode> {
             }
             e
         })?;
+    let expires_at = expiry_after_check(ctx, &service, &profile, &resolved.source, verified.expires_at)?;
+    let now = crate::auth::oauth::session::now_unix(ctx.store()?);
+    let expires = expires_at.map(|at| crate::core::expiry::describe(at, now));
     if args.raw {
         let mut raw = verified.raw.clone();
         if raw.last() != Some(&b'\n') {
@@ -116,15 +125,45 @@ pub(crate) fn run(ctx: &Context, args: WhoamiArgs) -> Result<ExitCode> {
             api_url_source: url.source.clone(),
             identity: verified.identity.clone(),
             verified_at: verified.verified_at.clone(),
+            selection: ctx.selection(&service.name, &profile)?,
+            expires_at,
+            expires,
             user: verified.user.clone(),
         }),
-        Format::Text => match &verified.identity {
-            Some(i) => ctx.out().data(i),
-            None => ctx.out().warn(&format!(
-                "The API accepted the token ({}) but its answer does not say who it belongs to",
-                resolved.source.describe()
-            )),
-        },
+        Format::Text => {
+            match &verified.identity {
+                Some(i) => ctx.out().data(i),
+                None => ctx.out().warn(&format!(
+                    "The API accepted the token ({}) but its answer does not say who it belongs to",
+                    resolved.source.describe()
+                )),
+            }
+            if let (Some(words), Some(at)) = (&expires, expires_at) {
+                let when = crate::core::expiry::format_time(at);
+                ctx.out().detail(&format!("The token {words} ({when})."));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The token's expiry after a check: what the API (or a JWT) said, recorded for a stored
+/// token; an OAuth grant's own expiry; else what the index recorded.
+fn expiry_after_check(
+    ctx: &Context,
+    service: &crate::Service,
+    profile: &crate::core::names::ProfileName,
+    source: &Source,
+    said: Option<u64>,
+) -> Result<Option<u64>> {
+    let Source::Profile { .. } = source else {
+        return Ok(said);
+    };
+    let index = ctx.index()?;
+    let meta = index.service(&service.name).and_then(|s| s.profiles.get(profile));
+    if let Some(o) = meta.and_then(|m| m.oauth.as_ref()) {
+        return Ok(o.expires_at);
+    }
+    crate::ops::expiry::record(ctx.store()?, index, &service.name, profile, said)?;
+    Ok(said.or(meta.and_then(|m| m.expires_at)))
 }

@@ -145,6 +145,8 @@ pub(super) struct ProfileShape<'a> {
     verified_at: Option<Str<'a>>,
     #[serde(default)]
     oauth: Option<crate::store::index::OAuthMeta>,
+    #[serde(default)]
+    expires_at: Option<u64>,
 }
 
 impl ProfileShape<'_> {
@@ -171,6 +173,7 @@ impl ProfileShape<'_> {
             updated_at: owned(self.updated_at),
             verified_at: owned(self.verified_at),
             oauth: self.oauth,
+            expires_at: self.expires_at,
         })
     }
 }

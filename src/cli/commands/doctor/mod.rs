@@ -15,6 +15,7 @@ use crate::cli::context::Context;
 use crate::cli::output::Format;
 use crate::store::{BackendChoice, BackendId, Store};
 
+use checks::check as check_line;
 pub(crate) use checks::{Check, Status};
 use report::{Report, environment, overrides, print_text};
 
@@ -35,7 +36,8 @@ pub struct DoctorArgs {
 /// Runs `doctor`.
 pub(crate) fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     let store = ctx.store()?;
-    let (checks, new_values_go_to) = run_checks(ctx, store, args.fix);
+    let (mut checks, new_values_go_to) = run_checks(ctx, store, args.fix);
+    checks.extend(binding_check(ctx));
     let resolution = ctx.service().ok().and_then(|s| {
         let p = ctx.profile_name(&s.name).ok()?;
         ctx.resolution(&s, &p).ok()
@@ -99,4 +101,43 @@ fn run_checks(ctx: &Context, store: &Store, fix: bool) -> (Vec<Check>, Option<Ba
         }
     }
     (checks, new_values_go_to)
+}
+
+/// The `.keyward.toml` in force, if any: what it selects, or why it is refused.
+fn binding_check(ctx: &Context) -> Option<Check> {
+    let found = match ctx.binding() {
+        Ok(b) => b.cloned()?,
+        Err(e) => {
+            return Some(check_line(
+                "binding",
+                Status::Fail,
+                e.to_string(),
+                e.hint(&ctx.app),
+            ));
+        }
+    };
+    let home = ctx.env.get("HOME").map(std::path::Path::new);
+    let shown = crate::ops::binding::tilde(&found.path, home);
+    let said: Vec<String> = [
+        found.service.as_ref().map(|s| format!("service {s}")),
+        found.profile.as_ref().map(|p| format!("profile {p}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let shadowed = match ctx.service().and_then(|s| Ok((ctx.profile_name(&s.name)?, s))) {
+        Ok((p, s)) => ctx.selection(&s.name, &p).ok().filter(|sel| {
+            (found.service.is_some() && sel.service.from != "binding")
+                || (found.profile.is_some() && sel.profile.from != "binding")
+        }),
+        Err(_) => None,
+    };
+    let message = match shadowed {
+        Some(_) => format!(
+            "{} from {shown}, partly overridden by a flag or env var",
+            said.join(", ")
+        ),
+        None => format!("{} from {shown}", said.join(", ")),
+    };
+    Some(check_line("binding", Status::Ok, message, None))
 }

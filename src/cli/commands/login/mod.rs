@@ -91,6 +91,8 @@ struct LoginOutput<'a> {
     verified: bool,
     verified_at: Option<String>,
     not_verified_reason: Option<NotVerified>,
+    /// When the token expires (Unix seconds), when the API or the token says.
+    expires_at: Option<u64>,
 }
 
 /// What the user asked for: the profile, the API URL to record, and the token.
@@ -129,6 +131,10 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
         return crate::cli::commands::shared::change(ctx, &service, &key, &what, Some(&req.token));
     }
     let identity = verified.as_ref().and_then(|v| v.identity.clone());
+    let expires_at = (verified.as_ref().and_then(|v| v.expires_at))
+        .or_else(|| crate::core::expiry::jwt_expiry(req.token.expose()));
+    let now = crate::auth::oauth::session::now_unix(ctx.store()?);
+    crate::ops::expiry::refuse_at_login(&ctx.app, &service, &req.profile, now, expires_at)?;
     let backend = save_profile_token(
         ctx,
         &service.name,
@@ -136,7 +142,10 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
         &req.token,
         identity.clone(),
         req.store_url,
-        verified.is_some(),
+        Checked {
+            verified: verified.is_some(),
+            expires_at,
+        },
     )?;
     let out = LoginOutput {
         service: &service.name,
@@ -148,6 +157,7 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
         verified: verified.is_some(),
         verified_at: verified.as_ref().map(|v| v.verified_at.clone()),
         not_verified_reason,
+        expires_at,
     };
     match ctx.format() {
         Format::Json => ctx.out().json(&out),
@@ -313,6 +323,14 @@ fn report_text(ctx: &Context, service: &Service, out: &LoginOutput<'_>) {
         out.profile,
         out.backend,
     ));
+    if let (Some(at), Ok(store)) = (out.expires_at, ctx.store()) {
+        let now = crate::auth::oauth::session::now_unix(store);
+        ctx.out().detail(&format!(
+            "The token {} ({}).",
+            crate::core::expiry::describe(at, now),
+            crate::core::expiry::format_time(at)
+        ));
+    }
     if out.verified && out.identity.is_none() {
         ctx.out().detail(&format!(
             "The API accepted the token but its answer does not say who it belongs to{}.",
@@ -341,6 +359,14 @@ pub(super) fn logged_in(
     )
 }
 
+/// What the login learned about a token besides who it belongs to.
+pub(crate) struct Checked {
+    /// The API accepted it just now.
+    pub verified: bool,
+    /// When it expires (Unix seconds), when the API or the token says.
+    pub expires_at: Option<u64>,
+}
+
 /// Stores `token` for `service`/`profile` and records its metadata; returns the backend.
 pub(crate) fn save_profile_token(
     ctx: &Context,
@@ -349,8 +375,9 @@ pub(crate) fn save_profile_token(
     token: &Secret,
     identity: Option<String>,
     api_url: Option<String>,
-    verified: bool,
+    checked: Checked,
 ) -> Result<BackendId> {
+    let Checked { verified, expires_at } = checked;
     let store = ctx.store()?;
     let key = CredKey::token(&ctx.app, service, profile);
     store.update(|txn| {
@@ -385,6 +412,7 @@ pub(crate) fn save_profile_token(
         meta.updated_at = Some(now.clone());
         meta.verified_at = verified.then_some(now);
         meta.oauth = None;
+        meta.expires_at = expires_at;
         if api_url.is_some() {
             meta.api_url = api_url;
         }

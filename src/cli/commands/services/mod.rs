@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 mod apply;
+mod expiry;
 mod fields;
 mod oauth;
 mod vault;
@@ -127,6 +128,9 @@ pub struct AddArgs {
     /// The Vault block.
     #[command(flatten)]
     pub vault: vault::VaultFlags,
+    /// Where tokens say when they expire.
+    #[command(flatten)]
+    pub expiry: expiry::ExpiryFlags,
 }
 
 /// `services show`.
@@ -183,6 +187,7 @@ fn add(ctx: &Context, a: AddArgs) -> Result<ExitCode> {
         apply(ctx, &mut cfg, &a)?;
         oauth::apply_oauth(ctx, &a.name, &mut cfg.oauth, &a.oauth)?;
         vault::apply_vault(&a.name, &mut cfg.vault, &a.vault)?;
+        expiry::apply_expiry(&mut cfg, &a.expiry)?;
         entry.config = Some(cfg);
         Ok(created)
     })?;

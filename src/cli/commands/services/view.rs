@@ -52,6 +52,17 @@ pub(crate) struct ServiceView {
     /// The OAuth 2.0 block, when tokens come from an authorization server.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth: Option<crate::core::oauth::OAuthSettings>,
+    /// Response header holding a token's expiry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiry_header: Option<String>,
+    /// JSON pointer to a token's expiry in the verify answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiry_field: Option<String>,
+    /// Days before expiry that the fetch commands warn.
+    pub expiry_warn_days: u32,
+    /// The text report's line about expiry.
+    #[serde(skip)]
+    pub expiry_line: String,
     /// Where shared values live on Vault, when they do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vault: Option<crate::core::vault::VaultSettings>,
@@ -126,6 +137,10 @@ pub(super) fn view(ctx: &Context, name: &ServiceName) -> Result<ServiceView> {
             .unwrap_or_default(),
         oauth: c.oauth.clone(),
         vault: c.vault.clone(),
+        expiry_header: c.expiry_header.clone(),
+        expiry_field: c.expiry_field.clone(),
+        expiry_warn_days: c.expiry_warn_days(),
+        expiry_line: super::expiry::describe(c),
     })
 }
 
@@ -273,6 +288,7 @@ fn print_view(ctx: &Context, v: &ServiceView) {
     if !f.secret_env.is_empty() {
         field("secret env:", FieldsView::pairs(&f.secret_env));
     }
+    field("expiry:", v.expiry_line.clone());
     field(
         "profiles:",
         if v.profiles.is_empty() {

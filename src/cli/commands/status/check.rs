@@ -121,9 +121,13 @@ pub(crate) struct ProfileStatus {
     pub connected_since: Option<String>,
     /// When the API last accepted it: now, or as recorded.
     pub verified_at: Option<String>,
-    /// OAuth: when the access token expires (Unix seconds).
+    /// When the token expires (Unix seconds): an OAuth grant's, else what the API or the
+    /// token (a JWT) said at login or the last check.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
+    /// "expires in 5 days (2026-12-06 15:00:00 UTC)", for the text report (not OAuth).
+    #[serde(skip)]
+    pub expiry_line: Option<String>,
     /// OAuth: whether a refresh token is held (and still accepted).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refreshable: Option<bool>,
@@ -173,6 +177,8 @@ pub(crate) struct StatusOutput {
     pub override_token: Option<OverrideStatus>,
     /// Every stored profile of the service, by name.
     pub profiles: Vec<ProfileStatus>,
+    /// Where the service and profile were chosen (flag, env, `.keyward.toml`, active, default).
+    pub selection: crate::cli::selection::Selection,
 }
 
 /// Records a verification's answer: an identity the API names replaces the recorded one.

@@ -69,6 +69,7 @@ pub(crate) fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     if let Some(v) = verifier.as_mut() {
         verify_all(app, v, &mut profiles, jobs, over.as_mut());
     }
+    note_expiry(ctx, &service, index, &mut profiles)?;
 
     let (override_token, override_note) = match over {
         Some(o) => (Some(o.status), o.note),
@@ -92,6 +93,7 @@ pub(crate) fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
         notes: resolution.notes.iter().cloned().chain(override_note).collect(),
         override_token,
         profiles,
+        selection: ctx.selection(&service.name, &selected)?,
     };
     match ctx.format() {
         Format::Json => ctx.out().json(&out),
@@ -138,7 +140,8 @@ fn gather_profiles(
             backend: meta.backend,
             connected_since: meta.updated_at.clone().or(meta.created_at.clone()),
             verified_at: meta.verified_at.clone(),
-            expires_at: meta.oauth.as_ref().and_then(|o| o.expires_at),
+            expires_at: meta.oauth.as_ref().map_or(meta.expires_at, |o| o.expires_at),
+            expiry_line: None,
             refreshable: meta
                 .oauth
                 .as_ref()
@@ -238,6 +241,11 @@ fn verify_all(
     for i in slots {
         if let Some(r) = results.next() {
             let p = &mut profiles[i];
+            if let Ok(at @ Some(_)) = r.as_ref().map(|v| v.expires_at)
+                && p.session_line.is_none()
+            {
+                p.expires_at = at;
+            }
             apply(app, r, &mut p.identity, &mut p.verified_at, &mut p.check);
         }
     }
@@ -248,6 +256,28 @@ fn verify_all(
             m.push_str(&format!("; {n}"));
         }
     }
+}
+
+/// Records the expiries the checks learned, and words them for the text report ("expires
+/// in 5 days"); OAuth profiles say theirs in their session line.
+fn note_expiry(
+    ctx: &Context,
+    service: &Service,
+    index: &Index,
+    profiles: &mut [ProfileStatus],
+) -> Result<()> {
+    let store = ctx.store()?;
+    let now = crate::auth::oauth::session::now_unix(store);
+    for p in profiles.iter_mut().filter(|p| p.session_line.is_none()) {
+        if p.check.state == CheckState::Valid {
+            crate::ops::expiry::record(store, index, &service.name, &p.name, p.expires_at)?;
+        }
+        p.expiry_line = p.expires_at.map(|at| {
+            let when = crate::core::expiry::format_time(at);
+            format!("{} ({when})", crate::core::expiry::describe(at, now))
+        });
+    }
+    Ok(())
 }
 
 /// Reads a stored token and builds its check; `Ok(None)` when the service has no verify endpoint.

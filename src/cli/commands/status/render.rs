@@ -9,6 +9,19 @@ use crate::cli::printer::Printer;
 pub(super) fn print_text(printer: &Printer, out: &StatusOutput) {
     let st = printer.style();
     let mut lines = vec![out.service.to_string()];
+    let sel = &out.selection;
+    if sel.service.from == "binding" {
+        lines.push(format!(
+            "  {}",
+            sel.service.describe(&format!("service {}", out.service))
+        ));
+    }
+    if sel.profile.from == "binding" {
+        lines.push(format!(
+            "  {}",
+            sel.profile.describe(&format!("profile {}", out.profile))
+        ));
+    }
     for n in &out.notes {
         lines.push(format!("  {} {n}", st.warn_mark()));
     }
@@ -67,6 +80,9 @@ fn profile_block(st: &Style, out: &StatusOutput, p: &ProfileStatus, lines: &mut 
     }
     if let Some(l) = &p.session_line {
         field(lines, "session:", l);
+    }
+    if let Some(l) = &p.expiry_line {
+        field(lines, "expiry:", l);
     }
     check_fields(&p.check, lines);
 }

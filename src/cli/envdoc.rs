@@ -38,6 +38,11 @@ pub(crate) const VARS: &[(&str, &str)] = &[
         "Proxy for API requests, and hosts that bypass it",
     ),
     ("KEYWARD_EXEC", "Set to 1 by `exec` in the program it runs"),
+    ("KEYWARD_MASK", "1: `exec` masks the values it passes (as --mask)"),
+    (
+        "VAULT_TOKEN, BAO_TOKEN",
+        "A Vault/OpenBao token for shared values, over `vault login`'s",
+    ),
     (
         "KEYWARD_COMPLETE",
         "Set by the completion scripts: complete instead of running",

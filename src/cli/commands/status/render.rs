@@ -5,11 +5,11 @@ use crate::cli::commands::status::check::{Check, CheckState, OverrideStatus, Pro
 use crate::cli::output::Style;
 use crate::cli::printer::Printer;
 
-/// Prints the report as text, one line at a time through the printer.
-pub(super) fn print_text(printer: &Printer, out: &StatusOutput) {
-    let st = printer.style();
-    let mut lines = vec![out.service.to_string()];
+/// "profile staging from ~/work/x/.keyward.toml", for what a binding chose (nothing for
+/// flags, env vars or the active profile: those the user knows).
+pub(super) fn selection_lines(out: &StatusOutput) -> Vec<String> {
     let sel = &out.selection;
+    let mut lines = Vec::new();
     if sel.service.from == "binding" {
         lines.push(format!(
             "  {}",
@@ -22,6 +22,14 @@ pub(super) fn print_text(printer: &Printer, out: &StatusOutput) {
             sel.profile.describe(&format!("profile {}", out.profile))
         ));
     }
+    lines
+}
+
+/// Prints the report as text, one line at a time through the printer.
+pub(super) fn print_text(printer: &Printer, out: &StatusOutput) {
+    let st = printer.style();
+    let mut lines = vec![out.service.to_string()];
+    lines.extend(selection_lines(out));
     for n in &out.notes {
         lines.push(format!("  {} {n}", st.warn_mark()));
     }

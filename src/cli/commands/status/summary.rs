@@ -20,7 +20,8 @@ struct Row {
     state: &'static str,
     identity: String,
     token: String,
-    /// OAuth: "expires in 14 min, refreshable".
+    /// OAuth: "expires in 14 min, refreshable"; any other token whose expiry is known:
+    /// "expires in 3 days (2026-12-04 15:00:00 UTC)".
     expires: Option<String>,
     verified: String,
 }
@@ -51,13 +52,19 @@ fn cells(r: Row, expires: bool) -> Vec<String> {
 pub(super) fn print_summary(printer: &Printer, out: &StatusOutput, now: SystemTime) {
     let st = printer.style();
     printer.data(&summary_line(out));
+    for l in super::render::selection_lines(out) {
+        printer.data(l.trim_start());
+    }
     for n in &out.notes {
         printer.data(&format!("{} {n}", st.warn_mark()));
     }
     if out.profiles.is_empty() && out.override_token.is_none() {
         return;
     }
-    let expires = out.profiles.iter().any(|p| p.session_line.is_some());
+    let expires = out
+        .profiles
+        .iter()
+        .any(|p| p.session_line.is_some() || p.expiry_line.is_some());
     let columns: Vec<&str> = COLUMNS
         .iter()
         .enumerate()
@@ -149,7 +156,7 @@ fn profile_row(st: &Style, out: &StatusOutput, p: &ProfileStatus, now: SystemTim
         state: state_word(p.check.state),
         identity: p.identity.clone().unwrap_or_else(|| "-".into()),
         token: p.token_hint.as_deref().map_or_else(|| "-".into(), |h| st.text(h)),
-        expires: p.session_line.clone(),
+        expires: p.session_line.clone().or_else(|| p.expiry_line.clone()),
         verified: if p.backend.is_none() && out.override_token.is_none() {
             "-".into()
         } else {

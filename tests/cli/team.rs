@@ -189,6 +189,29 @@ fn shared_values_round_trip_beside_local_ones() {
         ),
         ("shared".into(), 2.into())
     );
+    // doctor says it too, with the command that lets the shared value through.
+    let doc = t.cmd(&["doctor", "-o", "json"]).run().json();
+    let shared = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "shared")
+        .cloned()
+        .expect("a shared check");
+    assert_eq!(shared["status"], "warn", "{shared}");
+    let said = shared["message"].as_str().unwrap();
+    assert!(
+        said.contains("2 shared values at secret/team/acme (version 2)")
+            && said.ends_with("shadowed by a local secret of the same name: deploy-key"),
+        "{shared}"
+    );
+    assert!(
+        shared["fix"]
+            .as_str()
+            .unwrap()
+            .contains("secrets unset deploy-key"),
+        "{shared}"
+    );
     let out = t
         .cmd(&["exec", "--", "sh", "-c", "printf %s \"$DEPLOY_KEY\""])
         .prints_secret()

@@ -5,6 +5,7 @@ mod checks;
 mod clients;
 mod keyring;
 mod report;
+mod shared;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,7 @@ pub(crate) fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     let store = ctx.store()?;
     let (mut checks, new_values_go_to) = run_checks(ctx, store, args.fix);
     checks.extend(binding_check(ctx));
+    checks.extend(shared::shared_check(ctx));
     let resolution = ctx.service().ok().and_then(|s| {
         let p = ctx.profile_name(&s.name).ok()?;
         ctx.resolution(&s, &p).ok()

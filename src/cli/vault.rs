@@ -79,9 +79,13 @@ pub(crate) fn connect(ctx: &Context, settings: &VaultSettings) -> Result<Team> {
             addr: wire::parse_addr(addr)?,
             namespace: settings.namespace.clone(),
         };
-        let Some((token, expires)) = helper::get_with_expiry(store, &ctx.env, &server)? else {
+        let Some(found) = helper::get(store, &ctx.env, &server)? else {
             continue;
         };
+        if let Some(w) = &found.warning {
+            ctx.out().warn(w);
+        }
+        let (token, expires) = (found.credential.secret, found.credential.expires_at);
         client.set_token(token.clone(), format!("the keyring (for {})", server.addr));
         let now = now(ctx)?;
         if crate::auth::vault::due_for_renewal(expires, now) {

@@ -12,9 +12,10 @@ use crate::core::service::{Service, ServiceConfig};
 use crate::core::urls::Origin;
 use crate::helpers::host_keys;
 use crate::helpers::users::next_seq;
+use crate::ops::{expiry, resolve};
 use crate::store::index::{HostMeta, ServiceEntry};
 use crate::store::{CredKey, Index, Store};
-use crate::{App, Env, ErrorKind, Result, Secret, ops::resolve};
+use crate::{App, Env, ErrorKind, Result, Secret};
 
 /// A credential as a client hands it over or gets it back.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +49,8 @@ pub(crate) struct Found {
     pub credential: Credential,
     /// Where it came from.
     pub source: Source,
+    /// The day's warning that a profile token expires soon, for the helper's stderr.
+    pub warning: Option<String>,
 }
 
 /// A profile token chosen for a host.
@@ -61,6 +64,8 @@ pub(crate) struct Issued {
     pub token: Secret,
     /// When an OAuth access token expires (Unix seconds), so that clients ask again after it.
     pub expires_at: Option<u64>,
+    /// Where the token came from (the stored one, or the service's env var).
+    pub source: resolve::Source,
 }
 
 /// What [`save`] did.
@@ -124,13 +129,17 @@ pub(crate) fn stored(store: &Store, index: &Index, client: &str, keys: &[String]
                     expires_at: meta.expires_at,
                 },
                 source: Source::Stored(key.clone()),
+                warning: None,
             }));
         }
     }
     Ok(None)
 }
 
-/// What a client stored under `keys`, else a profile token for `host` (see [`issued_for_host`]).
+/// What a client stored under `keys`, else a profile token for `host` (see
+/// [`issued_for_host`]) that passed [`check_expiry`]: an expired one is `Err`
+/// ([`Error::TokenExpired`](crate::Error::TokenExpired)), which each helper answers as its
+/// protocol's "no credential" with the error on stderr.
 pub(crate) fn lookup(
     store: &Store,
     env: &Env,
@@ -142,7 +151,11 @@ pub(crate) fn lookup(
     if let Some(found) = stored(store, index, client, keys)? {
         return Ok(Some(found));
     }
-    Ok(issued_for_host(store, env, index, host)?.map(|i| Found {
+    let Some(i) = issued_for_host(store, env, index, host)? else {
+        return Ok(None);
+    };
+    let warning = check_expiry(store, index, &i)?;
+    Ok(Some(Found {
         credential: Credential {
             username: Some(git_username(&i.service.config).to_string()),
             secret: i.token,
@@ -152,7 +165,32 @@ pub(crate) fn lookup(
             service: i.service.name,
             profile: i.profile,
         },
+        warning,
     }))
+}
+
+/// The fetch path's expiry check (`ops::expiry`) of a profile token about to be handed to a
+/// client: the day's warning line inside the service's window, `Err` once it has expired
+/// (a token bound to fail is never handed out), else nothing. Not for `save`'s own-token
+/// test, which hands nothing out and must not use up the day's warning.
+pub(crate) fn check_expiry(store: &Store, index: &Index, issued: &Issued) -> Result<Option<String>> {
+    let Some(at) = expiry::token_expiry(index, &issued.service, &issued.source, &issued.token) else {
+        return Ok(None);
+    };
+    let now = crate::auth::oauth::session::now_unix(store);
+    let standing = expiry::check(
+        store.app(),
+        store.home(),
+        now,
+        &issued.service,
+        &issued.profile,
+        &issued.source,
+        at,
+    )?;
+    Ok(match standing {
+        expiry::Standing::Warn(line) => Some(line),
+        expiry::Standing::Fine => None,
+    })
 }
 
 /// A profile token for `host` (`ghcr.io`, `127.0.0.1:5000`): a profile whose API URL (or,
@@ -207,17 +245,25 @@ pub(crate) fn profile_token(
                 continue;
             }
             let issued = match stored_oauth(store, env, &service, profile, index)? {
-                Some(fresh) => Ok(fresh),
+                Some((token, at)) => Ok((
+                    token,
+                    at,
+                    resolve::Source::Profile {
+                        profile: profile.clone(),
+                        backend: None,
+                    },
+                )),
                 None => resolve::resolve_token(store, env, None, &service, profile, index)
-                    .map(|t| (t.token, None)),
+                    .map(|t| (t.token, None, t.source)),
             };
             match issued {
-                Ok((token, expires_at)) => {
+                Ok((token, expires_at, source)) => {
                     return Ok(Some(Issued {
                         service,
                         profile: profile.clone(),
                         token,
                         expires_at,
+                        source,
                     }));
                 }
                 Err(e) if e.kind() == ErrorKind::NotFound => continue,

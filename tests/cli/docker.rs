@@ -349,6 +349,47 @@ fn a_profile_token_answers_docker_for_its_host() {
 }
 
 #[test]
+fn docker_warns_once_about_an_expiring_profile_token_and_gets_none_once_expired() {
+    use crate::expiry::{expire_stored, github_time, logged_in_jwt, now, warnings};
+    let api = crate::api::Api::start();
+    let t = docker_env(TestEnv::keyring());
+    let token = logged_in_jwt(&t, &api);
+    let reg = Registry::start(&[("x-access-token", &token)]);
+    t.cmd(&["services", "add", &t.svc, "--host", &reg.host])
+        .run()
+        .ok();
+    t.raw(&["setup", "docker", "--registry", &reg.host]).run().ok();
+    let digest = reg.upload(&t, "x-access-token", &token);
+    let inspect = || {
+        program(&t, "docker", &["manifest", "inspect", "--insecure", &reg.image()])
+            .prints_secret()
+            .run()
+    };
+    let first = inspect();
+    first.ok().stdout_has(&digest);
+    assert_eq!(warnings(&first.stderr), 1, "{}", first.stderr);
+    assert!(!first.stdout.contains("expires"), "{}", first.stdout);
+    let again = inspect();
+    again.ok();
+    assert_eq!(warnings(&again.stderr), 0, "{}", again.stderr);
+
+    let exp = now() - 2 * 86_400;
+    expire_stored(&t, exp);
+    // docker's "not found": it goes on without credentials and the registry refuses it;
+    // the reason is on stderr, which docker passes through.
+    let out = inspect();
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(!out.stdout.contains(&digest));
+    out.stderr_has(&format!("expired on {}", github_time(exp)));
+    let helper = program(&t, &clients::helper("docker-credential-keyward"), &["get"])
+        .stdin(reg.host.clone())
+        .run();
+    assert_eq!((helper.code, helper.stdout.as_str()), (1, NOT_FOUND));
+    assert_eq!(helper.stderr.lines().count(), 1, "{}", helper.stderr);
+    helper.stderr_has("docker-credential-keyward get: the token of");
+}
+
+#[test]
 fn a_locked_keyring_is_an_error_never_not_found() {
     let bus = PrivateBus::with_keyring();
     let t = docker_env(TestEnv::on_bus(&bus.address));

@@ -1,6 +1,7 @@
 //! Token expiry end to end: a loopback API that sends GitHub's expiration header (or an
-//! expiry field) at login, `status` and `whoami` saying when, `token` and `exec` warning on
-//! stderr once a day, and a JWT past its `exp` refused before any use (exit 4).
+//! expiry field) at login, `status` and `whoami` saying when, `token`, `exec` and the
+//! credential helpers warning on stderr once a day, and a JWT past its `exp` refused before
+//! any use (exit 4; a helper answers "no credential").
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -11,12 +12,12 @@ use crate::harness::TestEnv;
 
 const HEADER: &str = "github-authentication-token-expiration";
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
 /// `2026-12-04 15:00:00 UTC`, as GitHub writes the header.
-fn github_time(at: u64) -> String {
+pub(crate) fn github_time(at: u64) -> String {
     let s = humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(at)).to_string();
     format!("{} UTC", s.trim_end_matches('Z').replacen('T', " ", 1))
 }
@@ -35,19 +36,19 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 /// A JWT expiring at `exp` whose signature part is a sentinel (so a leak is caught).
-fn jwt(t: &TestEnv, exp: u64) -> String {
+pub(crate) fn jwt(t: &TestEnv, exp: u64) -> String {
     let header = b64(br#"{"alg":"HS256","typ":"JWT"}"#);
     let payload = b64(format!(r#"{{"sub":"ci","exp":{exp}}}"#).as_bytes());
     format!("{header}.{payload}.{}", t.sentinel("sig"))
 }
 
 /// The profile's stamp that says when it was last warned.
-fn stamp(t: &TestEnv, profile: &str) -> std::path::PathBuf {
+pub(crate) fn stamp(t: &TestEnv, profile: &str) -> std::path::PathBuf {
     let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
     t.path(&format!(".expiry-warned-{}-{}", hex(&t.svc), hex(profile)))
 }
 
-fn warnings(stderr: &str) -> usize {
+pub(crate) fn warnings(stderr: &str) -> usize {
     stderr.lines().filter(|l| l.contains("expires in")).count()
 }
 
@@ -211,4 +212,120 @@ fn jwt_past_its_exp_is_refused_with_the_date() {
         .code(4)
         .stderr_has(&format!("expired on {when}"))
         .stderr_has(&format!("keyward -s {} -p default login", t.svc));
+}
+
+/// A JWT 3 days ahead stored with `login --with-token` against a loopback API (which
+/// stays up, as the helpers match its host).
+pub(crate) fn logged_in_jwt(t: &TestEnv, api: &Api) -> String {
+    crate::api::add_service(t, api);
+    let tok = jwt(t, now() + 3 * 86_400);
+    api.accept(&tok, json!({"email": "u@example.com"}));
+    t.cmd(&["login", "--with-token"]).stdin(tok.clone()).run().ok();
+    tok
+}
+
+/// Moves the stored token's recorded expiry to `at` (as if its time had passed).
+pub(crate) fn expire_stored(t: &TestEnv, at: u64) {
+    crate::gitserver::edit_index(t, |index| {
+        index["services"][&t.svc]["profiles"]["default"]["expires_at"] = json!(at);
+    });
+}
+
+#[test]
+fn git_credential_fill_warns_once_and_gets_nothing_once_expired() {
+    let api = Api::start();
+    let mut t = TestEnv::no_bus();
+    crate::gitserver::isolate_git(&mut t);
+    let tok = logged_in_jwt(&t, &api);
+    let input = format!("protocol=http\nhost=127.0.0.1:{}\n", api.port());
+    let fill = || {
+        crate::gitserver::git(&t, &["-c", "credential.helper=keyward", "credential", "fill"])
+            .stdin(input.clone())
+            .prints_secret()
+            .run()
+    };
+    let first = fill();
+    first.ok();
+    assert!(
+        first.stdout.contains(&format!("password={tok}\n")),
+        "{}",
+        first.stdout
+    );
+    assert_eq!(warnings(&first.stderr), 1, "{}", first.stderr);
+    assert!(!first.stdout.contains("expires"), "{}", first.stdout);
+    let second = fill();
+    second.ok();
+    assert_eq!(warnings(&second.stderr), 0, "{}", second.stderr);
+
+    let exp = now() - 2 * 86_400;
+    expire_stored(&t, exp);
+    // Nothing for git: it asks the user (here: prompts are off), never sends the token.
+    let out = fill();
+    out.code(128)
+        .stderr_has(&format!("expired on {}", github_time(exp)))
+        .stderr_has(&format!("-s {} -p default login", t.svc))
+        .stderr_has("terminal prompts disabled");
+    assert!(!out.stdout.contains(&tok) && !out.stderr.contains(&tok));
+    let raw = t.raw(&["get"]).stdin(input.clone()).run();
+    assert_eq!((raw.code, raw.stdout.as_str()), (4, ""), "{}", raw.stderr);
+    assert_eq!(raw.stderr.lines().count(), 1, "{}", raw.stderr);
+}
+
+#[test]
+fn cargo_terraform_and_vault_helpers_warn_once_and_answer_none_once_expired() {
+    let api = Api::start();
+    let mut t = TestEnv::no_bus();
+    let tok = logged_in_jwt(&t, &api);
+    let host = format!("127.0.0.1:{}", api.port());
+    t.set("VAULT_ADDR", &format!("http://{host}"));
+    let cargo_req = format!(
+        "{{\"v\":1,\"registry\":{{\"index-url\":\"sparse+http://{host}/index/\"}},\"kind\":\"get\",\"operation\":\"read\"}}\n"
+    );
+    // As each client starts its helper (`keyward helper CLIENT` is the link's protocol).
+    let helper = |client: &str, args: &[&str], stdin: &str| {
+        let mut argv = vec!["helper", client];
+        argv.extend(args);
+        t.raw(&argv).stdin(stdin.to_string()).prints_secret().run()
+    };
+    let cargo = || helper("cargo", &["--cargo-plugin"], &cargo_req);
+    let terraform = || helper("terraform", &["get", &host], "");
+    let vault = || helper("vault", &["get"], "");
+    let runs: [(&str, &dyn Fn() -> crate::harness::Out); 3] =
+        [("cargo", &cargo), ("terraform", &terraform), ("vault", &vault)];
+    for (name, run) in runs {
+        let _ = std::fs::remove_file(stamp(&t, "default"));
+        let first = run();
+        first.ok();
+        assert!(first.stdout.contains(&tok), "{name}: {}", first.stdout);
+        assert!(!first.stdout.contains("expires"), "{name}: {}", first.stdout);
+        assert_eq!(warnings(&first.stderr), 1, "{name}: {}", first.stderr);
+        let again = run();
+        assert_eq!(warnings(&again.ok().stderr), 0, "{name}: {}", again.stderr);
+    }
+
+    let exp = now() - 2 * 86_400;
+    expire_stored(&t, exp);
+    let expired = |out: &crate::harness::Out, name: &str| {
+        assert!(!out.stdout.contains(&tok), "{name}: {}", out.stdout);
+        assert_eq!(out.stderr.lines().count(), 1, "{name}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("expired on {}", github_time(exp))),
+            "{name}: {}",
+            out.stderr
+        );
+    };
+    let out = cargo();
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "{\"v\":[1]}\n{\"Err\":{\"kind\":\"not-found\"}}\n"),
+        "{}",
+        out.stderr
+    );
+    expired(&out, "cargo");
+    let out = terraform();
+    assert_eq!((out.code, out.stdout.as_str()), (0, "{}\n"), "{}", out.stderr);
+    expired(&out, "terraform");
+    let out = vault();
+    assert_eq!((out.code, out.stdout.as_str()), (4, ""), "{}", out.stderr);
+    expired(&out, "vault");
 }

@@ -77,7 +77,9 @@ impl Action {
 }
 
 /// Runs one action: reads git's input to EOF, acts, and reports an error as one stderr
-/// line with its exit code, never a word on stdout (git would read it as credentials).
+/// line with its exit code, never a word on stdout (git would read it as credentials). An
+/// expired profile token is such an error: git shows the line and, having no answer, asks
+/// its next helper or the user.
 pub(crate) fn run(ctx: &Context, action: Action) -> Result<ExitCode> {
     match act(ctx, action) {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -105,6 +107,9 @@ fn act(ctx: &Context, action: Action) -> Result<()> {
             let Some(answer) = lookup::lookup(store, &ctx.env, &index, &req)? else {
                 return Ok(());
             };
+            if let Some(w) = &answer.warning {
+                ctx.out().warn(w);
+            }
             // Whole or not at all: a response cut by a write error is never half-sent.
             let mut buf = zeroize::Zeroizing::new(Vec::new());
             write_response(&answer.response, &req, &mut *buf)?;

@@ -64,13 +64,31 @@ fn serve(ctx: &Context) -> u8 {
         };
         let response = match wire::parse_request(&line) {
             Ok(req) => match ctx.store() {
-                Ok(store) => cargo::respond(store, &ctx.env, &req),
+                Ok(store) => said(ctx, cargo::respond(store, &ctx.env, &req)),
                 Err(e) => cargo::other(&ctx.app, &e),
             },
             Err(e) => cargo::other(&ctx.app, &e),
         };
         ctx.out().raw(&wire::response_line(&response));
     }
+}
+
+/// The reply's response, its stderr lines written (cargo leaves a provider's stderr to the
+/// terminal; stdout is the protocol's).
+fn said(ctx: &Context, reply: cargo::Reply) -> wire::Response {
+    let out = ctx.out();
+    if let Some(w) = &reply.warning {
+        out.warn(w);
+    }
+    if let Some(e) = &reply.expired {
+        let line = super::error_line(&ctx.app, &cargo_program(ctx), "get", e);
+        out.err_line(&format!("{} {line}", out.style().err_mark()));
+    }
+    reply.response
+}
+
+fn cargo_program(ctx: &Context) -> String {
+    super::of_client(cargo::CLIENT).map_or_else(String::new, |h| h.program(&ctx.app))
 }
 
 /// One request line, without its newline; `None` at EOF.

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use crate::cli::context::Context;
 use crate::helpers::docker::{self, wire};
-use crate::{App, Env, Result};
+use crate::{App, Env, Error, Result};
 
 fn usage(program: &str) -> String {
     format!("Usage: {program} <store|get|erase|list|version>")
@@ -63,6 +63,16 @@ fn run(ctx: &Context, program: &str, action: wire::Action, verb: &str) -> u8 {
             ctx.out().data(wire::NOT_FOUND);
             1
         }
+        // docker's own "not found" (it goes on without credentials, as for a registry it
+        // has none for) rather than a token the registry would refuse; the reason and the
+        // fix on stderr, which docker passes through.
+        Err(e @ Error::TokenExpired { .. }) => {
+            let line = super::error_line(&ctx.app, program, verb, &e);
+            ctx.out().data(wire::NOT_FOUND);
+            ctx.out()
+                .err_line(&format!("{} {line}", ctx.out().style().err_mark()));
+            1
+        }
         Err(e) => {
             let line = super::error_line(&ctx.app, program, verb, &e);
             ctx.out().data(&e.to_string().replace(['\n', '\r'], " "));
@@ -97,10 +107,15 @@ fn act(ctx: &Context, action: wire::Action) -> Result<bool> {
             let url = wire::parse_server_url(&super::read_stdin(wire::MAX_INPUT)?)?;
             let store = ctx.store()?;
             let index = store.load_index()?;
-            let Some((username, secret)) = docker::get(store, &ctx.env, &index, &url)? else {
+            let Some(found) = docker::get(store, &ctx.env, &index, &url)? else {
                 return Ok(false);
             };
-            ctx.out().raw(&wire::get_response(&url, &username, &secret));
+            if let Some(w) = &found.warning {
+                ctx.out().warn(w);
+            }
+            let username = found.credential.username.as_deref().unwrap_or_default();
+            ctx.out()
+                .raw(&wire::get_response(&url, username, &found.credential.secret));
             Ok(true)
         }
         Action::Erase => {

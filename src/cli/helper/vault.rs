@@ -68,8 +68,14 @@ fn act(ctx: &Context, verb: wire::Verb) -> Result<()> {
     let server = wire::server_from_env(&ctx.env)?;
     match verb {
         Verb::Get => {
-            if let Some(token) = vault::get(ctx.store()?, &ctx.env, &server)? {
-                ctx.out().raw(token.expose().as_bytes());
+            // An expired profile token is an error, not Vault's "no token" (empty, exit 0):
+            // Vault quotes a failing helper's stderr but drops it on success, and would send
+            // its request without a token.
+            if let Some(found) = vault::get(ctx.store()?, &ctx.env, &server)? {
+                if let Some(w) = &found.warning {
+                    ctx.out().warn(w);
+                }
+                ctx.out().raw(found.credential.secret.expose().as_bytes());
             }
         }
         Verb::Store => {

@@ -41,36 +41,57 @@ impl Sink {
     }
 }
 
-/// Copies `from` to `to` through a mask stream until the end (EOF on a pipe, EIO on a pty
-/// whose command is gone). When keyward's own output is closed it stops reading, so the
-/// command gets EPIPE as it would have without keyward.
+/// How much one read takes: several of the command's writes at once when it is fast,
+/// so the scan and the write each run once for all of them.
+const READ: usize = 256 * 1024;
+
+/// The size asked for the pipe from the command (Linux's default ceiling for anyone,
+/// `/proc/sys/fs/pipe-max-size`): a command writing in bursts fills it without waiting for
+/// keyward to be scheduled, and keyward reads fewer, larger pieces.
+#[cfg(target_os = "linux")]
+const PIPE: usize = 1024 * 1024;
+
+/// Copies `from` to `to` through the mask until the end (EOF on a pipe, EIO on a pty whose
+/// command is gone). The bytes held back for a value that may be split across two reads
+/// stay at the front of the one read buffer and the next read lands after them, so every
+/// decided stretch is written straight from it: no copy, no allocation per read. When
+/// keyward's own output is closed it stops reading, so the command gets EPIPE as it would
+/// have without keyward.
 pub(super) fn pump(from: OwnedFd, to: Sink, masker: &Masker) {
-    let mut stream = masker.stream();
-    let mut buf = vec![0u8; 128 * 1024];
-    let mut out = Vec::with_capacity(buf.len() + 64);
+    // Refused (a pty, a lower limit): the default size only costs more wake-ups.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::pipe::fcntl_setpipe_size(&from, PIPE);
+    let mut buf = vec![0u8; masker.hold() + READ];
+    let mut held = 0;
+    let write = |bytes: &[u8]| to.write(bytes);
     let idle = Timespec::try_from(IDLE).expect("a small duration");
-    loop {
-        if stream.holds() && !readable_within(&from, &idle) {
-            stream.flush(&mut out);
-        } else {
-            match rustix::io::read(&from, &mut buf) {
-                Ok(0) => break,
-                Ok(n) => stream.feed(&buf[..n], &mut out),
-                Err(Errno::INTR | Errno::AGAIN) => continue,
-                Err(_) => break,
+    let open = loop {
+        if held > 0 && !readable_within(&from, &idle) {
+            // Quiet: what is held back is shown (a prompt without a newline).
+            if masker.scan(&buf[..held], true, write).is_err() {
+                break false;
             }
+            held = 0;
+            continue;
         }
-        // `out` is masked output; only `buf` (and the stream's held bytes) saw the values.
-        if !out.is_empty() {
-            let written = to.write(&out);
-            out.clear();
-            if written.is_err() {
-                break;
+        let len = match rustix::io::read(&from, &mut buf[held..]) {
+            Ok(0) => break true,
+            Ok(n) => held + n,
+            Err(Errno::INTR | Errno::AGAIN) => continue,
+            Err(_) => break true,
+        };
+        match masker.scan(&buf[..len], false, write) {
+            Ok(kept) => {
+                buf.copy_within(kept..len, 0);
+                held = len - kept;
             }
+            Err(_) => break false,
         }
+    };
+    if open {
+        let _ = masker.scan(&buf[..held], true, write);
     }
-    stream.flush(&mut out);
-    let _ = to.write(&out);
+    // The read buffer saw the values.
     buf.zeroize();
 }
 

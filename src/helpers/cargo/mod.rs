@@ -23,12 +23,31 @@ pub(crate) fn host_of(index_url: &str) -> String {
         .unwrap_or_default()
 }
 
+/// An answer to one request, and what goes on stderr beside it.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    /// The response line's content.
+    pub response: Response,
+    /// The day's warning that the profile token answering expires soon.
+    pub warning: Option<String>,
+    /// Why `not-found` was answered for a profile token that has expired.
+    pub expired: Option<Error>,
+}
+
 /// Answers one request; storage failures become `Err other` with the hint as a cause, so
-/// cargo prints `Caused by: <hint>`.
-pub(crate) fn respond(store: &Store, env: &Env, req: &Request) -> Response {
+/// cargo prints `Caused by: <hint>`. An expired profile token is cargo's `not-found` (cargo
+/// asks its next provider, or says to `cargo login`) with the error beside it for stderr,
+/// which cargo leaves to the terminal.
+pub(crate) fn respond(store: &Store, env: &Env, req: &Request) -> Reply {
+    let reply = |response, warning, expired| Reply {
+        response,
+        warning,
+        expired,
+    };
     match act(store, env, req) {
-        Ok(r) => r,
-        Err(e) => other(store.app(), &e),
+        Ok((r, warning)) => reply(r, warning, None),
+        Err(e @ Error::TokenExpired { .. }) => reply(Response::NotFound, None, Some(e)),
+        Err(e) => reply(other(store.app(), &e), None, None),
     }
 }
 
@@ -40,7 +59,7 @@ pub(crate) fn other(app: &App, e: &Error) -> Response {
     }
 }
 
-fn act(store: &Store, env: &Env, req: &Request) -> Result<Response> {
+fn act(store: &Store, env: &Env, req: &Request) -> Result<(Response, Option<String>)> {
     let key = &req.registry.index_url;
     match &req.kind {
         Kind::Get { .. } => {
@@ -48,14 +67,19 @@ fn act(store: &Store, env: &Env, req: &Request) -> Result<Response> {
             let host = host_of(key);
             let Some(found) = hosts::lookup(store, env, &index, CLIENT, std::slice::from_ref(key), &host)?
             else {
-                return Ok(Response::NotFound);
+                return Ok((Response::NotFound, None));
             };
             let cache = found.credential.expires_at.map_or(Cache::Session, Cache::Expires);
-            Ok(Response::Token {
-                token: found.credential.secret,
-                cache,
-            })
+            let token = found.credential.secret;
+            Ok((Response::Token { token, cache }, found.warning))
         }
+        kind => change(store, env, key, kind).map(|r| (r, None)),
+    }
+}
+
+/// `login` and `logout` (and what this provider does not know).
+fn change(store: &Store, env: &Env, key: &str, kind: &Kind) -> Result<Response> {
+    match kind {
         Kind::Login { token: None } => Err(Error::usage(
             "cargo sent no token to store",
             "pass it: cargo login --registry NAME TOKEN (or on stdin)",
@@ -84,7 +108,7 @@ fn act(store: &Store, env: &Env, req: &Request) -> Result<Response> {
             true => Response::LoggedOut,
             false => Response::NotFound,
         }),
-        Kind::Unknown => Ok(Response::OperationNotSupported),
+        Kind::Get { .. } | Kind::Unknown => Ok(Response::OperationNotSupported),
     }
 }
 

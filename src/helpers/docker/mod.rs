@@ -5,9 +5,9 @@
 pub(crate) mod config;
 pub mod wire;
 
-use crate::helpers::hosts::{self, Credential, SaveOutcome};
+use crate::helpers::hosts::{self, Credential, Found, SaveOutcome};
 use crate::store::{Index, Store};
-use crate::{Env, Result, Secret};
+use crate::{Env, Result};
 
 /// The client's name in the index and keyring (`keyward:@docker`).
 pub(crate) const CLIENT: &str = "docker";
@@ -48,16 +48,11 @@ pub(crate) fn spellings(server_url: &str) -> Vec<String> {
 }
 
 /// `get`: the latest credential stored for a spelling of the registry (the given one
-/// first), else a profile token for its host. `Ok(None)` is docker's "not found"; a storage failure is an error.
-pub(crate) fn get(
-    store: &Store,
-    env: &Env,
-    index: &Index,
-    server_url: &str,
-) -> Result<Option<(String, Secret)>> {
+/// first), else a profile token for its host. `Ok(None)` is docker's "not found"; a
+/// storage failure is an error, and so is an expired profile token (`TokenExpired`).
+pub(crate) fn get(store: &Store, env: &Env, index: &Index, server_url: &str) -> Result<Option<Found>> {
     let host = host_of(server_url);
-    let found = hosts::lookup(store, env, index, CLIENT, &spellings(server_url), &host)?;
-    Ok(found.map(|f| (f.credential.username.unwrap_or_default(), f.credential.secret)))
+    hosts::lookup(store, env, index, CLIENT, &spellings(server_url), &host)
 }
 
 /// `store`: keeps the credential under the server URL docker gave and its username, so two

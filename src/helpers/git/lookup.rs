@@ -25,6 +25,8 @@ pub(crate) const DEFAULT_SECRET_HOST: (&str, &str) = ("github-token", "github.co
 pub(crate) struct Answer {
     /// What to write back to git.
     pub response: Response,
+    /// The day's warning that the profile token answering expires soon, for stderr.
+    pub warning: Option<String>,
 }
 
 /// Unix seconds now.
@@ -95,6 +97,7 @@ fn lookup_stored(store: &Store, index: &Index, req: &Request, target: &Target) -
                 password_expiry_utc: meta.password_expiry_utc,
                 ..Response::default()
             },
+            warning: None,
         }));
     }
     Ok(None)
@@ -132,6 +135,8 @@ fn candidates<'i>(
 }
 
 /// A profile token whose API URL has git's host: the active profile first, then the others.
+/// One that has expired is `Err` (nothing for git: it goes on to its next helper), never
+/// another profile's token in its place.
 fn profile_answer(
     store: &Store,
     env: &Env,
@@ -146,6 +151,7 @@ fn profile_answer(
     let Some(issued) = hosts::profile_token(store, env, index, username_fits, serves)? else {
         return Ok(None);
     };
+    let warning = hosts::check_expiry(store, index, &issued)?;
     let (service, token, expiry) = (issued.service, issued.token, issued.expires_at);
     let bearer = service.config.git_auth == Some(GitAuth::Bearer) && req.has_capability("authtype");
     let response = if bearer {
@@ -165,7 +171,7 @@ fn profile_answer(
             ..Response::default()
         }
     };
-    Ok(Some(Answer { response }))
+    Ok(Some(Answer { response, warning }))
 }
 
 /// A secret mapped to git's host (`github-token` → github.com, `git_hosts`).
@@ -187,6 +193,7 @@ fn secret_answer(store: &Store, index: &Index, req: &Request, target: &Target) -
                     password: Some(value),
                     ..Response::default()
                 },
+                warning: None,
             }));
         }
     }

@@ -5,7 +5,7 @@
 pub(crate) mod config;
 pub mod wire;
 
-use crate::helpers::hosts::{self, Credential, SaveOutcome};
+use crate::helpers::hosts::{self, Credential, Found, SaveOutcome};
 use crate::store::Store;
 use crate::{Env, Result, Secret};
 
@@ -13,11 +13,11 @@ use crate::{Env, Result, Secret};
 pub(crate) const CLIENT: &str = "terraform";
 
 /// The token for `host`: what terraform stored, else a profile token whose API URL or
-/// `hosts` setting names the host. A storage error is an error, never "no credentials".
-pub(crate) fn get(store: &Store, env: &Env, host: &str) -> Result<Option<Secret>> {
+/// `hosts` setting names the host. A storage error is an error, never "no credentials";
+/// so is an expired profile token (`TokenExpired`).
+pub(crate) fn get(store: &Store, env: &Env, host: &str) -> Result<Option<Found>> {
     let index = store.load_index()?;
-    let found = hosts::lookup(store, env, &index, CLIENT, &[host.to_string()], host)?;
-    Ok(found.map(|f| f.credential.secret))
+    hosts::lookup(store, env, &index, CLIENT, &[host.to_string()], host)
 }
 
 /// Keeps the token terraform obtained for `host` (`terraform login`).

@@ -6,7 +6,7 @@
 pub(crate) mod config;
 pub mod wire;
 
-use crate::helpers::hosts::{self, Credential, SaveOutcome};
+use crate::helpers::hosts::{self, Credential, Found, SaveOutcome};
 use crate::store::Store;
 use crate::{Env, Result, Secret};
 use wire::Server;
@@ -24,25 +24,17 @@ fn host_of(server: &Server) -> &str {
 }
 
 /// The token for `server`: what the client stored, else (outside namespaces, which no
-/// profile knows of) a profile token whose API URL or `hosts` setting names its host.
-pub(crate) fn get(store: &Store, env: &Env, server: &Server) -> Result<Option<Secret>> {
-    Ok(get_with_expiry(store, env, server)?.map(|(t, _)| t))
-}
-
-/// [`get`] with when the stored token expires (Unix seconds), if that is known.
-pub(crate) fn get_with_expiry(
-    store: &Store,
-    env: &Env,
-    server: &Server,
-) -> Result<Option<(Secret, Option<u64>)>> {
+/// profile knows of) a profile token whose API URL or `hosts` setting names its host, with
+/// when it expires if that is known and the day's expiry warning. An expired profile token
+/// is an error (`TokenExpired`).
+pub(crate) fn get(store: &Store, env: &Env, server: &Server) -> Result<Option<Found>> {
     let index = store.load_index()?;
     let key = server.key();
-    let found = if server.namespace.is_some() {
-        hosts::stored(store, &index, CLIENT, &[key])?
+    if server.namespace.is_some() {
+        hosts::stored(store, &index, CLIENT, &[key])
     } else {
-        hosts::lookup(store, env, &index, CLIENT, &[key], host_of(server))?
-    };
-    Ok(found.map(|f| (f.credential.secret, f.credential.expires_at)))
+        hosts::lookup(store, env, &index, CLIENT, &[key], host_of(server))
+    }
 }
 
 /// Keeps the token the client logged in with.

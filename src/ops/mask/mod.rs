@@ -57,6 +57,34 @@ impl Masker {
         self.matcher.as_ref().map_or(0, |m| m.patterns_len())
     }
 
+    /// The most a stream holds back: the longest pattern's length less one.
+    pub fn hold(&self) -> usize {
+        self.hold
+    }
+
+    /// [`MaskStream::feed`] (or, with `all`, its `flush`) for a reader that keeps the
+    /// held-back bytes at the front of its own buffer, so nothing is copied: passes each
+    /// decided stretch of `buf` (held bytes, then the new piece) to `sink`, in order —
+    /// slices of `buf` and [`REPLACEMENT`] — and returns where the undecided tail begins, at
+    /// most [`hold`](Self::hold) bytes before the end (none with `all`). The caller moves
+    /// that tail to the front and reads on after it. Stops at `sink`'s first error.
+    pub fn scan<E>(
+        &self,
+        buf: &[u8],
+        all: bool,
+        mut sink: impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        match &self.matcher {
+            Some(matcher) => decide(matcher, self.hold, buf, all, sink),
+            None => {
+                if !buf.is_empty() {
+                    sink(buf)?;
+                }
+                Ok(buf.len())
+            }
+        }
+    }
+
     /// A new stream (one per output of the command).
     pub fn stream(&self) -> MaskStream<'_> {
         MaskStream {
@@ -82,12 +110,13 @@ impl MaskStream<'_> {
             out.extend_from_slice(data);
             return;
         };
+        let hold = self.masker.hold;
         if self.pending.is_empty() {
-            let kept = emit(matcher, self.masker.hold, data, false, out);
+            let Ok(kept) = decide(matcher, hold, data, false, push(out));
             self.pending.extend_from_slice(&data[kept..]);
         } else {
             self.pending.extend_from_slice(data);
-            let kept = emit(matcher, self.masker.hold, &self.pending, false, out);
+            let Ok(kept) = decide(matcher, hold, &self.pending, false, push(out));
             self.pending.drain(..kept);
         }
     }
@@ -96,7 +125,7 @@ impl MaskStream<'_> {
     /// or when the command has gone quiet and a prompt must appear.
     pub fn flush(&mut self, out: &mut Vec<u8>) {
         if let Some(matcher) = &self.masker.matcher {
-            emit(matcher, 0, &self.pending, true, out);
+            let Ok(_) = decide(matcher, 0, &self.pending, true, push(out));
         } else {
             out.extend_from_slice(&self.pending);
         }
@@ -116,11 +145,18 @@ impl Drop for MaskStream<'_> {
     }
 }
 
-/// Writes the decided part of `buf` to `out`, masked, and returns where the undecided tail
-/// begins. A match starting `hold` bytes or more before the end is final: the longest pattern
-/// starting there fits in `buf`, and no earlier match can start after it; one starting later
-/// may still grow, so it and what follows wait for more input, unless `all`.
-fn emit(matcher: &AhoCorasick, hold: usize, buf: &[u8], all: bool, out: &mut Vec<u8>) -> usize {
+/// Passes the decided part of `buf` to `sink`, masked, in order (stretches of `buf` and
+/// [`REPLACEMENT`]), and returns where the undecided tail begins. A match starting `hold`
+/// bytes or more before the end is final: the longest pattern starting there fits in `buf`,
+/// and no earlier match can start after it; one starting later may still grow, so it and
+/// what follows wait for more input, unless `all`.
+fn decide<E>(
+    matcher: &AhoCorasick,
+    hold: usize,
+    buf: &[u8],
+    all: bool,
+    mut sink: impl FnMut(&[u8]) -> Result<(), E>,
+) -> Result<usize, E> {
     let decided = if all {
         buf.len()
     } else {
@@ -131,11 +167,23 @@ fn emit(matcher: &AhoCorasick, hold: usize, buf: &[u8], all: bool, out: &mut Vec
         if m.start() >= decided {
             break;
         }
-        out.extend_from_slice(&buf[at..m.start()]);
-        out.extend_from_slice(REPLACEMENT);
+        if m.start() > at {
+            sink(&buf[at..m.start()])?;
+        }
+        sink(REPLACEMENT)?;
         at = m.end();
     }
     let upto = decided.max(at);
-    out.extend_from_slice(&buf[at..upto]);
-    upto
+    if upto > at {
+        sink(&buf[at..upto])?;
+    }
+    Ok(upto)
+}
+
+/// A [`decide`] sink appending to a buffer.
+fn push(out: &mut Vec<u8>) -> impl FnMut(&[u8]) -> Result<(), std::convert::Infallible> + '_ {
+    |bytes| {
+        out.extend_from_slice(bytes);
+        Ok(())
+    }
 }

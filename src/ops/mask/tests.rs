@@ -1,5 +1,6 @@
 //! The masker on every form, on every split of a value across two pieces, and, as a
-//! property over random streams and random piece sizes, that pieces change nothing.
+//! property over random streams and random piece sizes, that pieces change nothing, fed
+//! piece by piece or scanned in place in one buffer as the pump reads.
 
 use super::forms::{base64, base64_inside, forms};
 use super::{Masker, REPLACEMENT};
@@ -28,6 +29,30 @@ fn mask_pieces(m: &Masker, input: &[u8], sizes: &mut impl FnMut() -> usize) -> V
         rest = &rest[n..];
     }
     s.flush(&mut out);
+    out
+}
+
+/// As the pump reads: one buffer, the held-back bytes moved to its front, each piece read
+/// after them, every decided stretch taken straight from it.
+fn mask_in_place(m: &Masker, input: &[u8], sizes: &mut impl FnMut() -> usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut sink = |b: &[u8]| {
+        out.extend_from_slice(b);
+        Ok::<(), ()>(())
+    };
+    let mut buf = vec![0u8; m.hold() + 64];
+    let (mut held, mut rest) = (0, input);
+    while !rest.is_empty() {
+        let n = sizes().clamp(1, rest.len()).min(buf.len() - held);
+        buf[held..held + n].copy_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        let len = held + n;
+        let kept = m.scan(&buf[..len], false, &mut sink).unwrap();
+        assert!(len - kept <= m.hold(), "held back more than the longest pattern");
+        buf.copy_within(kept..len, 0);
+        held = len - kept;
+    }
+    m.scan(&buf[..held], true, &mut sink).unwrap();
     out
 }
 
@@ -188,6 +213,8 @@ fn property_pieces_change_nothing_and_no_form_survives() {
         let max = 1 + rng.below(40);
         let pieces = mask_pieces(&m, &input, &mut || 1 + rng.below(max));
         assert_eq!(pieces, whole, "case {case}");
+        let in_place = mask_in_place(&m, &input, &mut || 1 + rng.below(max));
+        assert_eq!(in_place, whole, "case {case}: in place");
         for v in values {
             assert!(!contains(&whole, v.as_bytes()), "case {case}: {v} survived");
         }

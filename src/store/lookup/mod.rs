@@ -115,6 +115,8 @@ impl IndexQuery<'_> {
                     api_url: m.api_url,
                     // git is told when an OAuth access token expires.
                     oauth: m.oauth,
+                    // A token's known expiry warns, or refuses to answer with it.
+                    expires_at: m.expires_at,
                     ..ProfileMeta::default()
                 })
             }

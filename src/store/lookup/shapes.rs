@@ -158,6 +158,7 @@ impl ProfileShape<'_> {
                 backend: self.backend,
                 api_url: owned(self.api_url),
                 oauth: self.oauth,
+                expires_at: self.expires_at,
                 ..ProfileMeta::default()
             });
         }

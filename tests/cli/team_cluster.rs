@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::gitserver::program;
@@ -48,17 +48,7 @@ disable_mlock = true
             ),
         )
         .unwrap();
-        let log = std::fs::File::create(home.join("server.log")).unwrap();
-        let child = Command::new(bao_bin())
-            .args(["server", &format!("-config={}", config.display())])
-            .env_clear()
-            .env("HOME", &home)
-            .env("PATH", "/usr/bin:/bin")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("bao runs");
+        let child = crate::vault::spawn_bao_server(&home, &[format!("-config={}", config.display())]);
         let node = Node {
             child: Some(child),
             port,

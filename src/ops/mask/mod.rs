@@ -109,6 +109,16 @@ impl Masker {
         }
     }
 
+    /// All of `input` masked at once: what every way of feeding it must give.
+    #[cfg(test)]
+    pub(crate) fn mask_whole(&self, input: &[u8]) -> Vec<u8> {
+        let mut s = self.stream();
+        let mut out = Vec::new();
+        s.feed(input, &mut out);
+        s.flush(&mut out);
+        out
+    }
+
     /// A new stream (one per output of the command).
     pub fn stream(&self) -> MaskStream<'_> {
         MaskStream {

@@ -41,14 +41,14 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
 "#;
 
-struct SparseRegistry {
-    index: String,
-    log: PathBuf,
+pub(crate) struct SparseRegistry {
+    pub(crate) index: String,
+    pub(crate) log: PathBuf,
     _server: Server,
 }
 
 impl SparseRegistry {
-    fn start(dir: &Path, token: &str) -> SparseRegistry {
+    pub(crate) fn start(dir: &Path, token: &str) -> SparseRegistry {
         let port = clients::free_port();
         let log = dir.join("registry.log");
         let mut child = Command::new("python3")
@@ -69,7 +69,7 @@ impl SparseRegistry {
     }
 
     /// How the server saw the token on the index file of `kwdep`.
-    fn auth_of_index_file(&self) -> Vec<String> {
+    pub(crate) fn auth_of_index_file(&self) -> Vec<String> {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         (text.lines())
             .filter(|l| l.starts_with("/index/kw/de/kwdep "))
@@ -80,7 +80,7 @@ impl SparseRegistry {
 
 /// A keyward env with its own CARGO_HOME naming registry `kw`, a crate depending on
 /// `kwdep` from it, the helper links and the running toolchain's cargo and rustc on PATH.
-fn cargo_env(mut t: TestEnv, reg: &SparseRegistry) -> TestEnv {
+pub(crate) fn cargo_env(mut t: TestEnv, reg: &SparseRegistry) -> TestEnv {
     clients::links_on_path(&mut t);
     let cargo = PathBuf::from(std::env::var("CARGO").expect("run by cargo"));
     let toolchain = cargo.parent().unwrap().display().to_string();
@@ -113,7 +113,7 @@ fn cargo_env(mut t: TestEnv, reg: &SparseRegistry) -> TestEnv {
     t
 }
 
-fn cargo<'a>(t: &'a TestEnv, args: &[&str]) -> crate::harness::Run<'a> {
+pub(crate) fn cargo<'a>(t: &'a TestEnv, args: &[&str]) -> crate::harness::Run<'a> {
     let mut r = program(t, &std::env::var("CARGO").unwrap(), args);
     r.cmd.current_dir(t.dir.path().join("app"));
     r
@@ -123,7 +123,7 @@ fn cargo_config(t: &TestEnv) -> String {
     std::fs::read_to_string(t.dir.path().join("cargo-home/config.toml")).unwrap()
 }
 
-fn lockfile(t: &TestEnv) -> crate::harness::Out {
+pub(crate) fn lockfile(t: &TestEnv) -> crate::harness::Out {
     let _ = std::fs::remove_file(t.dir.path().join("app/Cargo.lock"));
     cargo(t, &["generate-lockfile"]).run()
 }

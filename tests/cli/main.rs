@@ -14,6 +14,7 @@ mod embed;
 mod exec;
 mod exec_mask;
 mod expiry;
+mod expiry_clients;
 mod fixtures;
 mod git;
 mod git_battery;

@@ -14,7 +14,7 @@ const TERRAFORM: &str = "/usr/local/bin/terraform";
 const HELPER: &str = "terraform-credentials-keyward";
 
 /// False (after one printed line) where terraform is not installed.
-fn have_terraform() -> bool {
+pub(crate) fn have_terraform() -> bool {
     let there = Path::new(TERRAFORM).exists();
     if !there {
         println!("skipped: no terraform at {TERRAFORM} (no package registry ships it)");
@@ -26,13 +26,13 @@ fn have_terraform() -> bool {
 /// config naming the helper, the helper in ~/.terraform.d/plugins), a module using the
 /// host, and an xdg-open that follows the login URL the way a browser would, without
 /// waiting for it.
-struct World {
-    server: HttpsServer,
-    host: String,
-    work: PathBuf,
+pub(crate) struct World {
+    pub(crate) server: HttpsServer,
+    pub(crate) host: String,
+    pub(crate) work: PathBuf,
 }
 
-fn world(t: &mut TestEnv, token: &str) -> World {
+pub(crate) fn world(t: &mut TestEnv, token: &str) -> World {
     let dir = t.dir.path().to_path_buf();
     let tls = Tls::new(&dir.join("tfhost"));
     let server = HttpsServer::start(

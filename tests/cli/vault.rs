@@ -103,7 +103,7 @@ impl Drop for BaoServer {
 
 /// The helper link on PATH, and `setup vault` naming it in the Vault and OpenBao config
 /// files of `t`; bao's variables set for `server`.
-fn configure(t: &mut TestEnv, server: &BaoServer) -> PathBuf {
+pub(crate) fn configure(t: &mut TestEnv, server: &BaoServer) -> PathBuf {
     let dir = t.dir.path().join("bin");
     std::fs::create_dir_all(&dir).unwrap();
     let link = dir.join(HELPER);
@@ -129,7 +129,7 @@ fn configure(t: &mut TestEnv, server: &BaoServer) -> PathBuf {
     link
 }
 
-fn bao(t: &TestEnv, args: &[&str]) -> Out {
+pub(crate) fn bao(t: &TestEnv, args: &[&str]) -> Out {
     program(t, &bao_bin().display().to_string(), args).run()
 }
 

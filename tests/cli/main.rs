@@ -45,6 +45,7 @@ mod streams;
 mod strict_home;
 mod team;
 mod team_cluster;
+mod team_faults;
 mod terraform;
 mod tlsserver;
 mod vault;

@@ -128,7 +128,8 @@ impl VaultClient {
 
     /// Writes `values` as the whole secret, if its current version is still `cas`. A
     /// teammate's write in between is [`Error::Conflict`]. When an attempt's answer is lost
-    /// (the server died after receiving it), the secret is read back: at `cas + 1` with
+    /// or is a 5xx (the server died after receiving it, or a gateway failed), on the
+    /// address that answers or on one passed over before it, the secret is read back: at `cas + 1` with
     /// exactly these values it was our attempt that landed (check-and-set lets at most one
     /// write on `cas` through, and a teammate writing the same map at the same moment
     /// leaves the same state); still at `cas`, the write is sent again; anything else is a
@@ -146,11 +147,13 @@ impl VaultClient {
         let mut unsure = false;
         let mut pause = Duration::from_millis(50);
         loop {
-            let failed = match self.send_once(&Method::POST, &api, Some(&body)) {
-                Ok(reply) => return self.written(reply, mount, path, values, cas, unsure),
-                Err(f) => f,
-            };
+            // An address passed over after the request went out may have applied it, even
+            // when the next one in the same pass answers.
+            let (reply, failed) = self.send_pass(&Method::POST, &api, Some(&body));
             unsure |= failed.any(super::Skip::Unsure);
+            if let Some(reply) = reply {
+                return self.written(reply, mount, path, values, cas, unsure);
+            }
             if !failed.transient() || Instant::now() + pause >= deadline {
                 return Err(failed.into_error());
             }

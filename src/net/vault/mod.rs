@@ -38,9 +38,10 @@ enum Skip {
     Refused,
     /// The server is sealed.
     Sealed,
-    /// A standby redirecting, or a 5xx: the cluster may be electing.
+    /// A standby redirecting, or a mount upgrading: the cluster may be electing.
     Transient,
-    /// The request went out but no answer came: it may have been applied.
+    /// The request went out but no answer came, or a 5xx (a server or a gateway failing
+    /// after it took the request): it may have been applied.
     Unsure,
 }
 
@@ -118,7 +119,7 @@ impl VaultClient {
 
     /// Sends one request that is safe to repeat (a read, a token call); retried for up to
     /// [`FAILOVER_DEADLINE`] while a cluster is in transition. A write goes through
-    /// `send_once` instead and is retried by its caller, which knows when check-and-set
+    /// `send_pass` instead and is retried by its caller, which knows when check-and-set
     /// makes that safe.
     pub(crate) fn call(&mut self, method: Method, path: &str, body: Option<&[u8]>) -> Result<Reply> {
         let deadline = Instant::now() + FAILOVER_DEADLINE;
@@ -137,6 +138,13 @@ impl VaultClient {
 
     /// One pass over the addresses, starting with the one that answered last.
     fn send_once(&mut self, method: &Method, path: &str, body: Option<&[u8]>) -> Result<Reply, AllFailed> {
+        let (reply, passed_over) = self.send_pass(method, path, body);
+        reply.ok_or(passed_over)
+    }
+
+    /// [`VaultClient::send_once`] with the addresses passed over before the one that
+    /// answered: a write must know whether an earlier address may have applied it.
+    fn send_pass(&mut self, method: &Method, path: &str, body: Option<&[u8]>) -> (Option<Reply>, AllFailed) {
         let mut tried = Vec::new();
         let n = self.addrs.len();
         for step in 0..n {
@@ -145,12 +153,12 @@ impl VaultClient {
             match self.send_to(&addr, method, path, body) {
                 Ok(reply) => {
                     self.current = i;
-                    return Ok(reply);
+                    return (Some(reply), AllFailed { tried });
                 }
                 Err((why, skip)) => tried.push((addr, why, skip)),
             }
         }
-        Err(AllFailed { tried })
+        (None, AllFailed { tried })
     }
 
     fn send_to(
@@ -205,7 +213,7 @@ fn classify(reply: Reply) -> Result<Reply, (String, Skip)> {
             Skip::Transient,
         )),
         429 => Err(("a standby".into(), Skip::Transient)),
-        s @ 500..=599 => Err((format!("HTTP {s}"), Skip::Transient)),
+        s @ 500..=599 => Err((format!("HTTP {s}"), Skip::Unsure)),
         _ => Ok(reply),
     }
 }

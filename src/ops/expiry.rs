@@ -68,9 +68,8 @@ pub fn check(
     // A stamp that cannot be written only means the warning may come again.
     let _ = mark(&stamp, now);
     Ok(Standing::Warn(format!(
-        "the token of {} ({}) {} ({}); renew it, then `{}`",
-        service.name,
-        source.describe(),
+        "{} {} ({}); renew it, then `{}`",
+        whose(service, source),
         describe(expires_at, now),
         format_time(expires_at),
         login_cmd(app, service, profile)
@@ -88,7 +87,7 @@ pub fn expired(app: &App, service: &Service, profile: &ProfileName, source: &Sou
         ),
     };
     Error::TokenExpired {
-        what: format!("the token of {} ({})", service.name, source.describe()),
+        what: whose(service, source),
         at: format_time(at),
         hint,
     }
@@ -139,6 +138,20 @@ pub fn refuse_at_login(
             ),
         }),
         _ => Ok(()),
+    }
+}
+
+/// "the token of acme (profile default, OS keyring)", "the token of acme in ACME_TOKEN".
+fn whose(service: &Service, source: &Source) -> String {
+    let name = &service.name;
+    match source {
+        Source::Profile {
+            profile,
+            backend: Some(b),
+        } => format!("the token of {name} (profile {profile}, {})", b.describe()),
+        Source::Env { var } => format!("the token of {name} in {var}"),
+        Source::Flag { flag } => format!("the token of {name} given with {flag}"),
+        other => format!("the token of {name} ({})", other.describe()),
     }
 }
 

@@ -323,7 +323,7 @@ fn cargo_terraform_and_vault_helpers_warn_once_and_answer_none_once_expired() {
     );
     expired(&out, "cargo");
     let out = terraform();
-    assert_eq!((out.code, out.stdout.as_str()), (0, "{}\n"), "{}", out.stderr);
+    assert_eq!((out.code, out.stdout.as_str()), (4, ""), "{}", out.stderr);
     expired(&out, "terraform");
     let out = vault();
     assert_eq!((out.code, out.stdout.as_str()), (4, ""), "{}", out.stderr);

@@ -102,7 +102,7 @@ fn cargo_shows_the_warning_once_and_keywards_refusal_once_expired() {
 }
 
 #[test]
-fn terraform_drops_the_helpers_stderr_and_gets_no_credential_once_expired() {
+fn terraform_drops_the_helpers_warning_and_logs_its_refusal_once_expired() {
     use crate::terraform::{have_terraform, world};
     if !have_terraform() {
         return;
@@ -157,9 +157,9 @@ fn terraform_drops_the_helpers_stderr_and_gets_no_credential_once_expired() {
     );
     assert!(stamp(&t, "default").exists(), "keyward warned");
 
-    // Expired: the helper answers terraform's "no credentials" (`{}`), so terraform asks
-    // the host without a token and shows the host's 401; keyward's line (on the helper's
-    // stderr, which a person running the helper sees) is dropped even under TF_LOG.
+    // Expired: the helper fails (exit 4, its line on stderr); terraform treats that as "no
+    // credentials", asks the host without a token and shows the host's 401, and quotes
+    // keyward's line in its log (TF_LOG=warn and up), never in its own output.
     let exp = now() - 2 * 86_400;
     expire_stored(&t, exp);
     let link = t
@@ -167,18 +167,18 @@ fn terraform_drops_the_helpers_stderr_and_gets_no_credential_once_expired() {
         .path()
         .join(".terraform.d/plugins/terraform-credentials-keyward");
     let get = program(&t, &link.display().to_string(), &["get", &w.host]).run();
-    assert_eq!((get.code, get.stdout.as_str()), (0, "{}\n"), "{}", get.stderr);
+    assert_eq!((get.code, get.stdout.as_str()), (4, ""), "{}", get.stderr);
     refused(&get, &t, exp);
     let before = w.server.log().lines().count();
-    for trace in [false, true] {
-        let out = fresh_init(trace);
-        out.code(1).stderr_has("401 Unauthorized");
-        assert!(
-            !out.stderr.contains("expired on"),
-            "terraform now shows it: {}",
-            out.stderr
-        );
-    }
+    let plain = fresh_init(false);
+    plain.code(1).stderr_has("401 Unauthorized");
+    assert!(!plain.stderr.contains("expired on"), "{}", plain.stderr);
+    fresh_init(true)
+        .code(1)
+        .stderr_has("401 Unauthorized")
+        .stderr_has("Failed to get credentials")
+        .stderr_has("terraform-credentials-keyward get: the token of")
+        .stderr_has("expired on");
     let log = w.server.log();
     let after = since(&log, before);
     assert!(

@@ -60,10 +60,6 @@ fn unknown_verb(program: &str) -> Error {
     )
 }
 
-fn program(ctx: &Context) -> String {
-    super::of_client(terraform::CLIENT).map_or_else(String::new, |h| h.program(&ctx.app))
-}
-
 fn act(ctx: &Context, verb: wire::Verb, host: &str) -> Result<()> {
     use wire::Verb;
     // Read first: terraform writes all of it, whatever the answer.
@@ -74,17 +70,10 @@ fn act(ctx: &Context, verb: wire::Verb, host: &str) -> Result<()> {
     let host = wire::parse_host(host)?;
     match verb {
         Verb::Get => {
-            let found = match terraform::get(ctx.store()?, &ctx.env, &host) {
-                // terraform's "no credentials" (`{}`) rather than a token bound to fail;
-                // why, on stderr (terraform drops it, a person running the helper sees it).
-                Err(e @ Error::TokenExpired { .. }) => {
-                    let line = super::error_line(&ctx.app, &program(ctx), "get", &e);
-                    ctx.out()
-                        .err_line(&format!("{} {line}", ctx.out().style().err_mark()));
-                    None
-                }
-                other => other?,
-            };
+            // An expired profile token fails the `get` (exit 4, the line on stderr) rather
+            // than answering `{}`: terraform goes on without a token either way, but only a
+            // failing helper's message reaches its log (`TF_LOG=warn`).
+            let found = terraform::get(ctx.store()?, &ctx.env, &host)?;
             if let Some(w) = found.as_ref().and_then(|f| f.warning.as_deref()) {
                 ctx.out().warn(w);
             }

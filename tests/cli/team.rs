@@ -486,6 +486,30 @@ fn vault_login_methods_keep_the_token_in_the_keyring() {
     t.cmd(&["status", "--offline"])
         .run()
         .stdout_has(&format!("Vault token for {addr}: expires in"));
+    let v = t.cmd(&["status", "--offline", "-o", "json"]).run().json()["vault"].clone();
+    assert_eq!(
+        (&v["addr"], &v["token_source"]),
+        (
+            &serde_json::json!(addr),
+            &serde_json::json!({"kind": "stored", "backend": "keyring"})
+        ),
+        "{v}"
+    );
+    assert_eq!(crate::json_times::secs(&v["expires_at"]), after, "{v}");
+    let v = t
+        .cmd(&["status", "--offline", "-o", "json"])
+        .env("VAULT_TOKEN", &t.sentinel("hvs."))
+        .run()
+        .json()["vault"]
+        .clone();
+    assert_eq!(
+        (&v["token_source"], &v["expires_at"]),
+        (
+            &serde_json::json!({"kind": "env", "var": "VAULT_TOKEN"}),
+            &serde_json::Value::Null
+        ),
+        "{v}"
+    );
     // A wrong password stores nothing new.
     let out = t
         .raw(&[

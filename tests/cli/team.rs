@@ -246,6 +246,14 @@ fn shared_values_round_trip_beside_local_ones() {
             )
         })
         .collect();
+    // Vault's created_time (nanoseconds) to the second, newest first.
+    let written: Vec<u64> = h["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| crate::json_times::secs(&v["created_at"]))
+        .collect();
+    assert!(written.windows(2).all(|w| w[0] >= w[1]), "{h}");
     assert_eq!(
         states,
         [(3, "removed".into()), (2, "set".into()), (1, "absent".into())]
@@ -543,11 +551,16 @@ fn vault_login_methods_keep_the_token_in_the_keyring() {
         .stdout
         .trim()
         .to_string();
-    t.raw(&["vault", "login", &addr, "--method", "approle"])
+    let out = t
+        .raw(&["vault", "login", &addr, "--method", "approle", "-o", "json"])
         .env("VAULT_ROLE_ID", &role_id)
         .env("VAULT_SECRET_ID", &secret_id)
-        .run()
-        .ok();
+        .run();
+    out.ok();
+    let j = out.json();
+    assert_eq!(j["method"], "approle", "{j}");
+    let at = crate::json_times::secs(&j["expires_at"]);
+    assert!(at > after, "an AppRole token lives its TTL: {j}");
     let out = t.cmd(&["secrets", "get", "deploy-key"]).prints_secret().run();
     assert_eq!(out.stdout.trim_end(), value);
     // A read-only identity now: writes are refused by policy.

@@ -2,8 +2,6 @@
 //! `YYYY-MM-DD HH:MM:SS UTC`, HTTP dates, Unix seconds), a JWT's own `exp` claim, and the
 //! words people read ("expires in 5 days", "expired 2 days ago"). All times are Unix seconds.
 
-use std::time::{Duration, UNIX_EPOCH};
-
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
@@ -196,7 +194,7 @@ fn span(secs: u64) -> String {
 
 /// `2026-12-04 15:00:00 UTC`: a time in an error or warning line.
 pub fn format_time(at: u64) -> String {
-    let s = humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(at)).to_string();
+    let s = crate::core::clock::rfc3339_at(at);
     match s.strip_suffix('Z') {
         Some(t) if t.len() == 19 => format!("{} {} UTC", &t[..10], &t[11..]),
         _ => s,

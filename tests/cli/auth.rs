@@ -475,10 +475,12 @@ fn status_json_is_a_stable_object_with_a_profile_list() {
             "selection",
             "service",
             "token_shadowed",
-            "token_source"
+            "token_source",
+            "vault"
         ]
     );
     assert_eq!(v["ok"], true);
+    assert_eq!(v["vault"], serde_json::Value::Null, "no Vault block");
     assert_eq!(v["profile"], "default");
     assert_eq!(v["token_source"]["kind"], "profile");
     let profiles = v["profiles"].as_array().unwrap();

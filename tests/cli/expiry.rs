@@ -83,8 +83,8 @@ fn header_three_days_ahead_is_shown_and_warned_once_a_day() {
         .stderr_has("expires in 3 days");
     let w = t.cmd(&["whoami", "-o", "json"]).run().ok().json();
     assert_eq!(
-        (w["expires_at"].clone(), w["expires"].clone()),
-        (json!(at), json!("expires in 3 days"))
+        (crate::json_times::secs(&w["expires_at"]), w["expires"].clone()),
+        (at, json!("expires in 3 days"))
     );
 
     let first = t.cmd(&["token"]).prints_secret().run();
@@ -154,7 +154,7 @@ fn expiry_field_in_the_answer_is_recorded_at_each_check() {
         json!({"email": "u@example.com", "token": {"expires_at": at}}),
     );
     let s = t.cmd(&["status", "-o", "json"]).run().ok().json();
-    assert_eq!(s["profiles"][0]["expires_at"], json!(at));
+    assert_eq!(crate::json_times::secs(&s["profiles"][0]["expires_at"]), at);
     assert_eq!(
         t.index()["services"][&t.svc]["profiles"]["default"]["expires_at"],
         json!(at)

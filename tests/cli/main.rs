@@ -22,6 +22,7 @@ mod git_users;
 mod gitserver;
 mod harness;
 mod interactive;
+mod json_times;
 mod keyring_faults;
 mod keyring_read;
 mod kube;

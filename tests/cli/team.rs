@@ -246,6 +246,14 @@ fn shared_values_round_trip_beside_local_ones() {
             )
         })
         .collect();
+    // Vault's created_time (nanoseconds) to the second, newest first.
+    let written: Vec<u64> = h["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| crate::json_times::secs(&v["created_at"]))
+        .collect();
+    assert!(written.windows(2).all(|w| w[0] >= w[1]), "{h}");
     assert_eq!(
         states,
         [(3, "removed".into()), (2, "set".into()), (1, "absent".into())]
@@ -486,6 +494,30 @@ fn vault_login_methods_keep_the_token_in_the_keyring() {
     t.cmd(&["status", "--offline"])
         .run()
         .stdout_has(&format!("Vault token for {addr}: expires in"));
+    let v = t.cmd(&["status", "--offline", "-o", "json"]).run().json()["vault"].clone();
+    assert_eq!(
+        (&v["addr"], &v["token_source"]),
+        (
+            &serde_json::json!(addr),
+            &serde_json::json!({"kind": "stored", "backend": "keyring"})
+        ),
+        "{v}"
+    );
+    assert_eq!(crate::json_times::secs(&v["expires_at"]), after, "{v}");
+    let v = t
+        .cmd(&["status", "--offline", "-o", "json"])
+        .env("VAULT_TOKEN", &t.sentinel("hvs."))
+        .run()
+        .json()["vault"]
+        .clone();
+    assert_eq!(
+        (&v["token_source"], &v["expires_at"]),
+        (
+            &serde_json::json!({"kind": "env", "var": "VAULT_TOKEN"}),
+            &serde_json::Value::Null
+        ),
+        "{v}"
+    );
     // A wrong password stores nothing new.
     let out = t
         .raw(&[
@@ -519,11 +551,16 @@ fn vault_login_methods_keep_the_token_in_the_keyring() {
         .stdout
         .trim()
         .to_string();
-    t.raw(&["vault", "login", &addr, "--method", "approle"])
+    let out = t
+        .raw(&["vault", "login", &addr, "--method", "approle", "-o", "json"])
         .env("VAULT_ROLE_ID", &role_id)
         .env("VAULT_SECRET_ID", &secret_id)
-        .run()
-        .ok();
+        .run();
+    out.ok();
+    let j = out.json();
+    assert_eq!(j["method"], "approle", "{j}");
+    let at = crate::json_times::secs(&j["expires_at"]);
+    assert!(at > after, "an AppRole token lives its TTL: {j}");
     let out = t.cmd(&["secrets", "get", "deploy-key"]).prints_secret().run();
     assert_eq!(out.stdout.trim_end(), value);
     // A read-only identity now: writes are refused by policy.

@@ -72,6 +72,7 @@ struct SessionRow {
     client_id: String,
     identity: Option<String>,
     scopes: Vec<String>,
+    #[serde(serialize_with = "crate::core::clock::serialize_rfc3339")]
     expires_at: Option<u64>,
     refreshable: bool,
     refreshed_at: Option<String>,
@@ -178,6 +179,7 @@ pub(crate) fn run_refresh(ctx: &Context, _args: RefreshArgs) -> Result<ExitCode>
             service: &'a str,
             profile: &'a str,
             refreshed: bool,
+            #[serde(serialize_with = "crate::core::clock::serialize_rfc3339")]
             expires_at: Option<u64>,
         }
         ctx.out().json(&Out {

@@ -198,7 +198,9 @@ fn print_list(ctx: &Context, service: &Service, team: &Team, shared: &Shared, ro
 #[derive(Serialize)]
 struct HistoryRow {
     version: u64,
-    created_time: String,
+    /// When Vault wrote the version (its `created_time`, to the second).
+    #[serde(serialize_with = "crate::core::clock::serialize_rfc3339")]
+    created_at: Option<u64>,
     /// `set`, `changed`, `removed`, `absent`, `deleted`, `destroyed`.
     state: &'static str,
     hint: Option<String>,
@@ -237,7 +239,7 @@ pub(crate) fn history(ctx: &Context, service: &Service, name: &SecretName) -> Re
         };
         rows.push(HistoryRow {
             version: v.version,
-            created_time: v.created_time.clone(),
+            created_at: crate::core::expiry::parse_time(&v.created_time),
             state,
             hint,
         });
@@ -260,7 +262,10 @@ pub(crate) fn history(ctx: &Context, service: &Service, name: &SecretName) -> Re
         ctx.out().data("  (never written)");
     }
     for r in &rows {
-        let when = human_time(&r.created_time);
+        let when = r
+            .created_at
+            .map(|t| human_time(&crate::core::clock::rfc3339_at(t)))
+            .unwrap_or_default();
         let hint = r
             .hint
             .as_deref()

@@ -100,6 +100,7 @@ struct LoginOutput<'a> {
     addr: &'a str,
     method: &'a str,
     hint: String,
+    #[serde(serialize_with = "crate::core::clock::serialize_rfc3339")]
     expires_at: Option<u64>,
     renewable: bool,
 }

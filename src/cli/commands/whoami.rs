@@ -42,7 +42,8 @@ struct WhoamiOutput {
     verified_at: String,
     /// Where the service and profile were chosen (flag, env, `.keyward.toml`, active, default).
     selection: crate::cli::selection::Selection,
-    /// When the token expires (Unix seconds), when the API, the token or its grant says.
+    /// When the token expires, when the API, the token or its grant says.
+    #[serde(serialize_with = "crate::core::clock::serialize_rfc3339")]
     expires_at: Option<u64>,
     /// `expires in 5 days`, `expired 2 days ago`.
     expires: Option<String>,

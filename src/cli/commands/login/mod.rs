@@ -91,7 +91,8 @@ struct LoginOutput<'a> {
     verified: bool,
     verified_at: Option<String>,
     not_verified_reason: Option<NotVerified>,
-    /// When the token expires (Unix seconds), when the API or the token says.
+    /// When the token expires, when the API or the token says.
+    #[serde(serialize_with = "crate::core::clock::serialize_rfc3339")]
     expires_at: Option<u64>,
 }
 

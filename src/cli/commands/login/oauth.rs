@@ -29,6 +29,7 @@ struct OAuthLoginOutput<'a> {
     method: &'static str,
     grant_id: &'a str,
     identity: Option<String>,
+    #[serde(serialize_with = "crate::core::clock::serialize_rfc3339")]
     expires_at: Option<u64>,
     refreshable: bool,
     scopes: Vec<String>,

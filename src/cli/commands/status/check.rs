@@ -121,9 +121,10 @@ pub(crate) struct ProfileStatus {
     pub connected_since: Option<String>,
     /// When the API last accepted it: now, or as recorded.
     pub verified_at: Option<String>,
-    /// When the token expires (Unix seconds): an OAuth grant's, else what the API or the
-    /// token (a JWT) said at login or the last check.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// When the token expires (kept as Unix seconds, written RFC 3339; `null` when not
+    /// known): an OAuth grant's, else what the API or the token (a JWT) said at login or
+    /// the last check.
+    #[serde(serialize_with = "crate::core::clock::serialize_rfc3339")]
     pub expires_at: Option<u64>,
     /// "expires in 5 days (2026-12-06 15:00:00 UTC)", for the text report (not OAuth).
     #[serde(skip)]
@@ -179,6 +180,8 @@ pub(crate) struct StatusOutput {
     pub profiles: Vec<ProfileStatus>,
     /// Where the service and profile were chosen (flag, env, `.keyward.toml`, active, default).
     pub selection: crate::cli::selection::Selection,
+    /// The Vault token of a service with shared values; `null` for any other service.
+    pub vault: Option<super::vault::VaultStatus>,
 }
 
 /// Records a verification's answer: an identity the API names replaces the recorded one.

@@ -94,6 +94,7 @@ pub(crate) fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
         override_token,
         profiles,
         selection: ctx.selection(&service.name, &selected)?,
+        vault: vault::status(ctx, &service)?,
     };
     match ctx.format() {
         Format::Json => ctx.out().json(&out),
@@ -101,9 +102,9 @@ pub(crate) fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
         Format::Text => summary::print_summary(ctx.out(), &out, ctx.store()?.clock().now()),
     }
     if ctx.format() == Format::Text
-        && let Some(line) = vault::line(ctx, &service)?
+        && let Some(v) = &out.vault
     {
-        ctx.out().data(&line);
+        ctx.out().data(&v.line);
     }
     if in_use_check.is_none() {
         let e = not_logged_in(app, &service, &selected);

@@ -5,7 +5,6 @@
 //! check-and-set write every shared change goes through.
 
 use std::collections::BTreeMap;
-use std::time::UNIX_EPOCH;
 
 use crate::cli::context::Context;
 use crate::core::vault::VaultSettings;
@@ -48,12 +47,7 @@ pub(crate) fn settings(ctx: &Context, service: &Service) -> Result<VaultSettings
 }
 
 fn now(ctx: &Context) -> Result<u64> {
-    Ok(ctx
-        .store()?
-        .clock()
-        .now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs()))
+    Ok(ctx.store()?.clock().unix())
 }
 
 /// A client for `settings` with the first token found.

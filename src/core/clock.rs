@@ -27,6 +27,11 @@ impl Clock {
         (self.0)()
     }
 
+    /// Now in Unix seconds: how expiries are kept and compared.
+    pub fn unix(&self) -> u64 {
+        self.now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    }
+
     /// Now as RFC 3339 UTC, seconds precision: what the index records.
     pub fn rfc3339(&self) -> String {
         humantime::format_rfc3339_seconds(self.now()).to_string()

@@ -5,8 +5,6 @@
 //! own index section (`git`) for compatibility but matches profiles through
 //! [`profile_token`] too.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use crate::core::names::{ProfileName, ServiceName};
 use crate::core::service::{Service, ServiceConfig};
 use crate::core::urls::Origin;
@@ -92,13 +90,6 @@ pub(crate) fn git_username(config: &ServiceConfig) -> &str {
         .unwrap_or(DEFAULT_GIT_USERNAME)
 }
 
-/// Unix seconds now.
-pub(crate) fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// A host as the helper protocols compare them: lowercase, without an https default port.
 pub(crate) fn normalise_host(host: &str) -> String {
     let h = host.trim().to_ascii_lowercase();
@@ -112,7 +103,7 @@ pub(crate) fn stored(store: &Store, index: &Index, client: &str, keys: &[String]
     let Some(entries) = index.hosts.get(client) else {
         return Ok(None);
     };
-    let now = now_unix();
+    let now = store.clock().unix();
     for key in keys {
         for (entry, meta) in host_keys::matching(entries, key) {
             if meta.expires_at.is_some_and(|t| t <= now) {
@@ -177,7 +168,7 @@ pub(crate) fn check_expiry(store: &Store, index: &Index, issued: &Issued) -> Res
     let Some(at) = expiry::token_expiry(index, &issued.service, &issued.source, &issued.token) else {
         return Ok(None);
     };
-    let now = crate::auth::oauth::session::now_unix(store);
+    let now = store.clock().unix();
     let standing = expiry::check(
         store.app(),
         store.home(),

@@ -12,7 +12,7 @@ use reqwest::Url;
 use crate::auth::oauth::client::{OAuthClient, TokenAnswer};
 use crate::auth::oauth::lock::{LOCK_WAIT, RefreshLock};
 use crate::auth::oauth::refused;
-use crate::auth::oauth::session::{mark_needs_login, now_unix, read_tokens, save_refresh};
+use crate::auth::oauth::session::{mark_needs_login, read_tokens, save_refresh};
 use crate::core::names::{ProfileName, ServiceName};
 use crate::ops::resolve::not_logged_in;
 use crate::store::Store;
@@ -65,7 +65,7 @@ pub(crate) fn ensure_fresh(
     let Some(o) = oauth_meta(index, &service.name, profile) else {
         return Ok(None);
     };
-    if is_fresh(o, now_unix(store)) {
+    if is_fresh(o, store.clock().unix()) {
         return Ok(None);
     }
     let _lock = RefreshLock::acquire(store.home(), &service.name, profile, LOCK_WAIT)?;
@@ -105,7 +105,7 @@ fn refresh_locked(
             format!("log in with OAuth: `{login_cmd}`"),
         ));
     };
-    let now = now_unix(store);
+    let now = store.clock().unix();
     let (refresh, access) = read_tokens(store, &service.name, profile, meta)?;
     let access = access.ok_or_else(|| not_logged_in(app, service, profile))?;
     if !force && is_fresh(o, now) {

@@ -23,20 +23,11 @@ pub(crate) struct NewGrant<'a> {
     pub grant_id: String,
 }
 
-/// Unix seconds of `store`'s clock.
-pub(crate) fn now_unix(store: &Store) -> u64 {
-    store
-        .clock()
-        .now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// Stores a new grant for a profile (replacing whatever it held); returns the access
 /// token's backend.
 pub(crate) fn save_login(store: &Store, g: &NewGrant<'_>) -> Result<BackendId> {
     let app = store.app();
-    let now = now_unix(store);
+    let now = store.clock().unix();
     let stamp = store.clock().rfc3339();
     store.update(|txn| {
         let old = profile(txn, g.service, g.profile).cloned().unwrap_or_default();
@@ -89,7 +80,7 @@ pub(crate) fn save_refresh(
     tokens: &Tokens,
 ) -> Result<Option<u64>> {
     let app = store.app();
-    let now = now_unix(store);
+    let now = store.clock().unix();
     let stamp = store.clock().rfc3339();
     store.update(|txn| {
         let old = profile_or_gone(txn, service, profile)?;

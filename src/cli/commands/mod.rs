@@ -168,11 +168,6 @@ pub(crate) fn human_ago(rfc3339: &str, now: std::time::SystemTime) -> String {
     }
 }
 
-/// Now as RFC 3339 UTC, seconds precision.
-pub(crate) fn now_rfc3339() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use crate::auth::oauth::fetch::refresh_now;
 use crate::auth::oauth::revoke::{OnServer, revoke};
-use crate::auth::oauth::session::now_unix;
 use crate::cli::commands::{human_span, human_time};
 use crate::cli::context::Context;
 use crate::cli::output::Format;
@@ -127,7 +126,7 @@ pub(crate) fn run_sessions(ctx: &Context, _args: SessionsArgs) -> Result<ExitCod
         ));
         return Ok(ExitCode::SUCCESS);
     }
-    let now = now_unix(ctx.store()?);
+    let now = ctx.store()?.clock().unix();
     ctx.out().data("ID        PROFILE     IDENTITY              EXPIRES            REFRESH   LAST REFRESH         ISSUER / CLIENT / SCOPES");
     for r in rows {
         ctx.out().data(&format!(
@@ -190,7 +189,10 @@ pub(crate) fn run_refresh(ctx: &Context, _args: RefreshArgs) -> Result<ExitCode>
         });
     } else if fresh.note.is_none() {
         let when = match fresh.expires_at {
-            Some(_) => format!("it expires {}", expiry_words(fresh.expires_at, now_unix(store))),
+            Some(_) => format!(
+                "it expires {}",
+                expiry_words(fresh.expires_at, store.clock().unix())
+            ),
             None => "it has no stated lifetime".into(),
         };
         ctx.out().success(&format!(

@@ -97,7 +97,7 @@ pub(crate) fn check_expiry(
         return Ok(());
     };
     let store = ctx.store()?;
-    let now = crate::auth::oauth::session::now_unix(store);
+    let now = store.clock().unix();
     let standing = check(
         &ctx.app,
         store.home(),

@@ -147,11 +147,7 @@ fn run_login(ctx: &Context, a: LoginArgs) -> Result<ExitCode> {
     )?;
     let got = login(&mut client, method, a.path.as_deref())?;
     let store = ctx.store()?;
-    let now = store
-        .clock()
-        .now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = store.clock().unix();
     let expires_at = (got.lease_duration > 0).then_some(now + got.lease_duration);
     let hint = got.token.masked();
     helper::store_token_until(store, &ctx.env, &server, got.token, expires_at)?;

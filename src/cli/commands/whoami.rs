@@ -106,7 +106,7 @@ pub(crate) fn run(ctx: &Context, args: WhoamiArgs) -> Result<ExitCode> {
             e
         })?;
     let expires_at = expiry_after_check(ctx, &service, &profile, &resolved.source, verified.expires_at)?;
-    let now = crate::auth::oauth::session::now_unix(ctx.store()?);
+    let now = ctx.store()?.clock().unix();
     let expires = expires_at.map(|at| crate::core::expiry::describe(at, now));
     if args.raw {
         let mut raw = verified.raw.clone();

@@ -3,8 +3,6 @@
 //! values that answer: no HTTP client, no async runtime, no prompt (git owns stdin and
 //! stdout). What `store` keeps and `erase` removes is in `save`.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use crate::core::names::ServiceName;
 use crate::core::service::{GitAuth, Service, ServiceConfig};
 use crate::core::urls::Origin;
@@ -27,13 +25,6 @@ pub(crate) struct Answer {
     pub response: Response,
     /// The day's warning that the profile token answering expires soon, for stderr.
     pub warning: Option<String>,
-}
-
-/// Unix seconds now.
-fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// True when git would drop this password as expired (`expiry < now`, as git checks it).
@@ -75,7 +66,7 @@ pub(crate) fn lookup(store: &Store, env: &Env, index: &Index, req: &Request) -> 
 
 fn lookup_stored(store: &Store, index: &Index, req: &Request, target: &Target) -> Result<Option<Answer>> {
     let app = store.app();
-    let now = now_unix();
+    let now = store.clock().unix();
     for (key, meta) in keys::matching(index, target, req.username.as_deref()) {
         if is_expired(meta.password_expiry_utc, now) {
             continue;

@@ -11,7 +11,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::auth::verify::{Target, Verified, Verifier, parse_api_url};
-use crate::cli::commands::{check_token_shape, now_rfc3339, read_stdin_value};
+use crate::cli::commands::{check_token_shape, read_stdin_value};
 use crate::cli::context::Context;
 use crate::cli::output::Format;
 use crate::core::names::{ProfileName, ServiceName};
@@ -134,7 +134,7 @@ pub(crate) fn run(ctx: &Context, args: LoginArgs) -> Result<ExitCode> {
     let identity = verified.as_ref().and_then(|v| v.identity.clone());
     let expires_at = (verified.as_ref().and_then(|v| v.expires_at))
         .or_else(|| crate::core::expiry::jwt_expiry(req.token.expose()));
-    let now = crate::auth::oauth::session::now_unix(ctx.store()?);
+    let now = ctx.store()?.clock().unix();
     crate::ops::expiry::refuse_at_login(&ctx.app, &service, &req.profile, now, expires_at)?;
     let backend = save_profile_token(
         ctx,
@@ -325,7 +325,7 @@ fn report_text(ctx: &Context, service: &Service, out: &LoginOutput<'_>) {
         out.backend,
     ));
     if let (Some(at), Ok(store)) = (out.expires_at, ctx.store()) {
-        let now = crate::auth::oauth::session::now_unix(store);
+        let now = store.clock().unix();
         ctx.out().detail(&format!(
             "The token {} ({}).",
             crate::core::expiry::describe(at, now),
@@ -381,6 +381,7 @@ pub(crate) fn save_profile_token(
     let Checked { verified, expires_at } = checked;
     let store = ctx.store()?;
     let key = CredKey::token(&ctx.app, service, profile);
+    let now = store.clock().rfc3339();
     store.update(|txn| {
         let pinned = txn
             .index
@@ -398,7 +399,6 @@ pub(crate) fn save_profile_token(
         if let Some(b) = grant {
             txn.delete(b, &CredKey::oauth_refresh(&ctx.app, service, profile))?;
         }
-        let now = now_rfc3339();
         let entry = txn.index.service_mut(service);
         let meta = entry
             .profiles

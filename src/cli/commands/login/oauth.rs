@@ -152,7 +152,7 @@ fn report(
     identity: Option<String>,
     tokens: &Tokens,
 ) {
-    let now = crate::auth::oauth::session::now_unix(ctx.store().expect("opened to save"));
+    let now = ctx.store().expect("opened to save").clock().unix();
     let out = OAuthLoginOutput {
         service: &service.name,
         profile,

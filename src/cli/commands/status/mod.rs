@@ -268,7 +268,7 @@ fn note_expiry(
     profiles: &mut [ProfileStatus],
 ) -> Result<()> {
     let store = ctx.store()?;
-    let now = crate::auth::oauth::session::now_unix(store);
+    let now = store.clock().unix();
     for p in profiles.iter_mut().filter(|p| p.session_line.is_none()) {
         if p.check.state == CheckState::Valid {
             crate::ops::expiry::record(store, index, &service.name, &p.name, p.expires_at)?;
@@ -318,10 +318,7 @@ fn no_endpoint(service: &Service) -> Error {
 /// profile.
 fn session_line(ctx: &Context, service: &Service, profile: &str, meta: &ProfileMeta) -> Option<String> {
     let o = meta.oauth.as_ref()?;
-    let now = ctx
-        .store()
-        .map(crate::auth::oauth::session::now_unix)
-        .unwrap_or_default();
+    let now = ctx.store().map(|s| s.clock().unix()).unwrap_or_default();
     let refresh = ctx.app.cmd_for(&service.name, &format!("refresh -p {profile}"));
     let login = ctx.app.cmd_for(&service.name, &format!("login -p {profile}"));
     let can_refresh = o.refresh_backend.is_some() && !o.needs_login;

@@ -222,3 +222,101 @@ input("ready ")
     pty.send_line("");
     assert_eq!(pty.finish(), 0, "{}", pty.seen);
 }
+
+/// Three and a half MiB of lines with the token every 997th line and across every 256 KiB
+/// edge (where keyward's pieces tend to end), and what the masked stream must be.
+fn big_stream(tok: &str) -> (String, String) {
+    const EDGE: usize = 256 * 1024;
+    let mut data = String::new();
+    let mut i = 0;
+    while data.len() < 14 * EDGE {
+        let edge = (data.len() / EDGE + 1) * EDGE;
+        if edge - data.len() < 64 && edge - data.len() > 5 {
+            data.extend(std::iter::repeat_n('.', edge - data.len() - 5));
+            data.push_str(tok);
+        } else if i % 997 == 0 {
+            data.push_str(&format!("line {i} token {tok}\n"));
+        } else {
+            data.push_str(&format!("line {i}\n"));
+        }
+        i += 1;
+    }
+    let masked = data.replace(tok, "***");
+    (data, masked)
+}
+
+#[track_caller]
+fn assert_same(got: &str, want: &str) {
+    if got != want {
+        let at = got
+            .bytes()
+            .zip(want.bytes())
+            .position(|(a, b)| a != b)
+            .unwrap_or(got.len().min(want.len()));
+        panic!(
+            "{} bytes, expected {}; first difference at byte {at}: {:?}",
+            got.len(),
+            want.len(),
+            &got[at.saturating_sub(40)..(at + 40).min(got.len())]
+        );
+    }
+}
+
+#[test]
+fn a_large_stream_is_masked_whole_into_a_pipe_and_into_a_file_opened_to_append() {
+    let (t, tok) = env_with_token();
+    let (data, masked) = big_stream(&tok);
+    // Outside keyward's home, which the harness checks for the token.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("big.txt");
+    std::fs::write(&input, &data).unwrap();
+    let input = input.display().to_string();
+    // Into a pipe (the harness reads keyward's stdout): the spliced pump on Linux.
+    let out = t.cmd(&["exec", "--mask", "--", "cat", &input]).run();
+    out.ok();
+    assert_same(&out.stdout, &masked);
+    // Into a file opened to append, which refuses splice: the bytes written from the scan
+    // buffer instead, the same ones.
+    let target = dir.path().join("out.txt");
+    std::fs::write(&target, "before\n").unwrap();
+    let append = format!("exec \"$0\" \"$@\" >> '{}'", target.display());
+    t.cmd(&["exec", "--mask", "--", "cat", &input])
+        .wrapped("sh", &["-c", &append])
+        .run()
+        .ok();
+    assert_same(
+        &std::fs::read_to_string(&target).unwrap(),
+        &format!("before\n{masked}"),
+    );
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_as_without_mask() {
+    use std::io::Read;
+    let (t, tok) = env_with_token();
+    // `yes` writes forever; the reader takes 64 KiB and closes its end.
+    let mut child = t
+        .cmd(&[
+            "exec",
+            "--mask",
+            "--",
+            "sh",
+            "-c",
+            "exec yes \"line $KEYWARD_TOKEN\"",
+        ])
+        .spawn();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = vec![0u8; 64 * 1024];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output().unwrap()));
+    let done = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("keyward went on after its reader closed");
+    // yes dies of SIGPIPE, reported as a shell reports it; keyward itself does not.
+    assert_eq!(done.status.code(), Some(141), "{:?}", done);
+    let first = String::from_utf8_lossy(&first);
+    assert!(first.starts_with("line ***\nline ***\n"), "{}", &first[..40]);
+    assert!(!first.contains(&tok));
+}

@@ -78,7 +78,9 @@ pub(super) fn pump(from: OwnedFd, to: Sink, masker: &Masker) {
     #[cfg(target_os = "linux")]
     {
         let _ = rustix::pipe::fcntl_setpipe_size(&from, PIPE);
-        if let super::spliced::Ended::Done = super::spliced::pump(&from, to, masker) {
+        // A file opened to append refuses splice: straight to the copying pump.
+        let append = rustix::fs::fcntl_getfl(to).is_ok_and(|f| f.contains(rustix::fs::OFlags::APPEND));
+        if !append && let super::spliced::Ended::Done = super::spliced::pump(&from, to, masker) {
             return;
         }
     }

@@ -81,7 +81,8 @@ pub(super) fn pump(from: &OwnedFd, to: BorrowedFd<'_>, masker: &Masker) -> Ended
 struct Out<'a> {
     from: &'a OwnedFd,
     to: BorrowedFd<'a>,
-    /// Cleared when the output refuses `splice` (a terminal, a file opened to append).
+    /// Cleared when the output refuses `splice` (a file opened to append, when the caller
+    /// did not see that first).
     splice: bool,
     /// Where bytes taken from the pipe but already scanned land (they may hold a value).
     scratch: Vec<u8>,

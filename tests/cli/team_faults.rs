@@ -266,14 +266,21 @@ fn team_with_one_version() -> Team {
     let mut team = Team::start();
     let rw = team.token("team-rw");
     team.t.set("VAULT_TOKEN", &rw);
-    let first = team.t.sentinel("dk_");
-    team.t
-        .cmd(&["secrets", "set", "--shared", "deploy-key"])
-        .stdin(first)
-        .run()
-        .ok();
+    set_key(&team, false).0.ok();
     assert_eq!(team.version(), 1);
     team
+}
+
+/// `secrets set --shared deploy-key` (with `-o json` if `json`) of a new value: its
+/// output and the value.
+fn set_key(team: &Team, json: bool) -> (crate::harness::Out, String) {
+    let value = team.t.sentinel("dk_");
+    let mut args = vec!["secrets", "set", "--shared", "deploy-key"];
+    if json {
+        args.extend(["-o", "json"]);
+    }
+    let out = team.t.cmd(&args).stdin(value.clone()).run();
+    (out, value)
 }
 
 fn point_at(team: &Team, addrs: &[&str]) {
@@ -292,12 +299,7 @@ fn an_answer_lost_after_the_write_landed_is_reported_once() {
     let proxy = Proxy::start(&team.server.addr);
     point_at(&team, &[&proxy.addr]);
     proxy.faults(&[Fault::DropAnswer], Fault::Forward);
-    let value = team.t.sentinel("dk_");
-    let out = team
-        .t
-        .cmd(&["secrets", "set", "--shared", "deploy-key"])
-        .stdin(value.clone())
-        .run();
+    let (out, value) = set_key(&team, false);
     out.ok()
         .stderr_has("Shared secret 'deploy-key' saved (version 1 → 2; ")
         .stderr_has("the write had landed)");
@@ -306,12 +308,7 @@ fn an_answer_lost_after_the_write_landed_is_reported_once() {
     assert_eq!(proxy.writes(), [Fault::DropAnswer], "read back, not sent again");
 
     proxy.faults(&[Fault::DropAnswer], Fault::Forward);
-    let value = team.t.sentinel("dk_");
-    let out = team
-        .t
-        .cmd(&["secrets", "set", "--shared", "deploy-key", "-o", "json"])
-        .stdin(value.clone())
-        .run();
+    let (out, value) = set_key(&team, true);
     let json = out.ok().json();
     assert_eq!(
         (
@@ -334,12 +331,7 @@ fn a_request_lost_before_the_server_is_sent_again_and_applied_once() {
     let proxy = Proxy::start(&team.server.addr);
     point_at(&team, &[&proxy.addr]);
     proxy.faults(&[Fault::DropRequest], Fault::Forward);
-    let value = team.t.sentinel("dk_");
-    let out = team
-        .t
-        .cmd(&["secrets", "set", "--shared", "deploy-key", "-o", "json"])
-        .stdin(value.clone())
-        .run();
+    let (out, value) = set_key(&team, true);
     let json = out.ok().json();
     assert_eq!(
         (&json["landed_earlier"], &json["read_version"], &json["version"]),
@@ -379,12 +371,7 @@ fn teammate_writes_in_between(fault: Fault, expected_now: u64) {
         release.send(()).unwrap();
         o
     });
-    let ours = team.t.sentinel("dk_");
-    let out = team
-        .t
-        .cmd(&["secrets", "set", "--shared", "deploy-key"])
-        .stdin(ours)
-        .run();
+    let (out, _) = set_key(&team, false);
     let put = teammate.join().unwrap();
     assert!(put.status.success(), "{}", String::from_utf8_lossy(&put.stderr));
     out.code(7).stderr_has(&format!(
@@ -412,12 +399,7 @@ fn a_teammates_write_after_our_lost_request_is_a_conflict() {
 fn set_through(team: &Team, a: &Proxy, b: &Proxy) -> crate::harness::Out {
     point_at(team, &[&a.addr, &b.addr]);
     let before = team.version();
-    let value = team.t.sentinel("dk_");
-    let out = team
-        .t
-        .cmd(&["secrets", "set", "--shared", "deploy-key"])
-        .stdin(value.clone())
-        .run();
+    let (out, value) = set_key(team, false);
     assert_eq!(
         out.code,
         0,
@@ -491,11 +473,7 @@ fn a_write_that_landed_on_the_first_address_is_not_a_conflict_on_the_next() {
     // With A alone, the 502 is followed by a read that finds the write landed.
     point_at(&team, &[&a.addr]);
     a.faults(&[Fault::BadGateway], Fault::Forward);
-    let out = team
-        .t
-        .cmd(&["secrets", "set", "--shared", "deploy-key", "-o", "json"])
-        .stdin(team.t.sentinel("dk_"))
-        .run();
+    let (out, _) = set_key(&team, true);
     let json = out.ok().json();
     assert_eq!(
         (&json["landed_earlier"], &json["version"]),

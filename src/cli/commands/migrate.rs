@@ -13,7 +13,7 @@ use crate::cli::output::Format;
 use crate::ops::migrate::{Item, migrate};
 use crate::store::BackendId;
 
-/// Move every token and secret of the service to the OS keyring or to the file.
+/// Move every stored token, secret and client credential to the keyring or the file
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   keyward -s truto migrate --to keyring     # the server gained a keyring

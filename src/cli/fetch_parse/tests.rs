@@ -338,9 +338,53 @@ fn the_common_fetch_lines_are_read_by_hand() {
             "A",
         ],
         &["exec", "sh", "-c", "echo $X"],
+        &["exec", "--only=a", "--only", "b,c", "--mask", "cmd", "--", "-s"],
+        &["exec", "--allow-nested", "--no-mask", "--", "-x", "--"],
     ];
     for line in lines {
         assert!(agrees(&mut tree, &os(line)), "{line:?} is read by hand");
+    }
+}
+
+/// Each spelling clap accepts for a global flag is read by hand (and so compared), before
+/// the command and after it.
+#[test]
+fn every_spelling_of_each_global_flag_is_read_by_hand() {
+    let mut tree = Cli::command();
+    let spellings: &[&[&str]] = &[
+        &["-s", "a"],
+        &["-sa"],
+        &["-s=a"],
+        &["--service", "a"],
+        &["--service=a=b"],
+        &["-pb"],
+        &["-p=b"],
+        &["--profile", "b"],
+        &["--profile-name=b"],
+        &["-ojson"],
+        &["-o=json"],
+        &["--output", "text"],
+        &["--token", "with space"],
+        &["--token=sk_other_9876543210"],
+        &["--api-url=http://127.0.0.1:2/x?a=b"],
+        &["--backend", "file"],
+        &["--backend=keyring"],
+        &["-q"],
+        &["--quiet"],
+        &["--no-color"],
+        &["-qsa"],
+        &["-qs", "a"],
+        &["-qs=a"],
+        &["-sq"],
+    ];
+    for &g in spellings {
+        for line in [
+            words(&[g, &["token"]]),
+            words(&[&["get"], g]),
+            words(&[g, &["exec", "--", "-x"]]),
+        ] {
+            assert!(agrees(&mut tree, &line), "{line:?} is read by hand");
+        }
     }
 }
 

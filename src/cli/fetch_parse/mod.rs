@@ -1,6 +1,7 @@
 //! The fetch path's parser: `token`, `get`, `store`, `erase`, `exec` and `kube-credential`
-//! (kubectl runs it before every request) parsed against a tree of the global flags and
-//! that one command, instead of the whole command tree.
+//! (kubectl runs it before every request) read by hand (`hand`) where the line is certain,
+//! else parsed against a tree of the global flags and that one command, instead of the
+//! whole command tree.
 //!
 //! Building, propagating and dropping every command's arguments is most of what a `token`
 //! call spends in user space. The small tree is made from the same derived definitions
@@ -13,6 +14,8 @@ use std::ffi::OsString;
 use clap::{Args, Command, FromArgMatches};
 
 use super::{AuthCommand, Cli, GlobalArgs, commands};
+
+mod hand;
 
 /// Adds a command's arguments to its (empty) command.
 type Augment = fn(Command) -> Command;
@@ -33,6 +36,11 @@ const FETCH: &[(&str, Augment)] = &[
 /// `args` (with argv\[0\]) parsed as a fetch-path command, or `None` when it is not one or
 /// the small tree does not accept it.
 pub(super) fn parse(args: &[OsString]) -> Option<Cli> {
+    hand::parse(args).or_else(|| reduced(args))
+}
+
+/// `args` parsed against the global flags and the one fetch command it names.
+fn reduced(args: &[OsString]) -> Option<Cli> {
     let mut root = GlobalArgs::augment_args(Command::new(super::naming::NAME))
         .subcommand_required(true)
         .disable_help_subcommand(true);
@@ -79,66 +87,4 @@ fn takes_value(root: &Command, flag: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    fn os(args: &[&str]) -> Vec<OsString> {
-        std::iter::once("keyward")
-            .chain(args.iter().copied())
-            .map(OsString::from)
-            .collect()
-    }
-
-    /// What the whole tree makes of `args`, as text (the token flag's value is masked).
-    fn whole(args: &[OsString]) -> Option<String> {
-        let m = Cli::command().try_get_matches_from(args).ok()?;
-        Cli::from_arg_matches(&m).ok().map(|c| format!("{c:?}"))
-    }
-
-    #[test]
-    fn fetch_commands_parse_as_the_whole_tree_parses_them() {
-        let lines: &[&[&str]] = &[
-            &["token"],
-            &["-s", "truto", "token"],
-            &["-struto", "-p", "staging", "token"],
-            &["--service=truto", "--profile-name", "x", "-q", "token"],
-            &["-s", "token", "token"],
-            &["-o", "json", "--backend", "file", "get"],
-            &["--no-color", "store"],
-            &["erase", "-s", "a"],
-            &["-s", "the0", "exec", "--only", "a,b", "--", "env", "-s", "token"],
-            &["exec", "--no-token", "sh", "-c", "echo $X"],
-            &["--token", "sk_x", "--api-url", "http://127.0.0.1:1", "token"],
-            &["-s", "k8s", "-p", "prod", "kube-credential"],
-        ];
-        for line in lines {
-            let args = os(line);
-            let fast = parse(&args).map(|c| format!("{c:?}"));
-            assert!(fast.is_some(), "{line:?} takes the fetch path");
-            assert_eq!(fast, whole(&args), "{line:?}");
-        }
-    }
-
-    #[test]
-    fn everything_else_is_left_to_the_whole_tree() {
-        let lines: &[&[&str]] = &[
-            &[],
-            &["status"],
-            &["-s", "token", "status"],
-            &["token", "--help"],
-            &["--help", "token"],
-            &["--version"],
-            &["token", "extra"],
-            &["token", "--bogus"],
-            &["--bogus", "token"],
-            &["exec"],
-            &["-o", "yaml", "token"],
-            &["--", "token"],
-            &["help", "token"],
-        ];
-        for line in lines {
-            assert!(parse(&os(line)).is_none(), "{line:?} is parsed by the whole tree");
-        }
-    }
-}
+mod tests;

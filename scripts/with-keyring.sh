@@ -9,17 +9,27 @@ trap 'rm -rf "$tmp"' EXIT
 # HOME stays untouched (rustup needs it).
 export XDG_RUNTIME_DIR="$tmp/run" XDG_DATA_HOME="$tmp/data"
 mkdir -m 700 "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME"
+# In the foreground of a background job rather than --daemonize, so its stderr is kept: if
+# the daemon dies during the run (it has, in glib's fatal-log path), its last words are shown.
 echo -n "${KEYRING_PASSWORD:-ci-password}" \
-  | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
-# --daemonize returns before the daemon owns the bus name; a call made earlier would
-# D-Bus-activate a second daemon. Wait for the name (bounded).
+  | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>"$tmp/daemon.log" &
+daemon=$!
+# Its start returns before it owns the bus name; a call made earlier would D-Bus-activate a
+# second daemon. Wait for the name (bounded).
 for _ in $(seq 1 100); do
   if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
       org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null \
       | grep -q 'boolean true'; then
-    exec "$@"
+    rc=0
+    "$@" || rc=$?
+    if ! kill -0 "$daemon" 2>/dev/null; then
+      echo "with-keyring: gnome-keyring-daemon died during the run; its stderr:" >&2
+      tail -n 20 "$tmp/daemon.log" >&2
+    fi
+    exit "$rc"
   fi
   sleep 0.05
 done
 echo "with-keyring: gnome-keyring-daemon did not take org.freedesktop.secrets" >&2
+tail -n 20 "$tmp/daemon.log" >&2
 exit 1

@@ -161,7 +161,11 @@ pub fn signals_reach_the_command(t: &TestEnv, exec_args: &[&str]) {
             40 + n
         );
         let mut args = exec_args.to_vec();
-        args.extend(["--", "sh", "-c", &body]);
+        // A shell cannot trap a signal ignored when it starts, and a suite started in the
+        // background of a non-interactive shell inherits SIGINT ignored: the command is
+        // given the default dispositions first, so the test is about keyward alone.
+        let default = format!("--default-signal={sig}");
+        args.extend(["--", "env", &default, "sh", "-c", &body]);
         let mut child = t.cmd(&args).spawn();
         let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
         assert_eq!(lines.next().unwrap().unwrap(), "ready");

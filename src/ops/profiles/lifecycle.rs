@@ -83,36 +83,28 @@ pub fn rename(store: &Store, service: &ServiceName, old: &ProfileName, new: &Pro
                 ),
             ));
         }
+        // Each value is copied to its new key, and removed under the old one only after the
+        // index names the new entry.
+        let hint = format!(
+            "log in again: `{}`",
+            app.cmd_for(service, &format!("login -p {old}"))
+        );
+        let mut move_value = |kind, from: &CredKey, to: &CredKey, what: &str| -> Result<()> {
+            let value =
+                txn.store()
+                    .read_recorded(kind, from, &format!("{what} of {service}/{old}"), hint.clone())?;
+            txn.copy_to(kind, to, &value)?;
+            txn.delete(kind, from)
+        };
         if let Some(kind) = meta.backend {
-            let value = txn.store().read_recorded(
-                kind,
-                &old_key,
-                &format!("the token of {service}/{old}"),
-                format!(
-                    "log in again: `{}`",
-                    app.cmd_for(service, &format!("login -p {old}"))
-                ),
-            )?;
-            txn.copy_to(kind, &new_key, &value)?;
-            // Removed only after the index names the new entry.
-            txn.delete(kind, &old_key)?;
+            move_value(kind, &old_key, &new_key, "the token")?;
         }
         if let Some(kind) = meta.oauth.as_ref().and_then(|o| o.refresh_backend) {
             let (from, to) = (
                 CredKey::oauth_refresh(app, service, old),
                 CredKey::oauth_refresh(app, service, new),
             );
-            let value = txn.store().read_recorded(
-                kind,
-                &from,
-                &format!("the refresh token of {service}/{old}"),
-                format!(
-                    "log in again: `{}`",
-                    app.cmd_for(service, &format!("login -p {old}"))
-                ),
-            )?;
-            txn.copy_to(kind, &to, &value)?;
-            txn.delete(kind, &from)?;
+            move_value(kind, &from, &to, "the refresh token")?;
         }
         let entry = txn.index.service_mut(service);
         entry.profiles.remove(old.as_str());

@@ -209,12 +209,16 @@ impl TestEnv {
     }
 
     /// Looks a value up in the real Secret Service with libsecret's `secret-tool`.
-    pub fn secret_tool_lookup(&self, service: &str, account: &str) -> Option<String> {
-        let bus = self
-            .vars
+    /// The D-Bus session bus this env's commands use (none for a no-bus env).
+    pub fn bus_address(&self) -> Option<String> {
+        self.vars
             .iter()
             .find(|(k, _)| k == "DBUS_SESSION_BUS_ADDRESS")
-            .map(|(_, v)| v.clone())?;
+            .map(|(_, v)| v.clone())
+    }
+
+    pub fn secret_tool_lookup(&self, service: &str, account: &str) -> Option<String> {
+        let bus = self.bus_address()?;
         let out = Command::new("secret-tool")
             .args([
                 "lookup",
@@ -418,8 +422,15 @@ impl PrivateBus {
     /// A bus with an unlocked gnome-keyring owning org.freedesktop.secrets.
     pub fn with_keyring() -> PrivateBus {
         let mut b = PrivateBus::empty();
-        let run = b.dir.path().join("run");
-        let data = b.dir.path().join("data");
+        b.start_keyring();
+        b
+    }
+
+    /// Starts the bus's gnome-keyring on its files (run/ and data/ under the bus's dir),
+    /// unlocked, and waits until it owns its name.
+    fn start_keyring(&mut self) {
+        let run = self.dir.path().join("run");
+        let data = self.dir.path().join("data");
         for d in [&run, &data] {
             std::fs::create_dir_all(d).unwrap();
             #[cfg(unix)]
@@ -427,7 +438,7 @@ impl PrivateBus {
         }
         let mut k = Command::new("gnome-keyring-daemon")
             .args(["--foreground", "--unlock", "--components=secrets"])
-            .env("DBUS_SESSION_BUS_ADDRESS", &b.address)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
             .env("XDG_RUNTIME_DIR", &run)
             .env("XDG_DATA_HOME", &data)
             .stdin(Stdio::piped())
@@ -439,9 +450,40 @@ impl PrivateBus {
             let mut si = k.stdin.take().unwrap();
             si.write_all(b"test-password").unwrap();
         }
-        b.keyring = Some(k);
-        b.wait_for_name("org.freedesktop.secrets");
-        b
+        self.keyring = Some(k);
+        self.wait_for_name("org.freedesktop.secrets");
+    }
+
+    /// After a client was killed: true when the keyring daemon had died and was started
+    /// again on the same files. gnome-keyring 42 aborts (glib's fatal log, "g_variant_new:
+    /// expected GVariant of type 'v'") when a client disconnects while its OpenSession is
+    /// being answered; that is the daemon's own bug, so a test that kills clients on purpose
+    /// revives it rather than fail every later call. A Ping queued behind the dead client's
+    /// calls tells whether the daemon survived them.
+    pub fn revive_keyring_if_dead(&mut self) -> bool {
+        let ping = Command::new("dbus-send")
+            .args([
+                "--print-reply",
+                &format!("--bus={}", self.address),
+                "--dest=org.freedesktop.secrets",
+                "/org/freedesktop/secrets",
+                "org.freedesktop.DBus.Peer.Ping",
+            ])
+            .output()
+            .unwrap();
+        let exited = self
+            .keyring
+            .as_mut()
+            .is_some_and(|k| k.try_wait().ok().flatten().is_some());
+        if ping.status.success() && !exited {
+            return false;
+        }
+        if let Some(mut k) = self.keyring.take() {
+            let _ = k.kill();
+            let _ = k.wait();
+        }
+        self.start_keyring();
+        true
     }
 
     /// Waits (bounded) until `name` has an owner on this bus.

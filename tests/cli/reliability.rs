@@ -356,6 +356,27 @@ fn keyring_daemon_killed_between_commands() {
         .stderr_has("(profile new, file)");
 }
 
+/// The crash test's safety net (`PrivateBus::revive_keyring_if_dead`): a live daemon is left
+/// alone; a dead one is started again on its files, with what was stored still there.
+#[test]
+fn a_revived_keyring_daemon_still_holds_what_was_stored() {
+    let mut bus = PrivateBus::with_keyring();
+    let t = TestEnv::on_bus(&bus.address);
+    let tok = t.sentinel("rv_");
+    t.cmd(&["login", "--with-token"]).stdin(tok.clone()).run().ok();
+    assert!(!bus.revive_keyring_if_dead(), "a live daemon is not restarted");
+    let pid = bus.keyring_pid();
+    crate::fixtures::kill("KILL", pid);
+    assert!(bus.revive_keyring_if_dead(), "a dead daemon is started again");
+    assert_ne!(bus.keyring_pid(), pid);
+    let out = t.cmd(&["token"]).prints_secret().run();
+    assert_eq!(out.ok().stdout.trim_end(), tok);
+    assert_eq!(
+        t.secret_tool_lookup(&t.svc, "default").as_deref(),
+        Some(tok.as_str())
+    );
+}
+
 #[test]
 fn bad_names_and_tokens_are_exit_2_with_one_line() {
     use std::os::unix::ffi::OsStrExt;

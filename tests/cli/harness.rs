@@ -454,6 +454,13 @@ impl PrivateBus {
         self.wait_for_name("org.freedesktop.secrets");
     }
 
+    /// Whether the bus's keyring daemon has exited.
+    pub fn keyring_died(&mut self) -> bool {
+        self.keyring
+            .as_mut()
+            .is_some_and(|k| k.try_wait().ok().flatten().is_some())
+    }
+
     /// After a client was killed: true when the keyring daemon had died and was started
     /// again on the same files. gnome-keyring 42 aborts (glib's fatal log, "g_variant_new:
     /// expected GVariant of type 'v'") when a client disconnects while its OpenSession is

@@ -128,6 +128,30 @@ fn concurrent_writes(t: &TestEnv, backend: &str, kind: Write) {
     }
 }
 
+/// [`concurrent_writes`] on a keyring of its own. gnome-keyring 42 can abort under this load
+/// (a client's OpenSession answered after the daemon lost track of the client: see
+/// `PrivateBus::revive_keyring_if_dead`); that must not take the suite's shared daemon down
+/// with it, and when the daemon died the scenario runs again on a fresh one (at most three
+/// times, each said on stderr). Any other failure fails the test at once.
+fn concurrent_keyring_writes(kind: Write) {
+    for attempt in 1..=3 {
+        let mut bus = PrivateBus::with_keyring();
+        let t = TestEnv::on_bus(&bus.address);
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            concurrent_writes(&t, "keyring", kind)
+        }));
+        match run {
+            Ok(()) => return,
+            Err(_) if attempt < 3 && bus.keyring_died() => {
+                eprintln!(
+                    "gnome-keyring-daemon died under the load (attempt {attempt}); again on a fresh one"
+                );
+            }
+            Err(e) => std::panic::resume_unwind(e),
+        }
+    }
+}
+
 #[test]
 fn concurrent_logins_lose_nothing_file() {
     concurrent_writes(&TestEnv::no_bus(), "file", Write::Login);
@@ -135,7 +159,7 @@ fn concurrent_logins_lose_nothing_file() {
 
 #[test]
 fn concurrent_logins_lose_nothing_keyring() {
-    concurrent_writes(&TestEnv::keyring(), "keyring", Write::Login);
+    concurrent_keyring_writes(Write::Login);
 }
 
 #[test]
@@ -145,7 +169,7 @@ fn concurrent_secrets_lose_nothing_file() {
 
 #[test]
 fn concurrent_secrets_lose_nothing_keyring() {
-    concurrent_writes(&TestEnv::keyring(), "keyring", Write::Secret);
+    concurrent_keyring_writes(Write::Secret);
 }
 
 #[test]
@@ -155,7 +179,7 @@ fn concurrent_git_stores_lose_nothing_file() {
 
 #[test]
 fn concurrent_git_stores_lose_nothing_keyring() {
-    concurrent_writes(&TestEnv::keyring(), "keyring", Write::GitStore);
+    concurrent_keyring_writes(Write::GitStore);
 }
 
 #[test]

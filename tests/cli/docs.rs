@@ -281,25 +281,18 @@ fn man_pages_have_every_section_and_render_cleanly() {
             .filter(|s| SECTIONS.contains(s))
             .collect();
         assert_eq!(heads, SECTIONS, "{}", page.display());
-        let description = src
-            .split(".SH DESCRIPTION")
-            .nth(1)
-            .unwrap()
-            .split(".SH")
-            .next()
-            .unwrap();
+        // The text of section `name`, up to the next one.
+        let section = |name: &str| {
+            let after = src.split(&format!(".SH {name}")).nth(1).unwrap();
+            after.split(".SH").next().unwrap()
+        };
+        let description = section("DESCRIPTION");
         assert!(
             description.lines().any(|l| !l.is_empty() && !l.starts_with('.')),
             "{}: empty DESCRIPTION",
             page.display()
         );
-        let examples = src
-            .split(".SH EXAMPLES")
-            .nth(1)
-            .unwrap()
-            .split(".SH")
-            .next()
-            .unwrap();
+        let examples = section("EXAMPLES");
         assert!(
             examples.contains(".nf") && examples.contains(".fi"),
             "{}: examples not preformatted",

@@ -29,12 +29,7 @@ fn signal(sig: &str, pid: u32) {
 /// secret kept in the file, then stopped.
 fn stopped_keyring() -> (PrivateBus, TestEnv) {
     let bus = PrivateBus::with_keyring();
-    let t = TestEnv::on_bus(&bus.address);
-    t.cmd(&["login", "--with-token"])
-        .stdin(t.sentinel("sk_"))
-        .run()
-        .ok()
-        .stderr_has("OS keyring");
+    let t = crate::keyring_read::logged_in(&bus);
     t.cmd(&["--backend", "file", "secrets", "set", "in-file"])
         .stdin(t.sentinel("fs_"))
         .run()

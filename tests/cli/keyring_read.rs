@@ -30,7 +30,8 @@ fn secret_tool_store(bus: &PrivateBus, t: &TestEnv, collection: Option<&str>, va
     assert!(child.wait().unwrap().success(), "secret-tool store");
 }
 
-fn logged_in(bus: &PrivateBus) -> TestEnv {
+/// A user of `bus`'s keyring with the default profile's token stored there.
+pub(crate) fn logged_in(bus: &PrivateBus) -> TestEnv {
     let t = TestEnv::on_bus(&bus.address);
     t.cmd(&["login", "--with-token"])
         .stdin(t.sentinel("sk_"))
